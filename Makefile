@@ -1,0 +1,62 @@
+# Two commands do all setup: `make run` and `make test`.  Everything else is a helper.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= portal.settings.dev
+
+.PHONY: run test install setup serve bench bench-scale lint messages compilemessages clean e2e
+
+$(VENV)/.installed: requirements.txt requirements/test.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements/test.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+compilemessages: install
+	$(PY) manage.py compile_translations
+
+setup: install compilemessages
+	mkdir -p var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+
+## make run: install, migrate, load demo content, serve web + Celery worker + beat.
+run: setup
+	@$(PY) manage.py demo_credentials
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops web, worker and beat)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(VENV)/bin/celery -A portal worker --beat --loglevel=INFO --concurrency=2 \
+	    --schedule=var/celerybeat-schedule & \
+	$(PY) manage.py runserver $(HOST):$(PORT) --noreload & \
+	wait
+
+## make test: the whole suite (SQLite unless DATABASE_URL is set).
+test: install compilemessages
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+e2e: install compilemessages
+	$(VENV)/bin/pytest -m e2e $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans -l zh_Hant -l en --ignore=.venv --ignore=var
+	$(PY) manage.py fill_hant
+
+## make bench: page, ledger and triage figures (see bench/).
+bench: install compilemessages
+	$(PY) bench/run_all.py
+
+bench-scale: install
+	$(PY) bench/ledger.py --scale
+
+clean:
+	rm -rf var static_collected

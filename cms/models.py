@@ -1,0 +1,197 @@
+"""Wagtail pages: the home page, one page per community, news and standard pages.
+
+Page tree: Root → HomePage → CommunityPage (one per community area, made when the area
+is made) → NewsPage / StandardPage / pages other apps add (agendas).  A committee's
+Wagtail group may edit only inside its own CommunityPage subtree, and publishes through
+that community's moderation workflow (see cms/services.py).
+"""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db import models
+from django.utils.html import strip_tags
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+from wagtail.search import index
+
+from .cjk import index_text
+
+
+class CJKSearchMixin:
+    """Adds the CJK bigrams of `search_text()` to the search index (see cms/cjk.py)."""
+
+    def search_text(self) -> str:
+        return self.title
+
+    def search_cjk(self) -> str:
+        return index_text(self.search_text())
+
+
+CJK_SEARCH_FIELDS = [index.SearchField("search_cjk"), index.AutocompleteField("search_cjk")]
+
+
+def _plain(html: str) -> str:
+    return strip_tags(html or "")
+
+
+class HomePage(CJKSearchMixin, Page):
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("hero image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",  # images do not need to know which home page shows them
+    )
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("hero_image")]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), *CJK_SEARCH_FIELDS]
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["cms.CommunityPage", "cms.NewsPage", "cms.StandardPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("home page")
+
+    def search_text(self) -> str:
+        return f"{self.title} {_plain(self.intro)}"
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import latest_news
+
+        context = super().get_context(request, *args, **kwargs)
+        context["news"] = latest_news(limit=6)
+        context["communities"] = (
+            CommunityPage.objects.live().public().select_related("area").order_by("area__path")
+        )
+        return context
+
+
+class CommunityPage(CJKSearchMixin, Page):
+    """The public front page of one community (社区), owned by its committee."""
+
+    area = models.OneToOneField(
+        "portal.Area",
+        verbose_name=_("community"),
+        on_delete=models.PROTECT,
+        related_name="page",
+        limit_choices_to={"kind": "community"},
+    )
+    intro = RichTextField(_("introduction"), blank=True)
+    office_address = models.CharField(_("committee office address"), max_length=200, blank=True)
+    office_hours = models.CharField(_("office hours"), max_length=100, blank=True)
+    office_phone = models.CharField(_("office phone"), max_length=30, blank=True)
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("image"),
+        MultiFieldPanel(
+            [FieldPanel("office_address"), FieldPanel("office_hours"), FieldPanel("office_phone")],
+            heading=_("Committee office"),
+        ),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), *CJK_SEARCH_FIELDS]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.NewsPage", "cms.StandardPage"]
+
+    class Meta:
+        verbose_name = _("community page")
+
+    def search_text(self) -> str:
+        return f"{self.title} {_plain(self.intro)} {self.office_address}"
+
+    def get_children_for_listing(self):
+        return NewsPage.objects.live().public().descendant_of(self).order_by("-date")
+
+    def get_context(self, request, *args, **kwargs):
+        from .sections import sections_for
+
+        context = super().get_context(request, *args, **kwargs)
+        paginator = Paginator(self.get_children_for_listing().select_related("image"), 10)
+        context["news"] = paginator.get_page(request.GET.get("page"))
+        context["grids"] = self.area.get_children()
+        context["sections"] = sections_for(request, self.area)
+        return context
+
+
+class NewsPage(CJKSearchMixin, Page):
+    date = models.DateField(_("date"))
+    intro = models.CharField(_("summary"), max_length=250, blank=True)
+    body = RichTextField(_("body"))
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("date"),
+        FieldPanel("intro"),
+        FieldPanel("image"),
+        FieldPanel("body"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("intro"),
+        index.SearchField("body"),
+        index.FilterField("date"),
+        *CJK_SEARCH_FIELDS,
+    ]
+    parent_page_types = ["cms.HomePage", "cms.CommunityPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("news page")
+
+    def search_text(self) -> str:
+        return f"{self.title} {self.intro} {_plain(self.body)}"
+
+
+class StandardPage(CJKSearchMixin, Page):
+    intro = models.CharField(_("summary"), max_length=250, blank=True)
+    body = RichTextField(_("body"))
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("intro"),
+        index.SearchField("body"),
+        *CJK_SEARCH_FIELDS,
+    ]
+    parent_page_types = ["cms.HomePage", "cms.CommunityPage", "cms.StandardPage"]
+
+    class Meta:
+        verbose_name = _("standard page")
+
+    def search_text(self) -> str:
+        return f"{self.title} {self.intro} {_plain(self.body)}"
+
+
+@register_setting(icon="cog")
+class SiteSettings(BaseSiteSetting):
+    hotline = models.CharField(_("hotline number"), max_length=30, default="12345")
+    footer = models.TextField(_("footer text"), blank=True)
+    icp_number = models.CharField(_("ICP filing number"), max_length=50, blank=True)
+
+    panels = [FieldPanel("hotline"), FieldPanel("footer"), FieldPanel("icp_number")]
+
+    class Meta:
+        verbose_name = _("site settings")

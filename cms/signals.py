@@ -1,0 +1,18 @@
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from portal.models import Area, Membership, Role
+
+from . import services
+
+
+@receiver(post_save, sender=Area)
+def community_created(sender, instance: Area, created: bool, raw: bool = False, **kwargs):
+    if created and not raw and instance.kind == Area.Kind.COMMUNITY:
+        services.community_site_setup(area=instance)
+
+
+@receiver(post_save, sender=Membership)
+def committee_membership_changed(sender, instance: Membership, raw: bool = False, **kwargs):
+    if not raw and instance.role == Role.COMMITTEE:
+        services.sync_committee_groups(instance.user)

@@ -1,0 +1,24 @@
+"""Send reads to a replica when one is configured; writes and migrations to default.
+
+Reads inside a transaction stay on the primary (Django routes them with the writes),
+so a service that reads its own writes never sees replica lag.
+"""
+
+import random
+
+from django.conf import settings
+
+
+class ReplicaRouter:
+    def db_for_read(self, model, **hints):
+        replicas = [name for name in settings.DATABASES if name != "default"]
+        return random.choice(replicas) if replicas else "default"
+
+    def db_for_write(self, model, **hints):
+        return "default"
+
+    def allow_relation(self, obj1, obj2, **hints):
+        return True
+
+    def allow_migrate(self, db, app_label, **hints):
+        return db == "default"

@@ -1,0 +1,51 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from .models import Area
+from .selectors import communities
+
+
+class ResidencyForm(forms.Form):
+    community = forms.ModelChoiceField(
+        label=_("Community"), queryset=Area.objects.none(), empty_label=_("Choose your community")
+    )
+    grid = forms.ModelChoiceField(
+        label=_("Grid"),
+        queryset=Area.objects.filter(kind=Area.Kind.GRID),
+        empty_label=_("Choose your grid"),
+        help_text=_("Your grid worker can tell you which grid your building is in."),
+    )
+    address = forms.CharField(
+        label=_("Address"),
+        max_length=200,
+        required=False,
+        help_text=_("Building and unit. Only your committee and grid worker see it."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = communities()
+        self.fields["community"].label_from_instance = lambda a: a.full_name
+        self.fields["grid"].label_from_instance = lambda a: f"{a.get_parent().name} · {a.name}"
+
+    def clean(self):
+        data = super().clean()
+        community, grid = data.get("community"), data.get("grid")
+        if community and grid and not community.contains(grid):
+            self.add_error("grid", _("The grid you chose is not in that community."))
+        return data
+
+
+class ResidencyDecisionForm(forms.Form):
+    membership = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(choices=[("confirm", _("Confirm")), ("reject", _("Reject"))])
+    note = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class PreferencesForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES, required=False)
+    elder_mode = forms.ChoiceField(
+        label=_("Elder-friendly mode"), choices=[("1", _("On")), ("0", _("Off"))], required=False
+    )
+    next = forms.CharField(required=False)

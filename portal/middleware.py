@@ -1,0 +1,62 @@
+"""Request-wide behaviour: a signed-in user's saved language and elder mode, and the
+rule that staff reach the Wagtail admin only with a second factor."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+ELDER_COOKIE = "elder_mode"
+
+
+class UserPreferencesMiddleware:
+    """Apply the saved language of a signed-in user who has not chosen one by cookie,
+    and work out elder mode once for templates (`request.elder_mode`)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        signed_in = bool(user and user.is_authenticated)
+        if (
+            signed_in
+            and user.language
+            and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
+            and user.language != request.LANGUAGE_CODE
+        ):
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+        request.elder_mode = (
+            user.elder_mode if signed_in else request.COOKIES.get(ELDER_COOKIE) == "1"
+        )
+        return self.get_response(request)
+
+
+def has_totp(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class StaffMFAMiddleware:
+    """Anyone who reaches the Wagtail admin must have TOTP enabled first."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            settings.PORTAL_REQUIRE_STAFF_MFA
+            and request.path.startswith("/admin/")
+            and request.user.is_authenticated
+            and not has_totp(request.user)
+        ):
+            messages.warning(
+                request,
+                _("Staff must turn on two-factor authentication before using the admin."),
+            )
+            return redirect(f"{reverse('mfa_activate_totp')}?next={request.path}")
+        return self.get_response(request)

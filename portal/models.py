@@ -1,0 +1,230 @@
+"""Who is who, and where: the user, the area tree, organisations and memberships.
+
+Every other app scopes its data by an `Area` and asks `portal.permissions.can()`
+whether a user may act on it; a user's power comes only from active `Membership` rows.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node
+
+from .validators import validate_mobile
+
+
+class User(AbstractUser):
+    """The portal's user.  Phone is personal data: shown only to whoever handles the person."""
+
+    email = models.EmailField(_("email address"), unique=True, null=True, blank=True)
+    display_name = models.CharField(_("display name"), max_length=50, blank=True)
+    phone = models.CharField(
+        _("mobile number"), max_length=20, blank=True, validators=[validate_mobile]
+    )
+    elder_mode = models.BooleanField(
+        _("elder-friendly mode"),
+        default=False,
+        help_text=_("Larger type, higher contrast and a simpler layout."),
+    )
+    language = models.CharField(
+        _("language"), max_length=10, blank=True, choices=settings.LANGUAGES
+    )
+    leaderboard_opt_out = models.BooleanField(_("hide me from public leaderboards"), default=False)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def public_name(self) -> str:
+        """A name safe to show to anyone: never the phone or email."""
+        name = self.display_name or self.username
+        if name.isdigit() and len(name) >= 7:  # a mobile number used as username
+            return f"{name[:3]}****{name[-4:]}"
+        return name
+
+
+class Area(MP_Node):
+    """One node of city → district → street → community → grid."""
+
+    class Kind(models.TextChoices):
+        CITY = "city", _("city")
+        DISTRICT = "district", _("district")
+        STREET = "street", _("street")
+        COMMUNITY = "community", _("community")
+        GRID = "grid", _("grid")
+
+    # Which kind may sit directly under which: the tree's shape is an invariant.
+    CHILD_KIND = {
+        Kind.CITY: Kind.DISTRICT,
+        Kind.DISTRICT: Kind.STREET,
+        Kind.STREET: Kind.COMMUNITY,
+        Kind.COMMUNITY: Kind.GRID,
+    }
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    households = models.PositiveIntegerField(_("households"), default=0)
+    # Wagtail's node ordering is by path; siblings are added in display order.
+    node_order_by = ["code"]
+
+    class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def full_name(self) -> str:
+        return "".join(a.name for a in [*self.get_ancestors(), self] if a.kind != self.Kind.CITY)
+
+    def contains(self, other: Area) -> bool:
+        """True if `other` is this area or lies below it (a path-prefix test, no query)."""
+        return other.path.startswith(self.path)
+
+    def ancestor_paths(self) -> list[str]:
+        return [self.path[: i * self.steplen] for i in range(1, self.depth + 1)]
+
+    def ancestor_of_kind(self, kind: str) -> Area | None:
+        if self.kind == kind:
+            return self
+        return self.get_ancestors().filter(kind=kind).first()
+
+    @property
+    def community(self) -> Area | None:
+        return self.ancestor_of_kind(self.Kind.COMMUNITY)
+
+    def subtree(self):
+        return Area.get_tree(self)
+
+
+class Organisation(models.Model):
+    """Anyone who acts on a request or runs something: departments, committees, providers."""
+
+    class Kind(models.TextChoices):
+        DEPARTMENT = "department", _("government department")
+        COMMITTEE = "committee", _("community committee")
+        SOCIAL = "social", _("social organisation")
+        PROVIDER = "provider", _("service provider")
+        PROPERTY = "property", _("property management company")
+        OWNERS = "owners", _("owners' committee")
+
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    area = models.ForeignKey(
+        Area, verbose_name=_("area served"), on_delete=models.PROTECT, related_name="organisations"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("supervising organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+    )
+    phone = models.CharField(_("public phone"), max_length=30, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        constraints = [
+            models.UniqueConstraint(fields=["area", "name"], name="organisation_unique_name_in_area")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    RESIDENT = "resident", _("resident")
+    VOLUNTEER = "volunteer", _("volunteer")
+    GRID_WORKER = "grid_worker", _("grid worker")
+    COMMITTEE = "committee", _("committee member")
+    DEPARTMENT = "department", _("department staff")
+    SITE_ADMIN = "site_admin", _("site administrator")
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=Membership.Status.ACTIVE)
+
+    def covering(self, area: Area):
+        """Memberships whose area is `area` or one of its ancestors."""
+        return self.filter(area__path__in=area.ancestor_paths())
+
+
+class Membership(models.Model):
+    """A role a user holds over an area's subtree, optionally for an organisation.
+
+    A resident's membership is their declared home grid: it starts `pending` and a
+    committee member of that community confirms it.  Staff roles are granted active.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("awaiting confirmation")
+        ACTIVE = "active", _("active")
+        REJECTED = "rejected", _("rejected")
+        ENDED = "ended", _("ended")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",  # no reverse accessor: nobody asks "what did I decide" from the user
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            # One live residency per user: a resident lives in one grid at a time.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(role="resident", status__in=["pending", "active"]),
+                name="membership_one_live_residency",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "area", "organisation"],
+                condition=Q(status="active"),
+                name="membership_unique_active_role",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.area}"

@@ -1,0 +1,145 @@
+"""The one permission check every app calls: `can(user, action, area)`.
+
+A user may perform `action` on something in `area` when they hold an active membership
+whose role is allowed that action and whose area is `area` itself or an ancestor of it.
+Some actions are restricted further to an organisation (a department acts only on what
+is assigned to it).  Site administrators (role or Django superuser) may do everything.
+
+Apps add their own actions with `register()` at import time of their `permissions`
+module; the table below is the whole truth, and tests/portal/test_permissions.py checks
+it as a role × action matrix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+
+from .models import Area, Membership, Organisation, Role
+
+R = Role
+
+ACTIONS: dict[str, frozenset[str]] = {
+    # portal
+    "residency.confirm": frozenset({R.COMMITTEE}),
+    "area.view_members": frozenset({R.COMMITTEE, R.GRID_WORKER}),
+    "cms.edit_community": frozenset({R.COMMITTEE}),
+    # deliberation
+    "deliberation.raise_topic": frozenset({R.RESIDENT, R.COMMITTEE}),
+    "deliberation.support": frozenset({R.RESIDENT}),
+    "deliberation.contribute": frozenset({R.RESIDENT, R.COMMITTEE, R.GRID_WORKER}),
+    "deliberation.vote": frozenset({R.RESIDENT}),
+    "deliberation.register": frozenset({R.RESIDENT, R.VOLUNTEER}),
+    "deliberation.moderate": frozenset({R.COMMITTEE}),
+    "deliberation.manage": frozenset({R.COMMITTEE}),
+    "deliberation.check_in": frozenset({R.COMMITTEE, R.GRID_WORKER}),
+    # moral bank
+    "credits.log_hours": frozenset({R.VOLUNTEER, R.RESIDENT}),
+    "credits.verify_hours": frozenset({R.COMMITTEE}),
+    "credits.redeem": frozenset({R.RESIDENT}),
+    "credits.fulfil": frozenset({R.COMMITTEE}),
+    "credits.manage": frozenset({R.COMMITTEE}),
+    # triage
+    "triage.report": frozenset({R.RESIDENT}),
+    "triage.report_for_resident": frozenset({R.GRID_WORKER, R.COMMITTEE}),
+    "triage.hotline_intake": frozenset({R.DEPARTMENT}),
+    "triage.triage": frozenset({R.COMMITTEE, R.DEPARTMENT}),
+    "triage.handle": frozenset({R.COMMITTEE, R.DEPARTMENT, R.GRID_WORKER}),
+    "triage.supervise": frozenset({R.COMMITTEE, R.DEPARTMENT}),
+    "triage.view_dashboard": frozenset({R.COMMITTEE, R.DEPARTMENT, R.GRID_WORKER}),
+}
+
+# Actions that only confirmed residents (not pending ones) may take are covered by the
+# membership status: only ACTIVE memberships grant anything.
+
+
+def register(action: str, roles: Iterable[str]) -> None:
+    """Add an action (or widen one) from another app's permissions module."""
+    ACTIONS[action] = frozenset(ACTIONS.get(action, frozenset()) | set(roles))
+
+
+def _memberships(user) -> list[Membership]:
+    """Active memberships, fetched once per user object (so once per request)."""
+    cached = getattr(user, "_portal_memberships", None)
+    if cached is None:
+        cached = list(
+            Membership.objects.active().filter(user=user).select_related("area", "organisation")
+        )
+        user._portal_memberships = cached
+    return cached
+
+
+def forget(user) -> None:
+    """Drop the per-request membership cache after a membership changes."""
+    if hasattr(user, "_portal_memberships"):
+        del user._portal_memberships
+
+
+def is_site_admin(user) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_superuser or any(m.role == R.SITE_ADMIN for m in _memberships(user))
+
+
+def can(
+    user,
+    action: str,
+    area: Area | None = None,
+    *,
+    organisation: Organisation | None = None,
+) -> bool:
+    """May `user` perform `action` on something in `area` (for `organisation`)?
+
+    `area=None` asks "anywhere": used to decide whether to show a menu entry.
+    """
+    if action not in ACTIONS:
+        raise KeyError(f"Unknown action {action!r}; register it in portal.permissions")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if is_site_admin(user):
+        return True
+    roles = ACTIONS[action]
+    for m in _memberships(user):
+        if m.role not in roles:
+            continue
+        if area is not None and not area.path.startswith(m.area.path):
+            continue
+        if organisation is not None and m.organisation_id not in (None, organisation.pk):
+            continue
+        if organisation is not None and m.role == R.DEPARTMENT and m.organisation_id is None:
+            continue
+        return True
+    return False
+
+
+def require(user, action: str, area: Area | None = None, **kwargs) -> None:
+    """`can()` or raise PermissionDenied with a translated message."""
+    if not can(user, action, area, **kwargs):
+        raise PermissionDenied(_("You do not have permission to do this here."))
+
+
+def areas_for(user, action: str) -> list[Area]:
+    """The roots of the subtrees in which `user` may perform `action`."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    if is_site_admin(user):
+        return list(Area.get_root_nodes())
+    roles = ACTIONS[action]
+    return [m.area for m in _memberships(user) if m.role in roles]
+
+
+def home_membership(user) -> Membership | None:
+    """The user's live residency (pending or active), if any."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Membership.objects.filter(
+            user=user,
+            role=R.RESIDENT,
+            status__in=[Membership.Status.PENDING, Membership.Status.ACTIVE],
+        )
+        .select_related("area")
+        .first()
+    )

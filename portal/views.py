@@ -1,0 +1,128 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import permissions, selectors, services
+from .dashboard import panels_for
+from .forms import PreferencesForm, ResidencyDecisionForm, ResidencyForm
+from .middleware import ELDER_COOKIE
+from .models import Membership
+
+
+def healthz(request):
+    """Liveness through the whole middleware stack plus a database round trip."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return JsonResponse({"status": "ok"})
+
+
+@login_required
+def dashboard(request):
+    home = permissions.home_membership(request.user)
+    can_confirm = permissions.areas_for(request.user, "residency.confirm")
+    return render(
+        request,
+        "portal/dashboard.html",
+        {
+            "home": home,
+            "panels": panels_for(request),
+            "pending_count": selectors.pending_residencies_for(can_confirm).count()
+            if can_confirm
+            else 0,
+        },
+    )
+
+
+@login_required
+def residency_declare(request):
+    form = ResidencyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.residency_declare(
+                user=request.user,
+                community=form.cleaned_data["community"],
+                grid=form.cleaned_data["grid"],
+                address=form.cleaned_data["address"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, _("Thank you. Your community committee will confirm your residency.")
+            )
+            return redirect("portal:dashboard")
+    return render(
+        request,
+        "portal/residency_form.html",
+        {"form": form, "home": permissions.home_membership(request.user)},
+    )
+
+
+@login_required
+def residency_queue(request):
+    areas = permissions.areas_for(request.user, "residency.confirm")
+    if not areas:
+        permissions.require(request.user, "residency.confirm")
+    if request.method == "POST":
+        form = ResidencyDecisionForm(request.POST)
+        if form.is_valid():
+            membership = get_object_or_404(Membership, pk=form.cleaned_data["membership"])
+            try:
+                services.residency_decide(
+                    membership=membership,
+                    decided_by=request.user,
+                    confirm=form.cleaned_data["decision"] == "confirm",
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("Saved."))
+        else:
+            messages.error(request, _("Please check the form."))
+        return redirect("portal:residency_queue")
+    return render(
+        request,
+        "portal/residency_queue.html",
+        {"claims": selectors.pending_residencies_for(areas)[:200]},
+    )
+
+
+@require_POST
+def preferences(request):
+    """Language and elder mode: a cookie for everyone, saved on the account if signed in."""
+    form = PreferencesForm(request.POST)
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if not form.is_valid():
+        return response
+    language = form.cleaned_data["language"] or None
+    elder = form.cleaned_data["elder_mode"]
+    elder_mode = None if elder == "" else elder == "1"
+    if language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 86400, samesite="Lax"
+        )
+    if elder_mode is not None:
+        response.set_cookie(ELDER_COOKIE, "1" if elder_mode else "0", max_age=365 * 86400, samesite="Lax")
+    if request.user.is_authenticated:
+        services.preferences_update(user=request.user, language=language, elder_mode=elder_mode)
+    return response
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    return render(request, "500.html", status=500)

@@ -1,0 +1,50 @@
+import os
+
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def tree(db):
+    return factories.city_tree()
+
+
+@pytest.fixture
+def community(tree):
+    return tree["community"]
+
+
+@pytest.fixture
+def grid(tree):
+    return tree["grid"]
+
+
+@pytest.fixture
+def resident(tree):
+    return factories.resident(tree["grid"])
+
+
+@pytest.fixture
+def committee_member(tree):
+    return factories.member("committee", tree["community"])
+
+
+@pytest.fixture
+def is_postgres():
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.conf import settings
+
+    on_pg = "postgresql" in settings.DATABASES["default"]["ENGINE"]
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL (CI runs it with DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords and not on_pg:
+            item.add_marker(skip_pg)
+
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
