@@ -228,3 +228,53 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.area}"
+
+
+class Notification(models.Model):
+    """An in-app notice.  Email copies are sent by portal.notifications.notify()."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    category = models.CharField(_("category"), max_length=50)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    # Makes notify() idempotent: the same event never notifies the same user twice.
+    event_key = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "event_key"], name="notification_once_per_event")
+        ]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NotificationOptOut(models.Model):
+    """A category (and channel) a user has switched off.  Absent row = switched on."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("email")
+        IN_APP = "in_app", _("on the site")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_opt_outs"
+    )
+    category = models.CharField(max_length=50)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "category", "channel"], name="notification_opt_out_unique"
+            )
+        ]

@@ -22,3 +22,15 @@ def ping() -> dict:
 @shared_task(name="portal.send_mail", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_mail_task(subject: str, body: str, to: list[str], html: str | None = None) -> int:
     return send_mail(subject, body, None, to, html_message=html)
+
+
+@shared_task(name="portal.send_notification_email", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_notification_email(notification_id: int) -> int:
+    from .models import Notification
+    from .notifications import email_for
+
+    n = Notification.objects.select_related("user").filter(pk=notification_id).first()
+    if n is None or not n.user.email:
+        return 0
+    subject, body = email_for(n)
+    return send_mail(subject, body, None, [n.user.email])

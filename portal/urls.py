@@ -13,6 +13,8 @@ portal_patterns = (
         path("residency/", views.residency_declare, name="residency"),
         path("committee/residents/", views.residency_queue, name="residency_queue"),
         path("preferences/", views.preferences, name="preferences"),
+        path("notifications/", views.notification_list, name="notifications"),
+        path("notifications/settings/", views.notification_settings, name="notification_settings"),
     ],
     "portal",
 )

@@ -9,11 +9,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import permissions, selectors, services
+from . import notifications, permissions, selectors, services
 from .dashboard import panels_for
 from .forms import PreferencesForm, ResidencyDecisionForm, ResidencyForm
 from .middleware import ELDER_COOKIE
-from .models import Membership
+from .models import Membership, NotificationOptOut
 
 
 def healthz(request):
@@ -126,3 +126,35 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     return render(request, "500.html", status=500)
+
+
+@login_required
+def notification_list(request):
+    if request.method == "POST":
+        notifications.mark_read(user=request.user)
+        return redirect("portal:notifications")
+    items = request.user.notifications.all()[:100]
+    return render(request, "portal/notifications.html", {"items": items})
+
+
+@login_required
+def notification_settings(request):
+    channels = NotificationOptOut.Channel
+    if request.method == "POST":
+        # A box that is ticked means "send me this"; everything unticked is switched off.
+        on = set(request.POST.getlist("on"))
+        off = {
+            (c, ch)
+            for c in notifications.CATEGORIES
+            for ch in channels.values
+            if f"{c}:{ch}" not in on
+        }
+        notifications.preferences_set(user=request.user, off=off)
+        messages.success(request, _("Your notification settings are saved."))
+        return redirect("portal:notification_settings")
+    off = set(request.user.notification_opt_outs.values_list("category", "channel"))
+    rows = [
+        (cat, [(ch, label, (cat.key, ch) not in off) for ch, label in channels.choices])
+        for cat in notifications.CATEGORIES.values()
+    ]
+    return render(request, "portal/notification_settings.html", {"rows": rows})

@@ -241,8 +241,10 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Each app adds its periodic tasks in portal.celery (one schedule, one place).
+# Each app lists its periodic tasks in <app>/beat.py; they are merged here.
 CELERY_BEAT_SCHEDULE: dict = {}
+for _app in ("portal", "credits", "deliberation", "triage"):
+    CELERY_BEAT_SCHEDULE.update(__import__(f"{_app}.beat", fromlist=["SCHEDULE"]).SCHEDULE)
 
 # --- Wagtail ----------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "社区议事厅"

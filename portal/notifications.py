@@ -1,0 +1,115 @@
+"""Notifications, in-app and by email, with a per-category opt-out.
+
+Apps declare their categories once (`register_category`) and call `notify()` from a
+service.  `notify()` is idempotent by `event_key`: a retried service or task never
+notifies anyone twice.  Email goes out through Django's mail API from a Celery task
+enqueued on commit, so a rolled-back write sends nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .models import Notification, NotificationOptOut
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str
+    label: str  # a lazy translation
+    description: str = ""
+
+
+CATEGORIES: dict[str, Category] = {}
+
+
+def register_category(key: str, label, description="") -> None:
+    CATEGORIES[key] = Category(key, label, description)
+
+
+def opted_out(user_ids: Iterable[int], category: str, channel: str) -> set[int]:
+    return set(
+        NotificationOptOut.objects.filter(
+            user_id__in=list(user_ids), category=category, channel=channel
+        ).values_list("user_id", flat=True)
+    )
+
+
+@transaction.atomic
+def notify(*, users, category: str, event_key: str, title: str, body: str = "", url: str = "") -> list[Notification]:
+    """Tell `users` about an event.  Returns the notifications created now (not repeats)."""
+    if category not in CATEGORIES:
+        raise KeyError(f"Unknown notification category {category!r}")
+    users = [u for u in users if u is not None and u.is_active]
+    if not users:
+        return []
+    ids = [u.pk for u in users]
+    already = set(
+        Notification.objects.filter(user_id__in=ids, event_key=event_key).values_list("user_id", flat=True)
+    )
+    no_app = opted_out(ids, category, NotificationOptOut.Channel.IN_APP)
+    no_email = opted_out(ids, category, NotificationOptOut.Channel.EMAIL)
+    created = []
+    for user in users:
+        if user.pk in already:
+            continue
+        wants_email = user.pk not in no_email and bool(user.email)
+        if user.pk in no_app and not wants_email:
+            continue
+        n = Notification.objects.create(
+            user=user,
+            category=category,
+            event_key=event_key,
+            title=str(title)[:200],
+            body=str(body),
+            url=url,
+            # An opted-out in-app notice is stored read, so it never shows as new.
+            read_at=timezone.now() if user.pk in no_app else None,
+            emailed=wants_email,
+        )
+        created.append(n)
+        if wants_email:
+            from .tasks import enqueue, send_notification_email
+
+            enqueue(send_notification_email, n.pk)
+    return created
+
+
+def email_for(notification: Notification) -> tuple[str, str]:
+    """Subject and text body, in the recipient's language."""
+    user = notification.user
+    with translation.override(user.language or "zh-hans"):
+        body = render_to_string(
+            "portal/email/notification.txt",
+            {"n": notification, "user": user, "site_url": settings.WAGTAILADMIN_BASE_URL},
+        )
+    return notification.title, body
+
+
+def unread_count(user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+@transaction.atomic
+def mark_read(*, user, ids: Iterable[int] | None = None) -> int:
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def preferences_set(*, user, off: set[tuple[str, str]]) -> None:
+    """Replace the user's opt-outs with exactly `off` (category, channel) pairs."""
+    valid = {(c, ch) for c in CATEGORIES for ch in NotificationOptOut.Channel.values}
+    off = off & valid
+    NotificationOptOut.objects.filter(user=user).delete()
+    NotificationOptOut.objects.bulk_create(
+        [NotificationOptOut(user=user, category=c, channel=ch) for c, ch in sorted(off)]
+    )

@@ -1,0 +1,72 @@
+"""End-to-end harness: Playwright driving Debian's Chromium against pytest-django's
+live server.  Every journey file in this folder uses the `page` fixture.
+
+The browser is found at $CHROMIUM or /usr/bin/chromium.  Where there is none (a laptop
+without it) the journeys are skipped, unless E2E_REQUIRED=1 (CI), where that fails.
+"""
+
+import os
+import shutil
+import tempfile
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("E2E_REQUIRED") == "1":
+            pytest.fail(f"Chromium not found at {CHROMIUM}; CI must install it")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    profile = tempfile.mkdtemp(prefix="e2e-chromium-")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield browser
+        browser.close()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 412, "height": 900})
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    page.base_url = live_server.url
+    yield page
+    shots = os.environ.get("E2E_SCREENSHOTS")
+    if shots:
+        os.makedirs(shots, exist_ok=True)
+    context.close()
+
+
+@pytest.fixture
+def shot(page):
+    """`shot("name")` saves a screenshot when E2E_SCREENSHOTS is a folder."""
+
+    def take(name: str):
+        folder = os.environ.get("E2E_SCREENSHOTS")
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+            page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
+
+    return take
