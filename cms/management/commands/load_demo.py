@@ -1,0 +1,34 @@
+"""Build a believable Chinese demo site.  Idempotent: a second run changes nothing.
+
+Order: people and places (portal.demo), pages (cms.demo), then each domain app's
+`<app>/demo.py:load(ctx)` when the app provides one.
+"""
+
+import importlib
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from portal.demo import DemoContext, load_base
+
+APP_DEMOS = ["cms.demo", "credits.demo", "deliberation.demo", "triage.demo"]
+
+
+class Command(BaseCommand):
+    help = "Load demo content (areas, people, pages, activities, ledger, requests)."
+
+    def handle(self, *args, **options):
+        ctx = DemoContext(stdout=self.stdout)
+        with transaction.atomic():
+            load_base(ctx)
+        self.stdout.write("demo: areas, organisations and people ready")
+        for module_name in APP_DEMOS:
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as exc:
+                if exc.name == module_name:
+                    continue
+                raise
+            with transaction.atomic():
+                module.load(ctx)
+            self.stdout.write(f"demo: {module_name} ready")

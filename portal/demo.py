@@ -1,0 +1,174 @@
+"""Demo people and places, drawn from the practices in the press reports (shared/seeds).
+
+`load_demo` calls `load_base()` first, then each app's `<app>/demo.py:load(ctx)`.
+Everything is looked up by a stable key before it is made, so loading twice changes
+nothing.  All demo accounts share DEMO_PASSWORD.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from . import services
+from .models import Area, Membership, Organisation, Role, User
+
+DEMO_PASSWORD = "demo-Pass-2026"
+
+# code, name, kind, parent code, households
+AREAS = [
+    ("qingdao", "青岛市", "city", None, 0),
+    ("shinan", "市南区", "district", "qingdao", 0),
+    ("licang", "李沧区", "district", "qingdao", 0),
+    ("badahu", "八大湖街道", "street", "shinan", 0),
+    ("xiangangdong", "香港中路街道", "street", "shinan", 0),
+    ("hushanlu", "虎山路街道", "street", "licang", 0),
+    ("xinzhan", "新湛社区", "community", "badahu", 0),
+    ("yansanlu", "延安三路社区", "community", "badahu", 0),
+    ("fushan", "浮山后社区", "community", "xiangangdong", 0),
+    ("beiling", "北岭社区", "community", "hushanlu", 0),
+    ("xinzhan-1", "第一网格", "grid", "xinzhan", 312),
+    ("xinzhan-2", "第二网格", "grid", "xinzhan", 296),
+    ("xinzhan-3", "第三网格", "grid", "xinzhan", 305),
+    ("yansanlu-1", "第一网格", "grid", "yansanlu", 288),
+    ("yansanlu-2", "第二网格", "grid", "yansanlu", 301),
+    ("fushan-1", "第一网格", "grid", "fushan", 320),
+    ("fushan-2", "第二网格", "grid", "fushan", 276),
+    ("beiling-1", "第一网格", "grid", "beiling", 298),
+    ("beiling-2", "第二网格", "grid", "beiling", 310),
+]
+
+# key, name, kind, area code, parent key, phone
+ORGANISATIONS = [
+    ("hotline", "青岛市12345政务服务便民热线", "department", "qingdao", None, "12345"),
+    ("shinan-gov", "市南区人民政府", "department", "shinan", None, ""),
+    ("shinan-chengguan", "市南区城市管理局", "department", "shinan", "shinan-gov", "0532-82870000"),
+    ("shinan-zhujian", "市南区住房和城乡建设局", "department", "shinan", "shinan-gov", "0532-82870111"),
+    ("shinan-shichang", "市南区市场监督管理局", "department", "shinan", "shinan-gov", "0532-82870222"),
+    ("shinan-shuiwu", "市南区水务局", "department", "shinan", "shinan-gov", "0532-82870333"),
+    ("licang-chengguan", "李沧区城市管理局", "department", "licang", None, "0532-87890000"),
+    ("badahu-office", "八大湖街道办事处", "department", "badahu", "shinan-gov", "0532-85710000"),
+    ("xinzhan-committee", "新湛社区两委", "committee", "xinzhan", "badahu-office", "0532-85711234"),
+    ("yansanlu-committee", "延安三路社区两委", "committee", "yansanlu", "badahu-office", "0532-85715678"),
+    ("fushan-committee", "浮山后社区两委", "committee", "fushan", None, "0532-85880011"),
+    ("beiling-committee", "北岭社区两委", "committee", "beiling", None, "0532-87661122"),
+    ("xinzhan-property", "海湾物业服务有限公司新湛项目部", "property", "xinzhan", None, "0532-85719999"),
+    ("xinzhan-owners", "新湛小区业主委员会", "owners", "xinzhan", None, ""),
+    ("xinzhan-social", "八大湖社工站", "social", "badahu", None, "0532-85712020"),
+    ("xinzhan-mediation", "新湛社区人民调解委员会", "social", "xinzhan", "xinzhan-committee", ""),
+    ("provider-jiazheng", "巧手家政服务中心", "provider", "shinan", None, "0532-88886666"),
+    ("provider-repair", "邻里通家电维修", "provider", "shinan", None, "0532-88887777"),
+    ("provider-canteen", "幸福里长者食堂", "provider", "badahu", None, "0532-85713030"),
+]
+
+# username, display name, email, phone, [(role, area code, org key)], residency grid or None
+PEOPLE = [
+    ("admin", "系统管理员", "admin@example.cn", "", [("site_admin", "qingdao", None)], None),
+    ("13800000001", "张丽（新湛社区书记）", "zhangli@example.cn", "13800000001",
+     [("committee", "xinzhan", "xinzhan-committee")], "xinzhan-1"),
+    ("13800000004", "刘洋（新湛社区委员）", "liuyang@example.cn", "13800000004",
+     [("committee", "xinzhan", "xinzhan-committee")], "xinzhan-2"),
+    ("13800000002", "王建国（延安三路社区主任）", "wangjg@example.cn", "13800000002",
+     [("committee", "yansanlu", "yansanlu-committee")], "yansanlu-1"),
+    ("13800000005", "赵敏（北岭社区书记）", "zhaomin@example.cn", "13800000005",
+     [("committee", "beiling", "beiling-committee")], "beiling-1"),
+    ("13800000003", "李娜（网格员）", "lina@example.cn", "13800000003",
+     [("grid_worker", "xinzhan-1", "xinzhan-committee"), ("grid_worker", "xinzhan-2", "xinzhan-committee")], None),
+    ("13800000006", "孙涛（网格员）", "suntao@example.cn", "13800000006",
+     [("grid_worker", "yansanlu-1", "yansanlu-committee")], None),
+    ("hotline01", "周静（12345接线员）", "hotline01@example.cn", "",
+     [("department", "qingdao", "hotline")], None),
+    ("chengguan01", "吴刚（市南区城管局）", "chengguan01@example.cn", "",
+     [("department", "shinan", "shinan-chengguan")], None),
+    ("zhujian01", "郑红（市南区住建局）", "zhujian01@example.cn", "",
+     [("department", "shinan", "shinan-zhujian")], None),
+    ("badahu01", "冯军（八大湖街道）", "badahu01@example.cn", "",
+     [("department", "badahu", "badahu-office")], None),
+    ("13900000001", "陈阿姨", "chen@example.cn", "13900000001", [("volunteer", "xinzhan", None)], "xinzhan-1"),
+    ("13900000002", "老周", "laozhou@example.cn", "13900000002", [("volunteer", "xinzhan", None)], "xinzhan-1"),
+    ("13900000003", "小林", "xiaolin@example.cn", "13900000003", [], "xinzhan-2"),
+    ("13900000004", "马大爷", "mady@example.cn", "13900000004", [("volunteer", "xinzhan", None)], "xinzhan-3"),
+    ("13900000005", "黄女士", "huang@example.cn", "13900000005", [], "xinzhan-2"),
+    ("13900000006", "杨师傅", "yang@example.cn", "13900000006", [("volunteer", "yansanlu", None)], "yansanlu-1"),
+    ("13900000007", "许老师", "xu@example.cn", "13900000007", [], "yansanlu-2"),
+    ("13900000008", "何奶奶", "he@example.cn", "13900000008", [], "beiling-1"),
+    ("13900000009", "宋先生", "song@example.cn", "13900000009", [], "fushan-1"),
+    ("13900000010", "新来的邻居", "newcomer@example.cn", "13900000010", [], "pending:xinzhan-3"),
+]
+
+
+@dataclass
+class DemoContext:
+    areas: dict[str, Area] = field(default_factory=dict)
+    orgs: dict[str, Organisation] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+    stdout: object = sys.stdout
+
+    def log(self, message: str) -> None:
+        self.stdout.write(f"{message}\n")
+
+
+@transaction.atomic
+def load_base(ctx: DemoContext) -> DemoContext:
+    for code, name, kind, parent, households in AREAS:
+        area = Area.objects.filter(code=code).first()
+        if area is None:
+            area = services.area_create(
+                parent=ctx.areas[parent] if parent else None,
+                name=name,
+                kind=kind,
+                code=code,
+                households=households,
+            )
+        ctx.areas[code] = area
+    for key, name, kind, area_code, parent_key, phone in ORGANISATIONS:
+        org, _ = Organisation.objects.get_or_create(
+            area=ctx.areas[area_code],
+            name=name,
+            defaults={
+                "kind": kind,
+                "parent": ctx.orgs.get(parent_key) if parent_key else None,
+                "phone": phone,
+            },
+        )
+        ctx.orgs[key] = org
+    for username, display, email, phone, roles, home in PEOPLE:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, display_name=display, email=email, phone=phone)
+            user.set_password(DEMO_PASSWORD)
+            if username == "admin":
+                user.is_superuser = user.is_staff = True
+            user.save()
+            from allauth.account.models import EmailAddress
+
+            EmailAddress.objects.get_or_create(
+                user=user, email=email, defaults={"verified": True, "primary": True}
+            )
+        ctx.users[username] = user
+        for role, area_code, org_key in roles:
+            services.membership_grant(
+                user=user,
+                role=role,
+                area=ctx.areas[area_code],
+                organisation=ctx.orgs.get(org_key) if org_key else None,
+            )
+        if home:
+            pending = home.startswith("pending:")
+            grid = ctx.areas[home.removeprefix("pending:")]
+            if not Membership.objects.filter(user=user, role=Role.RESIDENT).exists():
+                Membership.objects.create(
+                    user=user,
+                    role=Role.RESIDENT,
+                    area=grid,
+                    status=Membership.Status.PENDING if pending else Membership.Status.ACTIVE,
+                    address=_demo_address(username),
+                )
+    return ctx
+
+
+def _demo_address(username: str) -> str:
+    n = int(username[-2:]) if username[-2:].isdigit() else 1
+    return f"湛山花园{n % 12 + 1}号楼{n % 3 + 1}单元{n % 6 + 1}0{n % 2 + 1}室"
