@@ -1,0 +1,55 @@
+"""Fill 繁體中文 (zh_Hant) catalogues from the 简体中文 (zh_Hans) ones with OpenCC.
+
+A developer tool (run by `make messages`): translators write zh_Hans, this converts the
+characters (s2t: vocabulary stays mainland, as our residents use it) into zh_Hant for every message not yet
+translated there, so the two never drift apart.  `--force` re-converts every message.
+"""
+
+from pathlib import Path
+
+import polib
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Convert zh_Hans translations into zh_Hant catalogues (OpenCC s2t)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("apps", nargs="*", help="app folders (default: all)")
+        parser.add_argument("--force", action="store_true")
+
+    def handle(self, *args, apps, force, **options):
+        from opencc import OpenCC
+
+        cc = OpenCC("s2t")
+        base = Path(settings.BASE_DIR)
+        roots = [base / a / "locale" for a in (apps or ["portal", "cms", "credits", "deliberation", "triage"])]
+        for root in roots:
+            for hans_path in root.glob("zh_Hans/LC_MESSAGES/*.po"):
+                hant_path = root / "zh_Hant" / "LC_MESSAGES" / hans_path.name
+                hans = polib.pofile(str(hans_path))
+                hant = polib.pofile(str(hant_path)) if hant_path.exists() else polib.POFile()
+                hant.metadata = {**hans.metadata, "Language": "zh_Hant"}
+                by_id = {(e.msgctxt, e.msgid): e for e in hant}
+                changed = 0
+                for src in hans:
+                    if src.obsolete or not (src.msgstr or src.msgstr_plural):
+                        continue
+                    dst = by_id.get((src.msgctxt, src.msgid))
+                    if dst is None:
+                        dst = polib.POEntry(msgid=src.msgid, msgctxt=src.msgctxt, msgid_plural=src.msgid_plural, occurrences=src.occurrences)
+                        hant.append(dst)
+                    if dst.msgstr and not force and "fuzzy" not in dst.flags:
+                        continue
+                    if src.msgid_plural:
+                        dst.msgid_plural = src.msgid_plural
+                        dst.msgstr_plural = {k: cc.convert(v) for k, v in src.msgstr_plural.items()}
+                    else:
+                        dst.msgstr = cc.convert(src.msgstr)
+                    if "fuzzy" in dst.flags:
+                        dst.flags.remove("fuzzy")
+                    changed += 1
+                hant_path.parent.mkdir(parents=True, exist_ok=True)
+                hant.save(str(hant_path))
+                self.stdout.write(f"{hant_path.relative_to(base)}: {changed} converted")
