@@ -705,6 +705,7 @@ def checkin(*, by, session: Session, code: str) -> tuple[Registration, bool]:
     if reg.status != Registration.Status.REGISTERED:
         raise ValidationError(_("This person is not registered (waiting list or cancelled)."))
     if reg.checked_in_at:
+        award_attendance(reg)  # idempotent: pays only if an earlier attempt could not
         return reg, False
     reg.checked_in_at = timezone.now()
     reg.checked_in_by = by
@@ -733,15 +734,22 @@ def award_attendance(registration: Registration):
     deed_award = getattr(credits_services, "deed_award", None)
     if deed_award is None:
         return None
-    return deed_award(
-        user=registration.user,
-        community=registration.session.community,
-        deed="session_attendance",
-        idempotency_key=f"attendance:{registration.pk}",
-        quantity=Decimal("1"),
-        source="deliberation",
-        note=registration.session.title[:100],
-    )
+    try:
+        # A savepoint: a ledger refusal must not undo the check-in itself.  The key makes
+        # a later retry (a second scan) pay what this one could not.
+        with transaction.atomic():
+            return deed_award(
+                user=registration.user,
+                community=registration.session.community,
+                deed="session_attendance",
+                idempotency_key=f"attendance:{registration.pk}",
+                quantity=Decimal("1"),
+                source="deliberation",
+                note=registration.session.title[:100],
+            )
+    except Exception:  # noqa: BLE001 - the ledger logs its own reasons; check-in goes on
+        log.exception("attendance credits not paid for registration %s", registration.pk)
+        return None
 
 
 def session_reminders_send(*, now: datetime.datetime | None = None) -> int:

@@ -17,8 +17,12 @@ def topic(community, resident):
 
 
 def test_contribution_with_stance_and_threaded_replies(topic, neighbours):
-    a = services.contribution_add(user=neighbours[0], topic=topic, text="建议错峰共享机关单位车位", stance="suggestion")
-    b = services.contribution_add(user=neighbours[1], topic=topic, text="同意，周末也可以", parent=a)
+    a = services.contribution_add(
+        user=neighbours[0], topic=topic, text="建议错峰共享机关单位车位", stance="suggestion"
+    )
+    b = services.contribution_add(
+        user=neighbours[1], topic=topic, text="同意，周末也可以", parent=a
+    )
     c = services.contribution_add(user=neighbours[0], topic=topic, text="谢谢", parent=b)
     assert (b.parent, c.parent) == (a, b)
     topic.refresh_from_db()
@@ -52,7 +56,9 @@ def test_markup_only_contribution_is_refused(topic, neighbours):
 
 
 def test_rendered_page_escapes_what_looks_like_markup(client, topic, neighbours):
-    services.contribution_add(user=neighbours[0], topic=topic, text="a &lt;script&gt; b", stance="oppose")
+    services.contribution_add(
+        user=neighbours[0], topic=topic, text="a &lt;script&gt; b", stance="oppose"
+    )
     html = client.get(topic.get_absolute_url()).content.decode()
     assert "<script>" not in html.split("<main")[1]
 
@@ -70,7 +76,9 @@ def test_outsider_cannot_contribute(topic, outsider):
 
 
 def test_edit_keeps_history_and_only_author(topic, neighbours):
-    c = services.contribution_add(user=neighbours[0], topic=topic, text="第一稿", stance="suggestion")
+    c = services.contribution_add(
+        user=neighbours[0], topic=topic, text="第一稿", stance="suggestion"
+    )
     with pytest.raises(PermissionDenied):
         services.contribution_edit(user=neighbours[1], contribution=c, text="篡改")
     services.contribution_edit(user=neighbours[0], contribution=c, text="第二稿")
@@ -101,9 +109,13 @@ def test_reports_hide_then_moderator_restores_or_removes_with_reason(
     assert [m.to[0] for m in mail.outbox] == [author.email]
 
     with pytest.raises(PermissionDenied):
-        services.contribution_moderate(user=resident, contribution=c, decision="restore", reason="ok")
+        services.contribution_moderate(
+            user=resident, contribution=c, decision="restore", reason="ok"
+        )
     with pytest.raises(ValidationError):
-        services.contribution_moderate(user=committee_member, contribution=c, decision="restore", reason=" ")
+        services.contribution_moderate(
+            user=committee_member, contribution=c, decision="restore", reason=" "
+        )
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         services.contribution_moderate(
@@ -114,7 +126,9 @@ def test_reports_hide_then_moderator_restores_or_removes_with_reason(
     assert "表达不满属正常意见" in mail.outbox[0].body
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.contribution_moderate(user=committee_member, contribution=c, decision="remove", reason="含侮辱性言辞")
+        services.contribution_moderate(
+            user=committee_member, contribution=c, decision="remove", reason="含侮辱性言辞"
+        )
     c.refresh_from_db()
     assert c.status == "removed"
     assert mail.outbox[0].to == [author.email] and "含侮辱性言辞" in mail.outbox[0].body
@@ -122,7 +136,9 @@ def test_reports_hide_then_moderator_restores_or_removes_with_reason(
 
 def test_hidden_contribution_text_not_shown_to_residents(client, topic, neighbours, settings):
     settings.DELIBERATION_REPORTS_TO_HIDE = 1
-    c = services.contribution_add(user=neighbours[0], topic=topic, text="不当言论XYZ", stance="oppose")
+    c = services.contribution_add(
+        user=neighbours[0], topic=topic, text="不当言论XYZ", stance="oppose"
+    )
     services.contribution_report(user=neighbours[1], contribution=c)
     client.force_login(neighbours[2])
     assert "不当言论XYZ" not in client.get(topic.get_absolute_url()).content.decode()

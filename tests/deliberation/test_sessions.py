@@ -39,8 +39,12 @@ def test_register_twice_is_refused(session, resident):
 
 def test_register_outside_window_is_refused(community, committee_member, resident):
     now = timezone.now()
-    closed = make_session(community, committee_member, registration_closes=now - datetime.timedelta(hours=1))
-    future = make_session(community, committee_member, registration_opens=now + datetime.timedelta(days=1))
+    closed = make_session(
+        community, committee_member, registration_closes=now - datetime.timedelta(hours=1)
+    )
+    future = make_session(
+        community, committee_member, registration_opens=now + datetime.timedelta(days=1)
+    )
     for s in (closed, future):
         with pytest.raises(ValidationError, match="not open"):
             services.registration_create(user=resident, session=s)
@@ -52,7 +56,9 @@ def test_outsider_cannot_register(session, outsider):
         services.registration_create(user=outsider, session=session)
 
 
-def test_past_capacity_waits_and_cancel_promotes(session, resident, neighbours, django_capture_on_commit_callbacks):
+def test_past_capacity_waits_and_cancel_promotes(
+    session, resident, neighbours, django_capture_on_commit_callbacks
+):
     a = services.registration_create(user=resident, session=session)
     services.registration_create(user=neighbours[0], session=session)
     w1 = services.registration_create(user=neighbours[1], session=session)
@@ -91,7 +97,9 @@ def test_checkin_is_idempotent_and_needs_right_session(
         services.checkin(by=resident, session=session, code=reg.code)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        r1, new1 = services.checkin(by=committee_member, session=session, code=f" {reg.code.lower()} ")
+        r1, new1 = services.checkin(
+            by=committee_member, session=session, code=f" {reg.code.lower()} "
+        )
         r2, new2 = services.checkin(by=committee_member, session=session, code=reg.code)
     assert (new1, new2) == (True, False)
     assert r1.pk == r2.pk == reg.pk and r2.checked_in_at and r2.checked_in_by == committee_member
@@ -112,7 +120,9 @@ def test_grid_worker_can_check_in(community, tree, committee_member, resident, s
     assert services.checkin(by=worker, session=session, code=reg.code)[1]
 
 
-def test_checkin_calls_deed_award_once_per_registration(monkeypatch, session, resident, committee_member):
+def test_checkin_calls_deed_award_keyed_by_registration(
+    monkeypatch, session, resident, committee_member
+):
     calls = []
     fake = types.ModuleType("credits.services")
 
@@ -125,7 +135,8 @@ def test_checkin_calls_deed_award_once_per_registration(monkeypatch, session, re
     reg = services.registration_create(user=resident, session=session)
     services.checkin(by=committee_member, session=session, code=reg.code)
     services.checkin(by=committee_member, session=session, code=reg.code)
-    assert len(calls) == 1
+    # a second scan may retry the award, always under the same key: the ledger pays once
+    assert {c["idempotency_key"] for c in calls} == {f"attendance:{reg.pk}"}
     assert calls[0]["deed"] == "session_attendance"
     assert calls[0]["idempotency_key"] == f"attendance:{reg.pk}"
     assert calls[0]["user"] == resident and calls[0]["community"] == session.community
@@ -134,32 +145,25 @@ def test_checkin_calls_deed_award_once_per_registration(monkeypatch, session, re
 
 def test_checkin_pays_through_real_credits_app(session, resident, committee_member):
     """With the credits app's deed_award and an earning rule, attendance pays exactly once."""
-    try:
-        from credits import services as credits_services
-    except ImportError:
-        credits_services = None
-    if credits_services is None or not hasattr(credits_services, "deed_award"):
+    from credits import services as credits_services
+
+    if not hasattr(credits_services, "deed_award"):
         pytest.skip("credits.services.deed_award does not exist yet (credits app in progress)")
-    try:
-        from credits.models import EarningRule, Transaction
-    except ImportError:
-        pytest.skip("credits app has deed_award but no EarningRule/Transaction models yet")
-    rule_fields = {f.name for f in EarningRule._meta.get_fields()}
-    kw = {"community": session.community, "deed": "session_attendance"}
-    for name, value in (("amount", Decimal("5.00")), ("is_active", True), ("active", True)):
-        if name in rule_fields:
-            kw[name] = value
-    try:
-        EarningRule.objects.create(**kw)
-    except Exception as exc:  # noqa: BLE001 - the credits schema is still moving
-        pytest.skip(f"cannot create an earning rule with this credits schema: {exc}")
+    from credits.models import EarningRule, Transaction
+
+    EarningRule.objects.create(
+        community=session.community, deed="session_attendance", amount=Decimal("5.00")
+    )
     reg = services.registration_create(user=resident, session=session)
     services.checkin(by=committee_member, session=session, code=reg.code)
     services.checkin(by=committee_member, session=session, code=reg.code)
-    assert Transaction.objects.filter(idempotency_key=f"attendance:{reg.pk}").count() == 1
+    tx = Transaction.objects.get(idempotency_key=f"attendance:{reg.pk}")
+    assert tx.entries.filter(amount=Decimal("5.00")).count() == 1
 
 
-def test_reminders_a_day_before_sent_once(community, committee_member, resident, neighbours, django_capture_on_commit_callbacks):
+def test_reminders_a_day_before_sent_once(
+    community, committee_member, resident, neighbours, django_capture_on_commit_callbacks
+):
     soon = make_session(community, committee_member, starts_in=datetime.timedelta(hours=20))
     later = make_session(community, committee_member, starts_in=datetime.timedelta(days=5))
     services.registration_create(user=resident, session=soon)
@@ -179,7 +183,9 @@ def test_beat_schedule_has_reminder_task():
     assert SCHEDULE["deliberation-session-reminders"]["task"] == tasks.send_session_reminders.name
 
 
-def test_session_topics_go_on_agenda_and_followers_told(community, committee_member, resident, django_capture_on_commit_callbacks):
+def test_session_topics_go_on_agenda_and_followers_told(
+    community, committee_member, resident, django_capture_on_commit_callbacks
+):
     t = make_topic(community, resident)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -192,7 +198,14 @@ def test_session_topics_go_on_agenda_and_followers_told(community, committee_mem
 def test_session_validation(community, committee_member, resident):
     now = timezone.now()
     with pytest.raises(ValidationError):
-        services.session_create(user=committee_member, community=community, format_code="speakup", title="x",
-                                starts_at=now, ends_at=now, place="x")
+        services.session_create(
+            user=committee_member,
+            community=community,
+            format_code="speakup",
+            title="x",
+            starts_at=now,
+            ends_at=now,
+            place="x",
+        )
     with pytest.raises(PermissionDenied):
         make_session(community, resident)
