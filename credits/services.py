@@ -164,6 +164,18 @@ def _post(
     return tx
 
 
+def acts_in(user: User, action: str, community: Area) -> bool:
+    """May `user` take `action` somewhere in `community` (a resident's grid counts)?"""
+    if permissions.can(user, action, community):
+        return True
+    return any(root.path.startswith(community.path) for root in permissions.areas_for(user, action))
+
+
+def require_in(user: User, action: str, community: Area) -> None:
+    if not acts_in(user, action, community):
+        raise PermissionDenied(_("You do not have permission to do this here."))
+
+
 # --- accounts -----------------------------------------------------------------------
 
 
@@ -375,7 +387,7 @@ def redemption_reserve(*, user: User, reward: Reward, idempotency_key: str) -> R
                 code="idempotency_conflict",
             )
         return existing
-    permissions.require(user, "credits.redeem", reward.community)
+    require_in(user, "credits.redeem", reward.community)
     today = timezone.localdate()
     if not reward.is_available_on(today):
         raise LedgerError(_("This reward is not available now."), code="reward_unavailable")
@@ -605,7 +617,7 @@ def service_log_create(
 ) -> ServiceLog:
     community = _community(community)
     if recorded_by is None:
-        permissions.require(volunteer, "credits.log_hours", community)
+        require_in(volunteer, "credits.log_hours", community)
     # Serialise one volunteer's logging so two concurrent logs cannot overlap.
     User.objects.select_for_update().filter(pk=volunteer.pk).first()
     hours = validate_log(volunteer=volunteer, date=date, start=start, end=end)

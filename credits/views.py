@@ -126,7 +126,7 @@ def rewards(request):
             "community": community,
             "rewards": items,
             "can_redeem": community is not None
-            and permissions.can(request.user, "credits.redeem", community),
+            and services.acts_in(request.user, "credits.redeem", community),
             **selectors.balance_summary(request.user),
         },
     )
