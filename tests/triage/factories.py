@@ -21,7 +21,9 @@ def png(name: str = "p.png") -> SimpleUploadedFile:
 def world(tree) -> dict:
     """District government → street office → committee; departments under the government."""
     o = {}
-    o["gov"] = factories.organisation(tree["district"], Organisation.Kind.DEPARTMENT, "市南区人民政府")
+    o["gov"] = factories.organisation(
+        tree["district"], Organisation.Kind.DEPARTMENT, "市南区人民政府"
+    )
     o["street"] = Organisation.objects.create(
         area=tree["street"], kind="department", name="八大湖街道办事处", parent=o["gov"]
     )

@@ -1,5 +1,5 @@
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.triage.factories import png
@@ -48,7 +48,7 @@ def test_low_confidence_waits_for_triage_and_correction_is_a_label(w, settings):
     from tests import factories
 
     outsider = factories.member("committee", w["tree"]["other_community"])
-    with pytest.raises(Exception):
+    with pytest.raises(PermissionDenied):
         services.request_confirm(request=req, actor=outsider, request_class="community")
     services.request_confirm(
         request=req, actor=w["people"]["committee"], request_class="community"
