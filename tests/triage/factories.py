@@ -31,7 +31,9 @@ def world(tree) -> dict:
         area=tree["community"], kind="committee", name="新湛社区两委", parent=o["street"]
     )
     o["other_committee"] = Organisation.objects.create(
-        area=tree["other_community"], kind="committee", name="延安三路社区两委",
+        area=tree["other_community"],
+        kind="committee",
+        name="延安三路社区两委",
         parent=o["street"],
     )
     for key, name in [
@@ -60,32 +62,53 @@ def world(tree) -> dict:
     }
     types = {
         "road": ServiceType.objects.create(
-            code="road", name="道路设施", default_class="government",
-            organisation=o["chengguan"], deadline_hours=14, keywords="井盖 路灯 坑",
+            code="road",
+            name="道路设施",
+            default_class="government",
+            organisation=o["chengguan"],
+            deadline_hours=14,
+            keywords="井盖 路灯 坑",
         ),
         "water": ServiceType.objects.create(
-            code="water", name="供水排水", default_class="government",
-            organisation=o["shuiwu"], deadline_hours=7, keywords="停水 爆管",
+            code="water",
+            name="供水排水",
+            default_class="government",
+            organisation=o["shuiwu"],
+            deadline_hours=7,
+            keywords="停水 爆管",
         ),
         "dispute": ServiceType.objects.create(
-            code="dispute", name="邻里纠纷", default_class="community", deadline_hours=21,
-            keywords="邻居 调解", is_mediation=True,
+            code="dispute",
+            name="邻里纠纷",
+            default_class="community",
+            deadline_hours=21,
+            keywords="邻居 调解",
+            is_mediation=True,
         ),
         "repair": ServiceType.objects.create(
-            code="repair", name="家庭维修", default_class="private", deadline_hours=7,
+            code="repair",
+            name="家庭维修",
+            default_class="private",
+            deadline_hours=7,
             keywords="开锁 家电维修",
         ),
     }
     ServiceDirectoryEntry.objects.create(
-        name="巧手家政服务中心", kind="provider", area=tree["district"],
-        organisation=o["provider"], services="保洁 钟点工 开锁 家电维修 疏通",
+        name="巧手家政服务中心",
+        kind="provider",
+        area=tree["district"],
+        organisation=o["provider"],
+        services="保洁 钟点工 开锁 家电维修 疏通",
         phone="0532-88886666",
     )
     ServiceDirectoryEntry.objects.create(
-        name="老周（志愿者）", kind="volunteer", area=tree["community"], services="修水龙头 换灯泡",
+        name="老周（志愿者）",
+        kind="volunteer",
+        area=tree["community"],
+        services="修水龙头 换灯泡",
     )
     GridBoundary.objects.create(
-        area=tree["grid"], polygon=[[36.05, 120.38], [36.05, 120.40], [36.07, 120.40],
-                                    [36.07, 120.38]],
+        area=tree["grid"],
+        polygon=[[36.05, 120.38], [36.05, 120.40], [36.07, 120.40], [36.07, 120.38]],
     )
     return {"orgs": o, "people": people, "types": types}

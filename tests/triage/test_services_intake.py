@@ -50,9 +50,7 @@ def test_low_confidence_waits_for_triage_and_correction_is_a_label(w, settings):
     outsider = factories.member("committee", w["tree"]["other_community"])
     with pytest.raises(PermissionDenied):
         services.request_confirm(request=req, actor=outsider, request_class="community")
-    services.request_confirm(
-        request=req, actor=w["people"]["committee"], request_class="community"
-    )
+    services.request_confirm(request=req, actor=w["people"]["committee"], request_class="community")
     req.refresh_from_db()
     assert req.status == Request.Status.ASSIGNED
     assert req.organisation == w["orgs"]["committee"]
@@ -101,8 +99,13 @@ def test_markup_is_stripped(w):
 
 def test_hotline_intake_keeps_callers_details(w):
     req = submit(
-        w, "来电人反映：小区外市政供水管爆管，马路上全是水", channel="hotline", reporter=None,
-        entered_by=w["people"]["hotline"], reporter_name="王女士", reporter_phone="13700000000",
+        w,
+        "来电人反映：小区外市政供水管爆管，马路上全是水",
+        channel="hotline",
+        reporter=None,
+        entered_by=w["people"]["hotline"],
+        reporter_name="王女士",
+        reporter_phone="13700000000",
         service_type=w["types"]["water"],
     )
     assert req.channel == "hotline" and req.organisation == w["orgs"]["shuiwu"]
