@@ -39,8 +39,8 @@ def index(request):
     return render(request, "credits/index.html", context)
 
 
-def _own_account(request) -> Account | None:
-    accounts = selectors.accounts_of(request.user)
+def _own_account(request, accounts=None) -> Account | None:
+    accounts = selectors.accounts_of(request.user) if accounts is None else accounts
     wanted = request.GET.get("account")
     if wanted:
         for account in accounts:
@@ -59,7 +59,8 @@ def _int_or_none(value):
 
 @login_required
 def statement(request):
-    account = _own_account(request)
+    accounts = selectors.accounts_of(request.user)
+    account = _own_account(request, accounts)
     rows, next_before = ([], None)
     if account is not None:
         rows, next_before = selectors.statement_page(
@@ -70,7 +71,7 @@ def statement(request):
         "credits/statement.html",
         {
             "account": account,
-            "accounts": selectors.accounts_of(request.user),
+            "accounts": accounts,
             "rows": rows,
             "next_before": next_before,
         },
