@@ -85,9 +85,9 @@ def dashboard_stats(area: Area, *, since=None) -> dict:
         with_deadline=Count("pk", filter=closed & Q(deadline__isnull=False)),
         on_time=Count("pk", filter=closed & Q(closed_at__lte=F("deadline"))),
         rated=Count("pk", filter=Q(satisfaction__isnull=False)),
-        satisfaction=Avg("satisfaction"),
+        avg_satisfaction=Avg("satisfaction"),
         satisfied=Count("pk", filter=Q(satisfaction__gte=4)),
-        handling=Avg(F("closed_at") - F("created_at"), filter=closed),
+        avg_handling=Avg(F("closed_at") - F("created_at"), filter=closed),
         mediated=Count("pk", filter=Q(mediation__in=["success", "failed"])),
         mediated_ok=Count("pk", filter=Q(mediation="success")),
         overdue=Count("pk", filter=~closed & Q(deadline__lt=timezone.now())),
@@ -99,7 +99,7 @@ def dashboard_stats(area: Area, *, since=None) -> dict:
     def pct(a, b):
         return round(100 * a / b, 1) if b else None
 
-    handling = totals["handling"]
+    handling = totals["avg_handling"]
     if handling is not None and not isinstance(handling, timedelta):  # SQLite: microseconds
         handling = timedelta(microseconds=float(handling))
     class_rows = [(label, by_class.get(value, 0)) for value, label in RequestClass.choices] + (
@@ -113,7 +113,9 @@ def dashboard_stats(area: Area, *, since=None) -> dict:
         "completion_rate": pct(totals["closed"], totals["total"]),
         "on_time_rate": pct(totals["on_time"], totals["with_deadline"]),
         "avg_handling_hours": round(handling.total_seconds() / 3600, 1) if handling else None,
-        "satisfaction": round(totals["satisfaction"], 2) if totals["satisfaction"] else None,
+        "satisfaction": round(totals["avg_satisfaction"], 2)
+        if totals["avg_satisfaction"]
+        else None,
         "satisfaction_rate": pct(totals["satisfied"], totals["rated"]),
         "rated": totals["rated"],
         "mediation_rate": pct(totals["mediated_ok"], totals["mediated"]),
