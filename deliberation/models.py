@@ -191,6 +191,11 @@ class Contribution(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
     )
+    # The top-level contribution of the thread: a page of threads loads its replies by
+    # `root_id IN (...)` in one query, however deep or long the threads are.
+    root = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     stance = models.CharField(_("stance"), max_length=12, choices=Stance.choices, blank=True)
     text = models.TextField(_("text"))
     status = models.CharField(

@@ -112,28 +112,12 @@ def contribution_page(topic: Topic, *, page=1, show_hidden=False):
     ids = [c.pk for c in items]
     replies: dict[int, list] = {}
     if ids:
-        # Replies of any depth under this page's contributions: fetch the topic's replies
-        # once and keep the ones whose root is on this page.
-        all_replies = list(
-            Contribution.objects.filter(topic=topic, parent__isnull=False)
+        for reply in (
+            Contribution.objects.filter(root_id__in=ids)
             .select_related("author")
             .order_by("created_at", "pk")
-        )
-        parent_of = {c.pk: c.parent_id for c in all_replies}
-
-        def root(c):
-            p = c.parent_id
-            seen = 0
-            while p in parent_of and seen < 50:
-                p = parent_of[p]
-                seen += 1
-            return p
-
-        wanted = set(ids)
-        for reply in all_replies:
-            r = root(reply)
-            if r in wanted:
-                replies.setdefault(r, []).append(reply)
+        ):
+            replies.setdefault(reply.root_id, []).append(reply)
     for c in items:
         c.thread = replies.get(c.pk, [])
     return page_obj, items

@@ -390,7 +390,12 @@ def contribution_add(
     if not text:
         raise ValidationError(_("Write something first (markup is not kept)."))
     contribution = Contribution.objects.create(
-        topic=topic, author=user, parent=parent, stance=stance or "", text=text
+        topic=topic,
+        author=user,
+        parent=parent,
+        root_id=(parent.root_id or parent.pk) if parent is not None else None,
+        stance=stance or "",
+        text=text,
     )
     Topic.objects.filter(pk=topic.pk).update(contribution_count=F("contribution_count") + 1)
     _follow(topic, user)
