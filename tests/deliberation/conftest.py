@@ -18,3 +18,12 @@ def outsider(tree):
 @pytest.fixture(autouse=True)
 def _no_staff_mfa(settings):
     settings.PORTAL_REQUIRE_STAFF_MFA = False
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Services speak the active language; assert on the English msgids."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

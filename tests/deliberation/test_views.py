@@ -217,3 +217,18 @@ def test_anonymous_post_redirects_to_login(client, community, resident):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert not mail.outbox or True
     assert datetime  # keep import used
+
+
+def test_refusals_are_translated_into_chinese(client, community, resident, neighbours):
+    from django.utils import translation
+
+    t = make_topic(community, resident)
+    client.force_login(resident)
+    with translation.override("zh-hans"):
+        response = client.post(
+            reverse("deliberation:topic_support", args=[t.pk]),
+            HTTP_ACCEPT_LANGUAGE="zh-hans",
+            follow=True,
+        )
+    assert "不能支持自己提出的议题" in response.content.decode()
+    assert not Support.objects.exists()
