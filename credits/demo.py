@@ -189,7 +189,7 @@ def load(ctx) -> None:
             services.service_log_reject(
                 actor=verifier, log=log, reason="活动当天未签到，请补充证明"
             )
-    # Other good deeds, as the seed counts them: community activities, public welfare, helping neighbours.
+    # Other good deeds the seed counts: community activities, public welfare, helping people.
     xinzhan = ctx.areas["xinzhan"]
     for username, deed, key, note in [
         ("13900000003", Deed.NEIGHBOUR_HELP, "demo:help:1", "帮助邻居何奶奶搬运家具"),

@@ -92,7 +92,7 @@ def test_beyond_balance_stock_and_limit(resident, community):
         services.redemption_reserve(
             user=resident, reward=reward(community, cost="31"), idempotency_key="a"
         )
-    with pytest.raises(services.LedgerError, match="stock|库存"):
+    with pytest.raises(services.LedgerError, match="stock|兑完"):
         services.redemption_reserve(
             user=resident, reward=reward(community, stock=0), idempotency_key="b"
         )
