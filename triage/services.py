@@ -196,14 +196,18 @@ def department_for(area: Area, name: str = "") -> Organisation | None:
 
 
 def handlers_of(org: Organisation | None) -> list:
+    """Staff of `org`, each once (a grid worker may hold one membership per grid)."""
     if org is None:
         return []
-    return [
-        m.user
-        for m in Membership.objects.active()
+    users = {}
+    for m in (
+        Membership.objects.active()
         .filter(organisation=org, role__in=[Role.DEPARTMENT, Role.COMMITTEE, Role.GRID_WORKER])
         .select_related("user")
-    ]
+        .order_by("pk")
+    ):
+        users.setdefault(m.user_id, m.user)
+    return list(users.values())
 
 
 def supervising_orgs(org: Organisation | None) -> list[Organisation]:
@@ -360,8 +364,13 @@ def request_submit(
     photos: Sequence = (),
     service_type: ServiceType | None = None,
     now: datetime | None = None,
+    classify_now: bool = True,
 ) -> Request:
-    """One end for every channel: store, classify and (when confident) route."""
+    """One end for every channel: store, classify and (when confident) route.
+
+    `classify_now=False` (bulk imports of old hotline records) leaves the request
+    `submitted` and enqueues the `triage.classify` task instead.
+    """
     text = clean_text(text)
     if channel not in Request.Channel.values:
         raise ValidationError({"channel": _("Unknown channel.")})
@@ -410,14 +419,22 @@ def request_submit(
         note=Request.Channel(channel).label,
         at=now,
     )
-    request_classify(request=req, now=now)
-    return req
+    if not classify_now:
+        from portal.tasks import enqueue
+
+        from .tasks import classify as classify_task
+
+        enqueue(classify_task, req.pk)
+        return req
+    return request_classify(request=req, now=now)
 
 
 @transaction.atomic
 def request_classify(*, request: Request, now: datetime | None = None) -> Request:
     """Suggest a class; route at once when confident, else wait in the triage queue."""
-    req = request
+    req = Request.objects.select_for_update().get(pk=request.pk)
+    if req.status != S.SUBMITTED:
+        return req  # already classified: a retried task changes nothing
     result = classify(req.text, service_type=req.service_type)
     req.suggested_class = result["request_class"]
     req.confidence = result["confidence"]

@@ -16,3 +16,12 @@ def retrain(target: str = "class") -> int | None:
 
     record = model_retrain(target)
     return record.version if record else None
+
+
+@shared_task(name="triage.classify")
+def classify(request_id: int) -> str:
+    from .models import Request
+    from .services import request_classify
+
+    req = Request.objects.filter(pk=request_id).first()
+    return request_classify(request=req).status if req else ""
