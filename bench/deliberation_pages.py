@@ -141,9 +141,8 @@ def _measure(pairs, runs=20):
                 client.get(path)
             times.append((time.perf_counter() - start) * 1000)
         p95 = sorted(times)[int(0.95 * (len(times) - 1))]
-        print(
-            f"{name:32s} median {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  queries {len(q.captured_queries)}"
-        )
+        median, queries = statistics.median(times), len(q.captured_queries)
+        print(f"{name:32s} median {median:7.1f} ms  p95 {p95:7.1f} ms  queries {queries}")
 
 
 if __name__ == "__main__":

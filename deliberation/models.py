@@ -140,11 +140,11 @@ class Topic(CJKSearchMixin, index.Indexed, models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def search_text(self) -> str:
-        return f"{self.title} {self.body}"
-
     def get_absolute_url(self) -> str:
         return reverse("deliberation:topic", args=[self.pk])
+
+    def search_text(self) -> str:
+        return f"{self.title} {self.body}"
 
     @property
     def is_closed(self) -> bool:
@@ -162,6 +162,9 @@ class Support(models.Model):
             models.UniqueConstraint(fields=["topic", "user"], name="support_once_per_user")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.topic_id}"
+
 
 class Follow(models.Model):
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="follows")
@@ -173,6 +176,9 @@ class Follow(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["topic", "user"], name="follow_once_per_user")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.topic_id}"
 
 
 class Contribution(models.Model):
@@ -232,6 +238,9 @@ class ContributionRevision(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
 
+    def __str__(self) -> str:
+        return self.text[:40]
+
 
 class ContributionReport(models.Model):
     contribution = models.ForeignKey(Contribution, on_delete=models.CASCADE, related_name="reports")
@@ -245,6 +254,9 @@ class ContributionReport(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["contribution", "user"], name="report_once_per_user")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.contribution_id}: {self.reason}"
 
 
 class Session(models.Model):
@@ -336,6 +348,9 @@ class Registration(models.Model):
         ]
         indexes = [models.Index(fields=["session", "status", "queued_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.session_id} · {self.user_id} · {self.status}"
+
 
 class Poll(models.Model):
     """A vote (民决) among a community's confirmed residents."""
@@ -404,6 +419,9 @@ class Ballot(models.Model):
             models.UniqueConstraint(fields=["poll", "user"], name="ballot_once_per_user")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.poll_id} · {self.user_id}"
+
 
 class Vote(models.Model):
     ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="votes")
@@ -413,6 +431,9 @@ class Vote(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["ballot", "option"], name="vote_once_per_option")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.ballot_id} → {self.option_id}"
 
 
 class Outcome(models.Model):
@@ -433,6 +454,9 @@ class Outcome(models.Model):
 
     class Meta:
         verbose_name = _("outcome")
+
+    def __str__(self) -> str:
+        return self.decision[:40]
 
     @property
     def has_tally(self) -> bool:
@@ -457,6 +481,9 @@ class FollowUp(models.Model):
     class Meta:
         verbose_name = _("follow-up action")
         ordering = ["due_date", "pk"]
+
+    def __str__(self) -> str:
+        return self.action
 
     @property
     def overdue(self) -> bool:

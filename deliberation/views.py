@@ -298,7 +298,7 @@ def session_register(request, pk):
         messages.warning(
             request,
             _(
-                "The session is full: you are on the waiting list and will be told if a seat frees up."
+                "The session is full: you are on the waiting list and will be told if a seat frees up."  # noqa: E501
             ),
         )
     return redirect(s)

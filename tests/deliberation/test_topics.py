@@ -4,7 +4,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from deliberation import services
 from deliberation.models import Follow, Format, Support, Topic
-from tests import factories
 from tests.deliberation.factories import topic as make_topic
 
 pytestmark = pytest.mark.django_db
