@@ -432,7 +432,7 @@ def request_submit(
 @transaction.atomic
 def request_classify(*, request: Request, now: datetime | None = None) -> Request:
     """Suggest a class; route at once when confident, else wait in the triage queue."""
-    req = Request.objects.select_for_update().get(pk=request.pk)
+    req = Request.objects.select_for_update(of=("self",)).get(pk=request.pk)
     if req.status != S.SUBMITTED:
         return req  # already classified: a retried task changes nothing
     result = classify(req.text, service_type=req.service_type)
@@ -544,7 +544,7 @@ def request_confirm(
     organisation: Organisation | None = None,
 ) -> Request:
     """Staff confirm or correct the class; the decision is kept as a training label."""
-    req = Request.objects.select_for_update().get(pk=request.pk)
+    req = Request.objects.select_for_update(of=("self",)).get(pk=request.pk)
     require(actor, "triage.triage", req.area)
     if request_class not in RequestClass.values:
         raise ValidationError({"request_class": _("Choose 大事, 小事 or 私事.")})
@@ -575,7 +575,7 @@ def request_confirm(
 
 def _handled(request: Request, actor) -> Request:
     req = (
-        Request.objects.select_for_update()
+        Request.objects.select_for_update(of=("self",))
         .select_related("organisation", "area")
         .get(pk=request.pk)
     )
@@ -637,7 +637,11 @@ def request_transfer(
 @transaction.atomic
 def request_supervise(*, request: Request, actor, note: str) -> Request:
     """联合督办: the level above presses the handler."""
-    req = Request.objects.select_for_update().select_related("organisation").get(pk=request.pk)
+    req = (
+        Request.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .get(pk=request.pk)
+    )
     if not can_supervise(actor, req):
         raise PermissionDenied(_("Only the level above the handler may supervise this request."))
     note = clean_text(note, field="note", limit=500)
@@ -680,7 +684,7 @@ def request_reply(
     req = (
         _handled(request, actor)
         if actor is not None
-        else Request.objects.select_for_update().get(pk=request.pk)
+        else Request.objects.select_for_update(of=("self",)).get(pk=request.pk)
     )
     reply = clean_text(reply, field="reply")
     if req.status not in OPEN_HANDLING:
@@ -706,7 +710,7 @@ def request_reply(
 
 @transaction.atomic
 def request_rate(*, request: Request, user, score: int, comment: str = "") -> Request:
-    req = Request.objects.select_for_update().get(pk=request.pk)
+    req = Request.objects.select_for_update(of=("self",)).get(pk=request.pk)
     if user is None or req.reporter_id != user.pk:
         raise PermissionDenied(_("Only the resident who reported it may rate it."))
     try:
@@ -730,7 +734,7 @@ def request_rate(*, request: Request, user, score: int, comment: str = "") -> Re
 
 @transaction.atomic
 def request_reopen(*, request: Request, user, reason: str, now: datetime | None = None) -> Request:
-    req = Request.objects.select_for_update().get(pk=request.pk)
+    req = Request.objects.select_for_update(of=("self",)).get(pk=request.pk)
     if user is None or req.reporter_id != user.pk:
         raise PermissionDenied(_("Only the resident who reported it may reopen it."))
     reason = clean_text(reason, field="reason", limit=500)
@@ -776,7 +780,7 @@ def escalate_overdue(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     count = 0
     overdue = (
-        Request.objects.select_for_update()
+        Request.objects.select_for_update(of=("self",))
         .filter(status__in=OPEN_HANDLING, deadline__lt=now)
         .select_related("organisation", "supervisor", "service_type")
     )
