@@ -138,3 +138,136 @@ def poll_xlsx(request, pk):
     ]
     rows += [[o.label, o.count] for o in selectors.poll_tally(poll)]
     return _xlsx(rows, title=_("Results"), filename=f"poll-{poll.pk}.xlsx")
+
+
+def _managed(request):
+    communities = selectors.managed_communities(request.user)
+    if not communities:
+        raise PermissionDenied(_("You do not have permission to do this here."))
+    return communities
+
+
+def _open_topics(communities):
+    from .models import Topic
+
+    return list(
+        Topic.objects.filter(community__in=communities)
+        .exclude(status__in=Topic.CLOSED)
+        .select_related("community")
+        .order_by("-support_count", "pk")[:100]
+    )
+
+
+def session_new(request):
+    from .forms import SessionForm
+    from .models import Topic
+
+    communities = _managed(request)
+    by_pk = {str(c.pk): c for c in communities}
+    formats = (
+        list(selectors.formats_for(communities[0]))
+        if len(communities) == 1
+        else list(selectors.Format.objects.all())
+    )
+    form = SessionForm(
+        request.POST or None,
+        communities=communities,
+        topics=_open_topics(communities),
+        formats=formats,
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            session = services.session_create(
+                user=request.user,
+                community=by_pk[d["community"]],
+                format_code=d["format"],
+                title=d["title"],
+                description=d["description"],
+                starts_at=d["starts_at"],
+                ends_at=d["ends_at"],
+                place=d["place"],
+                online_url=d["online_url"],
+                capacity=d["capacity"],
+                registration_opens=d["registration_opens"],
+                registration_closes=d["registration_closes"],
+                topics=list(Topic.objects.filter(pk__in=d["topics"])),
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, _("The session is published; residents can register."))
+            return redirect("deliberation_admin:checkin", pk=session.pk)
+    return render(
+        request, "deliberation/admin/form.html", {"form": form, "title": _("New session")}
+    )
+
+
+def poll_new(request):
+    from .forms import PollForm
+    from .models import Topic
+
+    communities = _managed(request)
+    by_pk = {str(c.pk): c for c in communities}
+    form = PollForm(request.POST or None, communities=communities, topics=_open_topics(communities))
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            poll = services.poll_create(
+                user=request.user,
+                community=by_pk[d["community"]],
+                question=d["question"],
+                options=d["options"].splitlines(),
+                kind=d["kind"],
+                opens_at=d["opens_at"],
+                closes_at=d["closes_at"],
+                hide_results_until_close=d["hide_results_until_close"],
+                topic=Topic.objects.filter(pk=d["topic"]).first() if d.get("topic") else None,
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, _("The poll is published."))
+            return redirect("deliberation_admin:poll", pk=poll.pk)
+    return render(request, "deliberation/admin/form.html", {"form": form, "title": _("New poll")})
+
+
+def format_new(request):
+    from .forms import FormatForm
+
+    communities = _managed(request)
+    by_pk = {str(c.pk): c for c in communities}
+    form = FormatForm(request.POST or None, communities=communities)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.format_create(
+                user=request.user,
+                community=by_pk[d["community"]],
+                code=d["code"],
+                name=d["name"],
+                description=d["description"],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, _("The format is added."))
+            return redirect("deliberation_admin:home")
+    return render(request, "deliberation/admin/form.html", {"form": form, "title": _("New format")})
+
+
+def add_to_session(request, pk):
+    """From the agenda queue: put a topic on an upcoming session."""
+    from .models import Topic
+
+    if request.method != "POST":
+        return redirect("deliberation_admin:home")
+    topic = get_object_or_404(Topic, pk=pk)
+    session = get_object_or_404(Session, pk=request.POST.get("session") or 0)
+    try:
+        services.session_add_topic(user=request.user, session=session, topic=topic)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(request, _("The topic is on the agenda; its followers have been told."))
+    return redirect("deliberation_admin:home")

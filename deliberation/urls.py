@@ -21,6 +21,7 @@ urlpatterns = [
     path(
         "contribution/<int:pk>/moderate/", views.contribution_moderate, name="contribution_moderate"
     ),
+    path("followup/<int:pk>/status/", views.followup_status, name="followup_status"),
     path("s/<int:pk>/", views.session, name="session"),
     path("s/<int:pk>/register/", views.session_register, name="session_register"),
     path("s/<int:pk>/cancel/", views.session_cancel, name="session_cancel"),

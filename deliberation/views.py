@@ -19,7 +19,7 @@ from portal.models import Area
 
 from . import ical, selectors, services
 from .forms import ContributionForm, OutcomeForm, TopicForm
-from .models import Contribution, Poll, Registration, Session, Topic
+from .models import Contribution, FollowUp, Poll, Registration, Session, Topic
 from .qr import qr_svg
 
 
@@ -143,6 +143,7 @@ def topic(request, pk):
             "form": ContributionForm(),
             "outcome_form": OutcomeForm() if manager and not outcome else None,
             "statuses": Topic.Status.choices,
+            "followup_statuses": FollowUp.Status.choices,
         },
     )
 
@@ -260,6 +261,16 @@ def topic_outcome(request, pk):
     )
     messages.success(request, _("The outcome is published; followers have been told."))
     return redirect(t)
+
+
+@action
+def followup_status(request, pk):
+    f = get_object_or_404(FollowUp.objects.select_related("outcome__topic"), pk=pk)
+    services.followup_status_set(
+        user=request.user, followup=f, status=request.POST.get("status", "")
+    )
+    messages.success(request, _("Follow-up updated; followers have been told."))
+    return redirect(f.outcome.topic)
 
 
 def session(request, pk):

@@ -12,6 +12,10 @@ admin_patterns = (
         path(
             "sessions/<int:pk>/attendance.xlsx", admin_views.attendance_xlsx, name="attendance_xlsx"
         ),
+        path("sessions/new/", admin_views.session_new, name="session_new"),
+        path("polls/new/", admin_views.poll_new, name="poll_new"),
+        path("formats/new/", admin_views.format_new, name="format_new"),
+        path("topics/<int:pk>/add-to-session/", admin_views.add_to_session, name="add_to_session"),
         path("polls/<int:pk>/", admin_views.poll_results, name="poll"),
         path("polls/<int:pk>/results.xlsx", admin_views.poll_xlsx, name="poll_xlsx"),
     ],

@@ -72,3 +72,109 @@ def test_xlsx_exports(client, community, committee_member, resident):
     rows = list(wb.active.values)
     assert ("同意", 1) in rows
     assert resident.phone not in str(rows) if resident.phone else True
+
+
+def test_committee_creates_session_poll_and_format_in_admin(
+    client, community, committee_member, resident
+):
+    from deliberation.models import Format, Poll, Session
+
+    t = make_topic(community, resident, title="停车难")
+    client.force_login(committee_member)
+    assert client.get(reverse("deliberation_admin:session_new")).status_code == 200
+    response = client.post(
+        reverse("deliberation_admin:session_new"),
+        {
+            "community": community.pk,
+            "format": "speakup",
+            "title": "有话大声说：停车",
+            "starts_at": "2030-05-01T19:00",
+            "ends_at": "2030-05-01T21:00",
+            "place": "社区议事厅",
+            "capacity": 20,
+            "topics": [t.pk],
+        },
+    )
+    assert response.status_code == 302
+    session = Session.objects.get(title="有话大声说：停车")
+    t.refresh_from_db()
+    assert t.status == "agenda" and list(session.topics.all()) == [t]
+    response = client.post(
+        reverse("deliberation_admin:poll_new"),
+        {
+            "community": community.pk,
+            "question": "停车位怎么分配？",
+            "options": "抽签\n按楼栋轮换\n",
+            "kind": "single",
+            "opens_at": "2030-05-01T19:00",
+            "closes_at": "2030-05-02T19:00",
+        },
+    )
+    assert response.status_code == 302
+    assert list(Poll.objects.get().options.values_list("label", flat=True)) == [
+        "抽签",
+        "按楼栋轮换",
+    ]
+    client.post(
+        reverse("deliberation_admin:format_new"),
+        {
+            "community": community.pk,
+            "code": "louzhang",
+            "name": "楼长议事会",
+            "description": "楼长每月碰头",
+        },
+    )
+    assert Format.objects.filter(community=community, code="louzhang").exists()
+
+
+def test_bad_session_input_changes_nothing(client, community, committee_member):
+    from deliberation.models import Session
+
+    client.force_login(committee_member)
+    response = client.post(
+        reverse("deliberation_admin:session_new"),
+        {
+            "community": community.pk,
+            "format": "speakup",
+            "title": "x",
+            "starts_at": "2030-05-01T19:00",
+            "ends_at": "2030-05-01T18:00",
+            "capacity": 20,
+        },
+    )
+    assert response.status_code == 200 and not Session.objects.exists()
+
+
+def test_queue_topic_added_to_session(client, community, committee_member, resident):
+    t = make_topic(community, resident)
+    services.topic_status_set(user=committee_member, topic=t, status="discussion")
+    s = make_session(community, committee_member)
+    client.force_login(committee_member)
+    client.post(reverse("deliberation_admin:add_to_session", args=[t.pk]), {"session": s.pk})
+    t.refresh_from_db()
+    assert t.status == "agenda" and s.topics.filter(pk=t.pk).exists()
+
+
+def test_followup_status_from_topic_page(client, community, committee_member, resident):
+    import datetime
+
+    t = make_topic(community, resident)
+    outcome = services.outcome_publish(
+        user=committee_member,
+        topic=t,
+        decision="通过",
+        followups=[
+            {"action": "落实", "responsible": "物业", "due_date": datetime.date(2026, 12, 1)}
+        ],
+    )
+    f = outcome.followups.get()
+    client.force_login(resident)
+    client.post(reverse("deliberation:followup_status", args=[f.pk]), {"status": "done"})
+    f.refresh_from_db()
+    assert f.status == "planned"
+    client.force_login(committee_member)
+    assert 'name="status"' in client.get(t.get_absolute_url()).content.decode()
+    client.post(reverse("deliberation:followup_status", args=[f.pk]), {"status": "done"})
+    f.refresh_from_db()
+    t.refresh_from_db()
+    assert f.status == "done" and t.status == "done"
