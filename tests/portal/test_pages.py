@@ -99,3 +99,9 @@ def test_dashboard_needs_login_and_shows_home_community(client, resident, grid):
     client.force_login(resident)
     body = client.get(reverse("portal:dashboard")).content.decode()
     assert grid.community.name in body and "已确认居民" in body
+
+
+@pytest.mark.django_db
+def test_browser_language_header_does_not_override_chinese_default(client):
+    body = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in body and "长辈版" in body
