@@ -52,8 +52,8 @@ def test_switching_language_and_elder_mode_as_visitor(client):
     assert response.status_code == 302 and response["Location"] == "/"
     client.post(reverse("portal:preferences"), {"elder_mode": "1", "next": "/"})
     body = client.get("/").content.decode()
-    assert '<html lang="zh-hant">' in body
-    assert 'class="elder' in body and "標準版" in body
+    assert '<html lang="zh-hant" class="elder">' in body
+    assert 'class="elder"' in body and "標準版" in body
 
 
 @pytest.mark.django_db
