@@ -16,3 +16,15 @@ def community_created(sender, instance: Area, created: bool, raw: bool = False, 
 def committee_membership_changed(sender, instance: Membership, raw: bool = False, **kwargs):
     if not raw and instance.role == Role.COMMITTEE:
         services.sync_committee_groups(instance.user)
+
+
+def _connect_cache_invalidation():
+    from wagtail.signals import page_published, page_unpublished
+
+    from portal.pagecache import bump_content_version
+
+    page_published.connect(bump_content_version, dispatch_uid="pagecache-published")
+    page_unpublished.connect(bump_content_version, dispatch_uid="pagecache-unpublished")
+
+
+_connect_cache_invalidation()

@@ -37,3 +37,12 @@ def refuse_direct_publish_on_create(request, parent_page, page_class):
         messages.error(request, _("Pages here are published through the community's review: submit it for moderation."))
         return redirect("wagtailadmin_explore", parent_page.pk)
     return None
+
+
+@hooks.register("before_serve_page")
+def allow_anonymous_page_cache(page, request, serve_args, serve_kwargs):
+    """Public pages without view restrictions may be served from the anonymous cache."""
+    from portal.pagecache import mark_cacheable
+
+    if not page.get_view_restrictions().exists():
+        mark_cacheable(request)

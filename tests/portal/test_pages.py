@@ -105,3 +105,38 @@ def test_dashboard_needs_login_and_shows_home_community(client, resident, grid):
 def test_browser_language_header_does_not_override_chinese_default(client):
     body = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert '<html lang="zh-hans">' in body and "长辈版" in body
+
+
+@pytest.mark.django_db
+def test_anonymous_pages_are_cached_and_publishing_refreshes_them(client, settings, django_assert_num_queries):
+    import datetime
+
+    from django.core.cache import cache
+
+    from cms.models import HomePage, NewsPage
+
+    settings.PAGE_CACHE_SECONDS = 60
+    cache.clear()
+    first = client.get("/")
+    assert first.status_code == 200 and not first.cookies  # no per-visitor token: cacheable
+    with django_assert_num_queries(0):
+        assert client.get("/").content == first.content
+    home = HomePage.objects.get()
+    news = NewsPage(title="新通知：周六停水", slug="tingshui", date=datetime.date(2026, 11, 20), body="<p>x</p>")
+    home.add_child(instance=news)
+    news.save_revision().publish()
+    assert "新通知：周六停水" in client.get("/").content.decode()
+    # Language and elder mode are part of the key; a session always bypasses the cache.
+    client.cookies["django_language"] = "en"
+    assert '<html lang="en">' in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_signed_in_users_never_get_a_cached_page(client, settings, resident):
+    from django.core.cache import cache
+
+    settings.PAGE_CACHE_SECONDS = 60
+    cache.clear()
+    client.get("/")
+    client.force_login(resident)
+    assert "我的" in client.get("/").content.decode() and "退出" in client.get("/").content.decode()
