@@ -25,6 +25,13 @@ def _connect_cache_invalidation():
 
     page_published.connect(bump_content_version, dispatch_uid="pagecache-published")
     page_unpublished.connect(bump_content_version, dispatch_uid="pagecache-unpublished")
+    from .models import SiteSettings
+
+    def settings_saved(sender, instance, created, **kwargs):
+        if not created:  # the default row Wagtail makes on first use changes nothing shown
+            bump_content_version()
+
+    post_save.connect(settings_saved, sender=SiteSettings, dispatch_uid="pagecache-settings", weak=False)
 
 
 _connect_cache_invalidation()
