@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import models
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -66,9 +67,13 @@ class HomePage(CJKSearchMixin, Page):
         from .selectors import latest_news
 
         context = super().get_context(request, *args, **kwargs)
-        context["news"] = latest_news(limit=6)
-        context["communities"] = (
-            CommunityPage.objects.live().public().select_related("area").order_by("area__path")
+        # Lazy: Wagtail's .public() queries as soon as it is called, and the template
+        # usually serves these lists from its fragment cache without touching them.
+        context["news"] = SimpleLazyObject(lambda: list(latest_news(limit=6)))
+        context["communities"] = SimpleLazyObject(
+            lambda: list(
+                CommunityPage.objects.live().public().select_related("area").order_by("area__path")
+            )
         )
         return context
 
@@ -122,9 +127,12 @@ class CommunityPage(CJKSearchMixin, Page):
         from .sections import sections_for
 
         context = super().get_context(request, *args, **kwargs)
-        paginator = Paginator(self.get_children_for_listing().select_related("image"), 10)
-        context["news"] = paginator.get_page(request.GET.get("page"))
-        context["grids"] = self.area.get_children()
+        context["news"] = SimpleLazyObject(
+            lambda: Paginator(self.get_children_for_listing().select_related("image"), 10).get_page(
+                request.GET.get("page")
+            )
+        )
+        context["grids"] = SimpleLazyObject(lambda: list(self.area.get_children()))
         context["sections"] = sections_for(request, self.area)
         return context
 

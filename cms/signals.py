@@ -32,6 +32,11 @@ def _connect_cache_invalidation():
             bump_content_version()
 
     post_save.connect(settings_saved, sender=SiteSettings, dispatch_uid="pagecache-settings", weak=False)
+    from django.db.models.signals import post_delete
+    from wagtail.models import Site
+
+    post_save.connect(bump_content_version, sender=Site, dispatch_uid="pagecache-site-saved")
+    post_delete.connect(bump_content_version, sender=Site, dispatch_uid="pagecache-site-deleted")
 
 
 _connect_cache_invalidation()

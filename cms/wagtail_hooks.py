@@ -42,7 +42,11 @@ def refuse_direct_publish_on_create(request, parent_page, page_class):
 @hooks.register("before_serve_page")
 def allow_anonymous_page_cache(page, request, serve_args, serve_kwargs):
     """Public pages without view restrictions may be served from the anonymous cache."""
+    from django.conf import settings
+
     from portal.pagecache import mark_cacheable
 
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return  # never cached: skip the restriction lookup
     if not page.get_view_restrictions().exists():
         mark_cacheable(request)
