@@ -4,4 +4,20 @@ from . import views
 
 app_name = "credits"
 
-urlpatterns = [path("", views.index, name="index")]
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("statement/", views.statement, name="statement"),
+    path("statement.csv", views.statement_csv, name="statement_csv"),
+    path("rewards/", views.rewards, name="rewards"),
+    path("rewards/<int:pk>/redeem/", views.reward_redeem, name="redeem"),
+    path("redemptions/", views.redemptions, name="redemptions"),
+    path("redemptions/<int:pk>/", views.redemption_detail, name="redemption"),
+    path("redemptions/<int:pk>/cancel/", views.redemption_cancel, name="redemption_cancel"),
+    path("hours/", views.hours, name="hours"),
+    path("hours/certificate/", views.certificate, name="certificate"),
+    path("verify/", views.verify_queue, name="verify"),
+    path("verify/<int:pk>/revoke/", views.log_revoke, name="revoke"),
+    path("record/", views.record_bulk, name="record"),
+    path("fulfil/", views.fulfil, name="fulfil"),
+    path("community/<slug:code>/", views.community, name="community"),
+]

@@ -1,5 +1,364 @@
-from django.shortcuts import render
+"""Thin views: read through selectors, write through services, show translated errors."""
+
+from __future__ import annotations
+
+import csv
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal import permissions
+from portal.models import Area
+
+from . import qr, selectors, services
+from .forms import BulkRecordForm, FulfilForm, ReasonForm, ServiceLogForm, communities_qs
+from .models import Account, Redemption, Reward, ServiceLog
+
+
+def _errors(request, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
 
 
 def index(request):
-    return render(request, "credits/index.html")
+    context = {}
+    if request.user.is_authenticated:
+        context.update(selectors.balance_summary(request.user))
+        context.update(selectors.hours_summary(request.user))
+        context["home"] = selectors.home_community(request.user)
+        context["can_verify"] = permissions.can(request.user, "credits.verify_hours")
+        context["can_fulfil"] = permissions.can(request.user, "credits.fulfil")
+    context["communities"] = Area.objects.filter(kind=Area.Kind.COMMUNITY).order_by("path")
+    return render(request, "credits/index.html", context)
+
+
+def _own_account(request, accounts=None) -> Account | None:
+    accounts = selectors.accounts_of(request.user) if accounts is None else accounts
+    wanted = request.GET.get("account")
+    if wanted:
+        for account in accounts:
+            if str(account.pk) == wanted:
+                return account
+        raise Http404
+    return accounts[0] if accounts else None
+
+
+def _int_or_none(value):
+    try:
+        return int(value) if value else None
+    except ValueError:
+        raise Http404 from None
+
+
+@login_required
+def statement(request):
+    accounts = selectors.accounts_of(request.user)
+    account = _own_account(request, accounts)
+    rows, next_before = ([], None)
+    if account is not None:
+        rows, next_before = selectors.statement_page(
+            account, before=_int_or_none(request.GET.get("before"))
+        )
+    return render(
+        request,
+        "credits/statement.html",
+        {
+            "account": account,
+            "accounts": accounts,
+            "rows": rows,
+            "next_before": next_before,
+        },
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@login_required
+def statement_csv(request):
+    account = _own_account(request)
+    if account is None:
+        raise Http404
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield "\ufeff"  # so spreadsheet programs read the Chinese text as UTF-8
+        yield writer.writerow([_("Time"), _("Kind"), _("Memo"), _("Amount"), _("Balance after")])
+        for e in selectors.statement_rows(account):
+            yield writer.writerow(
+                [
+                    e.created_at.isoformat(timespec="seconds"),
+                    e.transaction.get_kind_display(),
+                    e.transaction.memo,
+                    f"{e.amount:.2f}",
+                    f"{e.balance_after:.2f}",
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="statement-{account.pk}.csv"'
+    return response
+
+
+@login_required
+def rewards(request):
+    code = request.GET.get("community")
+    community = (
+        get_object_or_404(Area, code=code, kind=Area.Kind.COMMUNITY)
+        if code
+        else selectors.home_community(request.user)
+    )
+    items = list(selectors.catalogue(community)) if community else []
+    for item in items:
+        item.request_key = uuid.uuid4().hex  # one idempotency key per rendered button
+    return render(
+        request,
+        "credits/rewards.html",
+        {
+            "community": community,
+            "rewards": items,
+            "can_redeem": community is not None
+            and services.acts_in(request.user, "credits.redeem", community),
+            **selectors.balance_summary(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def reward_redeem(request, pk: int):
+    reward = get_object_or_404(Reward, pk=pk)
+    key = request.POST.get("key") or ""
+    try:
+        redemption = services.redemption_reserve(
+            user=request.user, reward=reward, idempotency_key=f"redeem:{request.user.pk}:{key}"
+        )
+    except ValidationError as exc:
+        _errors(request, exc)
+        return redirect(f"{reverse('credits:rewards')}?community={reward.community.code}")
+    return redirect("credits:redemption", pk=redemption.pk)
+
+
+@login_required
+def redemptions(request):
+    return render(
+        request,
+        "credits/redemptions.html",
+        {"redemptions": selectors.my_redemptions(request.user)[:100]},
+    )
+
+
+@login_required
+def redemption_detail(request, pk: int):
+    redemption = get_object_or_404(Redemption.objects.select_related("reward", "community"), pk=pk)
+    if redemption.user_id != request.user.pk:
+        raise Http404  # a stranger must not even learn the code exists
+    svg = None
+    if redemption.status == Redemption.Status.RESERVED:
+        url = request.build_absolute_uri(
+            f"{reverse('credits:fulfil')}?community={redemption.community.code}&code={redemption.code}"
+        )
+        svg = qr.svg(url)
+    return render(request, "credits/redemption.html", {"r": redemption, "qr_svg": svg})
+
+
+@login_required
+@require_POST
+def redemption_cancel(request, pk: int):
+    redemption = get_object_or_404(Redemption, pk=pk)
+    if redemption.user_id != request.user.pk and not services.can_fulfil(
+        request.user, redemption.community, redemption.reward
+    ):
+        raise Http404
+    try:
+        services.redemption_cancel(actor=request.user, redemption=redemption)
+        messages.success(request, _("The reservation is cancelled; the coins are available again."))
+    except ValidationError as exc:
+        _errors(request, exc)
+    if redemption.user_id == request.user.pk:
+        return redirect("credits:redemptions")
+    return redirect("credits:fulfil")
+
+
+@login_required
+def hours(request):
+    communities = communities_qs(permissions.areas_for(request.user, "credits.log_hours"))
+    form = ServiceLogForm(request.POST or None, request.FILES or None, communities=communities)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.service_log_create(volunteer=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Your hours are logged and await verification."))
+            return redirect("credits:hours")
+    return render(
+        request,
+        "credits/hours.html",
+        {
+            "form": form,
+            "logs": selectors.my_logs(request.user)[:100],
+            "can_log": communities.exists(),
+            **selectors.hours_summary(request.user),
+        },
+    )
+
+
+def _form_error(form, exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@login_required
+def certificate(request):
+    return render(
+        request,
+        "credits/certificate.html",
+        {
+            "by_activity": selectors.hours_by_activity(request.user),
+            "person": request.user,
+            **selectors.hours_summary(request.user),
+        },
+    )
+
+
+@login_required
+def verify_queue(request):
+    if not permissions.can(request.user, "credits.verify_hours"):
+        raise PermissionDenied
+    queue = selectors.verification_queue(request.user)
+    if request.method == "POST":
+        ids = [int(i) for i in request.POST.getlist("log") if i.isdigit()]
+        action = request.POST.get("action")
+        chosen = list(queue.filter(pk__in=ids))
+        if not chosen:
+            messages.error(request, _("Choose at least one log."))
+        elif action == "reject" and not request.POST.get("reason", "").strip():
+            messages.error(request, _("Give a reason for the rejection."))
+        elif action in ("approve", "reject"):
+            done, errors = services.service_log_decide_bulk(
+                actor=request.user,
+                logs=chosen,
+                approve=action == "approve",
+                reason=request.POST.get("reason", ""),
+            )
+            if done:
+                messages.success(request, _("%(n)s logs decided.") % {"n": done})
+            for error in errors:
+                messages.error(request, error)
+        return redirect("credits:verify")
+    return render(
+        request,
+        "credits/verify.html",
+        {
+            "queue": queue[:200],
+            "recent": selectors.recently_verified(request.user),
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def log_revoke(request, pk: int):
+    log = get_object_or_404(ServiceLog, pk=pk)
+    try:
+        services.service_log_revoke(
+            actor=request.user, log=log, reason=request.POST.get("reason", "")
+        )
+        messages.success(request, _("The verification is revoked and its coins reversed."))
+    except ValidationError as exc:
+        _errors(request, exc)
+    return redirect("credits:verify")
+
+
+@login_required
+def record_bulk(request):
+    communities = communities_qs(permissions.areas_for(request.user, "credits.verify_hours"))
+    if not communities.exists():
+        raise PermissionDenied
+    form = BulkRecordForm(request.POST or None, communities=communities)
+    if request.method == "POST" and form.is_valid():
+        try:
+            logs = services.service_log_record_bulk(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Hours recorded for %(n)s attendees.") % {"n": len(logs)})
+            return redirect("credits:verify")
+    return render(request, "credits/record.html", {"form": form})
+
+
+@login_required
+def fulfil(request):
+    communities = selectors.fulfil_communities(request.user)
+    provider_ids = services.provider_ids_for(request.user)
+    if provider_ids:
+        extra = Area.objects.filter(
+            pk__in=Reward.objects.filter(provider_id__in=provider_ids).values("community_id")
+        )
+        communities = sorted({*communities, *extra}, key=lambda a: a.path)
+    if not communities:
+        raise PermissionDenied
+    qs = Area.objects.filter(pk__in=[c.pk for c in communities]).order_by("path")
+    initial = {"code": request.GET.get("code", "")}
+    if request.GET.get("community"):
+        initial["community"] = qs.filter(code=request.GET["community"]).first()
+    elif len(communities) == 1:
+        initial["community"] = communities[0]
+    form = FulfilForm(request.POST or None, communities=qs, initial=initial)
+    done = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = services.redemption_fulfil(
+                actor=request.user,
+                community=form.cleaned_data["community"],
+                code=form.cleaned_data["code"],
+            )
+        except ValidationError as exc:
+            form.add_error("code", exc)
+        except PermissionDenied as exc:
+            form.add_error("code", str(exc))
+        else:
+            messages.success(
+                request,
+                _("Handed over: %(reward)s to %(name)s.")
+                % {"reward": done.reward.name, "name": done.user.public_name},
+            )
+            return redirect("credits:fulfil")
+    open_qs = selectors.open_redemptions(
+        [c for c in communities if permissions.can(request.user, "credits.fulfil", c)]
+    )
+    if provider_ids:
+        open_qs = open_qs | selectors.open_redemptions(communities).filter(
+            reward__provider_id__in=provider_ids
+        )
+    return render(request, "credits/fulfil.html", {"form": form, "open": open_qs[:200]})
+
+
+def community(request, code: str):
+    area = get_object_or_404(Area, code=code, kind=Area.Kind.COMMUNITY)
+    return render(
+        request,
+        "credits/community.html",
+        {
+            "community": area,
+            **selectors.community_stats(area),
+            "leaderboard": selectors.leaderboard(area),
+            "rewards": selectors.catalogue(area)[:30],
+        },
+    )

@@ -3,4 +3,10 @@
 Plain data only (no Django imports): settings import this module.
 """
 
-SCHEDULE: dict = {}
+SCHEDULE: dict = {
+    # Every 15 minutes: sessions starting within 24 hours get one reminder each.
+    "deliberation-session-reminders": {
+        "task": "deliberation.send_session_reminders",
+        "schedule": 900.0,
+    },
+}

@@ -1,0 +1,508 @@
+"""民事民议民决: topics raised by residents, discussed at sessions, decided and followed up.
+
+The lifecycle of a topic is proposed → under discussion (enough support: it sits in the
+committee's agenda queue) → on agenda (a session will discuss it) → decided (an outcome is
+published) → done (every follow-up action is done); a committee may decline it instead,
+with a reason.  Every state change goes through deliberation/services.py.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+from wagtail.search import index
+from wagtail.search.queryset import SearchableQuerySetMixin
+
+from cms.models import CJK_SEARCH_FIELDS, CJKSearchMixin
+
+# A new-code alphabet without look-alikes (0/O, 1/I/L), so codes can be typed from a slip.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_checkin_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+class Format(models.Model):
+    """A way of deliberating (有话大声说, 圆桌话题 …).  Data, so a community can add its own."""
+
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=60)
+    description = models.TextField(_("description"), blank=True)
+    # None: offered to every community; otherwise a community's own format.
+    community = models.ForeignKey(
+        "portal.Area",
+        verbose_name=_("community"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",  # areas never list their formats
+        limit_choices_to={"kind": "community"},
+    )
+    support_threshold = models.PositiveIntegerField(
+        _("support needed for the agenda queue"), default=10
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("format")
+        verbose_name_plural = _("formats")
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=Q(community__isnull=True),
+                name="format_unique_global_code",
+            ),
+            models.UniqueConstraint(
+                fields=["community", "code"], name="format_unique_code_in_community"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TopicQuerySet(SearchableQuerySetMixin, models.QuerySet):
+    def open(self):
+        return self.exclude(status__in=Topic.CLOSED)
+
+
+class Topic(CJKSearchMixin, index.Indexed, models.Model):
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("proposed")
+        UNDER_DISCUSSION = "discussion", _("under discussion")
+        ON_AGENDA = "agenda", _("on the agenda")
+        DECIDED = "decided", _("decided")
+        DONE = "done", _("done")
+        DECLINED = "declined", _("declined")
+
+    CLOSED = (Status.DECIDED, Status.DONE, Status.DECLINED)
+
+    community = models.ForeignKey(
+        "portal.Area",
+        verbose_name=_("community"),
+        on_delete=models.PROTECT,
+        related_name="topics",
+        limit_choices_to={"kind": "community"},
+    )
+    format = models.ForeignKey(
+        Format, verbose_name=_("format"), on_delete=models.PROTECT, related_name="topics"
+    )
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(_("description"))
+    tags = TaggableManager(_("tags"), blank=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("raised by"),
+        on_delete=models.PROTECT,
+        related_name="topics_raised",
+    )
+    source_label = models.CharField(_("source"), max_length=120, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PROPOSED
+    )
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    # Denormalised so list pages need no COUNT per row; kept exact by services (F updates).
+    support_count = models.PositiveIntegerField(_("supporters"), default=0)
+    contribution_count = models.PositiveIntegerField(_("contributions"), default=0)
+    queued_at = models.DateTimeField(_("entered the agenda queue"), null=True, blank=True)
+    created_at = models.DateTimeField(_("raised at"), default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TopicQuerySet.as_manager()
+
+    search_fields = [
+        index.SearchField("title"),
+        index.SearchField("body"),
+        index.FilterField("community"),
+        index.FilterField("status"),
+        index.FilterField("format"),
+        *CJK_SEARCH_FIELDS,
+    ]
+
+    class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["community", "status", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def search_text(self) -> str:
+        return f"{self.title} {self.body}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("deliberation:topic", args=[self.pk])
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in self.CLOSED
+
+
+class Support(models.Model):
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="supports")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("support")
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "user"], name="support_once_per_user")
+        ]
+
+
+class Follow(models.Model):
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="follows")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("follow")
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "user"], name="follow_once_per_user")
+        ]
+
+
+class Contribution(models.Model):
+    class Stance(models.TextChoices):
+        SUPPORT = "support", _("support")
+        OPPOSE = "oppose", _("oppose")
+        SUGGESTION = "suggestion", _("suggestion")
+
+    class Status(models.TextChoices):
+        VISIBLE = "visible", _("visible")
+        HIDDEN = "hidden", _("hidden pending moderation")
+        REMOVED = "removed", _("removed by a moderator")
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="contributions")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    # The top-level contribution of the thread: a page of threads loads its replies by
+    # `root_id IN (...)` in one query, however deep or long the threads are.
+    root = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    stance = models.CharField(_("stance"), max_length=12, choices=Stance.choices, blank=True)
+    text = models.TextField(_("text"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.VISIBLE
+    )
+    report_count = models.PositiveIntegerField(default=0)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    moderation_reason = models.TextField(_("moderation reason"), blank=True)
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("contribution")
+        verbose_name_plural = _("contributions")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["topic", "parent", "status", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class ContributionRevision(models.Model):
+    """The text a contribution had before an edit: the edit history."""
+
+    contribution = models.ForeignKey(
+        Contribution, on_delete=models.CASCADE, related_name="revisions"
+    )
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+
+class ContributionReport(models.Model):
+    contribution = models.ForeignKey(Contribution, on_delete=models.CASCADE, related_name="reports")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    # Reports a moderator has dealt with (restore) no longer count towards hiding.
+    resolved = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contribution", "user"], name="report_once_per_user")
+        ]
+
+
+class Session(models.Model):
+    """A meeting (有话大声说 evening, 吐槽大会, 院议说 in a courtyard) residents register for."""
+
+    community = models.ForeignKey(
+        "portal.Area",
+        verbose_name=_("community"),
+        on_delete=models.PROTECT,
+        related_name="deliberation_sessions",
+    )
+    format = models.ForeignKey(
+        Format, verbose_name=_("format"), on_delete=models.PROTECT, related_name="sessions"
+    )
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    topics = models.ManyToManyField(
+        Topic, verbose_name=_("topics"), blank=True, related_name="sessions"
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    online_url = models.URLField(_("online link"), blank=True)
+    capacity = models.PositiveIntegerField(_("capacity"), default=30)
+    registration_opens = models.DateTimeField(_("registration opens"), null=True, blank=True)
+    registration_closes = models.DateTimeField(_("registration closes"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="session_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("deliberation:session", args=[self.pk])
+
+    def registration_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        opens = self.registration_opens or self.created_at or now
+        closes = self.registration_closes or self.starts_at
+        return opens <= now < closes
+
+
+class Registration(models.Model):
+    class Status(models.TextChoices):
+        REGISTERED = "registered", _("registered")
+        WAITING = "waiting", _("on the waiting list")
+        CANCELLED = "cancelled", _("cancelled")
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="registrations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="deliberation_registrations",
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    code = models.CharField(
+        _("check-in code"), max_length=12, unique=True, default=new_checkin_code
+    )
+    # Waiting-list order: the time the person (re)joined.
+    queued_at = models.DateTimeField(default=timezone.now)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        ordering = ["queued_at", "pk"]
+        constraints = [
+            # One row per person and session: registering again after cancelling reuses it.
+            models.UniqueConstraint(
+                fields=["session", "user"], name="registration_once_per_session"
+            )
+        ]
+        indexes = [models.Index(fields=["session", "status", "queued_at"])]
+
+
+class Poll(models.Model):
+    """A vote (民决) among a community's confirmed residents."""
+
+    class Kind(models.TextChoices):
+        SINGLE = "single", _("single choice")
+        MULTIPLE = "multiple", _("multiple choice")
+
+    community = models.ForeignKey(
+        "portal.Area", verbose_name=_("community"), on_delete=models.PROTECT, related_name="+"
+    )
+    topic = models.ForeignKey(
+        Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="polls"
+    )
+    question = models.CharField(_("question"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SINGLE)
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"))
+    hide_results_until_close = models.BooleanField(
+        _("hide results until the poll closes"), default=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("poll")
+        ordering = ["-opens_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.question
+
+    def get_absolute_url(self) -> str:
+        return reverse("deliberation:poll", args=[self.pk])
+
+    def is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.opens_at <= now < self.closes_at
+
+    def results_visible(self, now=None) -> bool:
+        return not self.hide_results_until_close or (now or timezone.now()) >= self.closes_at
+
+
+class PollOption(models.Model):
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="options")
+    label = models.CharField(_("option"), max_length=120)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Ballot(models.Model):
+    """One per resident and poll: the unique constraint is what makes "one vote each" exact."""
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="ballots")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["poll", "user"], name="ballot_once_per_user")
+        ]
+
+
+class Vote(models.Model):
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="votes")
+    option = models.ForeignKey(PollOption, on_delete=models.CASCADE, related_name="votes")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ballot", "option"], name="vote_once_per_option")
+        ]
+
+
+class Outcome(models.Model):
+    """The decision on a topic, published after its session."""
+
+    topic = models.OneToOneField(Topic, on_delete=models.CASCADE, related_name="outcome")
+    decision = models.TextField(_("decision"))
+    poll = models.ForeignKey(
+        Poll, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    votes_for = models.PositiveIntegerField(_("votes for"), null=True, blank=True)
+    votes_against = models.PositiveIntegerField(_("votes against"), null=True, blank=True)
+    votes_abstain = models.PositiveIntegerField(_("abstentions"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("outcome")
+
+    @property
+    def has_tally(self) -> bool:
+        return self.votes_for is not None
+
+
+class FollowUp(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("planned")
+        IN_PROGRESS = "in_progress", _("in progress")
+        DONE = "done", _("done")
+
+    outcome = models.ForeignKey(Outcome, on_delete=models.CASCADE, related_name="followups")
+    action = models.CharField(_("action"), max_length=200)
+    responsible = models.CharField(_("responsible"), max_length=120)
+    due_date = models.DateField(_("due date"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PLANNED
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("follow-up action")
+        ordering = ["due_date", "pk"]
+
+    @property
+    def overdue(self) -> bool:
+        return self.status != self.Status.DONE and self.due_date < timezone.localdate()
+
+
+class AgendaPage(Page):
+    """A committee's published agenda for one session, and afterwards its outcomes.
+
+    Lives under the community's CommunityPage, so the committee's page permissions and the
+    community's moderation workflow decide who may edit and publish it.
+    """
+
+    session = models.ForeignKey(
+        Session,
+        verbose_name=_("session"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",  # a session does not need to list the pages that show it
+    )
+    intro = RichTextField(
+        _("introduction"), blank=True, features=["bold", "italic", "link", "ul", "ol"]
+    )
+    outcome_summary = RichTextField(
+        _("outcome summary"),
+        blank=True,
+        help_text=_("Written after the session; the decision on each topic is shown below it."),
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("session"),
+        FieldPanel("intro"),
+        FieldPanel("outcome_summary"),
+    ]
+    parent_page_types = ["cms.CommunityPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("agenda page")
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import agenda_items
+
+        context = super().get_context(request, *args, **kwargs)
+        context["items"] = agenda_items(self.session) if self.session_id else []
+        context["session_over"] = bool(self.session_id and self.session.ends_at <= timezone.now())
+        return context

@@ -1,5 +1,365 @@
-from django.shortcuts import render
+"""Thin views: read through selectors, write through services, explain refusals."""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal import permissions
+from portal.models import Area
+
+from . import ical, selectors, services
+from .forms import ContributionForm, OutcomeForm, TopicForm
+from .models import Contribution, Poll, Registration, Session, Topic
+from .qr import qr_svg
+
+
+def _error_text(exc) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc) or _("You do not have permission to do this here.")
+
+
+def action(view):
+    """POST-only, signed-in; a refused write shows its reason and goes back to the page."""
+
+    @functools.wraps(view)
+    @login_required
+    @require_POST
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+            return redirect(
+                request.POST.get("next") or request.META.get("HTTP_REFERER") or "deliberation:index"
+            )
+
+    return wrapped
+
+
+def _community(code: str) -> Area:
+    return get_object_or_404(Area, code=code, kind=Area.Kind.COMMUNITY)
 
 
 def index(request):
-    return render(request, "deliberation/index.html")
+    communities = list(
+        selectors.communities().annotate(
+            open_topics=Count("topics", filter=~Q(topics__status__in=Topic.CLOSED))
+        )
+    )
+    latest = list(selectors.topics_for_listing().exclude(status=Topic.Status.DECLINED)[:10])
+    return render(
+        request, "deliberation/index.html", {"communities": communities, "latest": latest}
+    )
+
+
+def community(request, code):
+    area = _community(code)
+    f = {k: request.GET.get(k, "").strip() for k in ("format", "status", "tag", "q")}
+    topics = selectors.community_topics(
+        area, format_code=f["format"], status=f["status"], tag=f["tag"], q=f["q"]
+    )
+    from django.core.paginator import Paginator
+
+    page = Paginator(topics, selectors.TOPICS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "deliberation/community.html",
+        {
+            "community": area,
+            "page": page,
+            "filters": f,
+            "formats": list(selectors.formats_for(area)),
+            "statuses": Topic.Status.choices,
+            "tags": selectors.tags_in(area),
+            "sessions": list(selectors.upcoming_sessions(area)),
+            "past_sessions": list(selectors.past_sessions(area)),
+            "polls": list(selectors.community_polls(area)),
+            "can_raise": services.acts_in(request.user, "deliberation.raise_topic", area),
+        },
+    )
+
+
+@login_required
+def topic_raise(request, code):
+    area = _community(code)
+    form = TopicForm(request.POST or None, community=area)
+    if request.method == "POST" and form.is_valid():
+        try:
+            topic = services.topic_raise(
+                user=request.user,
+                community=area,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                format_code=form.cleaned_data["format"],
+                tags=form.cleaned_data["tags"],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Your topic is published. Neighbours can now support it."))
+            return redirect(topic)
+    return render(request, "deliberation/topic_form.html", {"community": area, "form": form})
+
+
+def topic(request, pk):
+    try:
+        t = selectors.topic_detail(pk)
+    except Topic.DoesNotExist as exc:
+        raise Http404 from exc
+    user = request.user
+    moderator = permissions.can(user, "deliberation.moderate", t.community)
+    manager = permissions.can(user, "deliberation.manage", t.community)
+    page_obj, items = selectors.contribution_page(
+        t, page=request.GET.get("page"), show_hidden=moderator
+    )
+    outcome = getattr(t, "outcome", None)
+    return render(
+        request,
+        "deliberation/topic.html",
+        {
+            "topic": t,
+            "outcome": outcome,
+            "page": page_obj,
+            "contributions": items,
+            "state": selectors.user_topic_state(user, t),
+            "moderator": moderator,
+            "manager": manager,
+            "can_contribute": not t.is_closed
+            and (
+                services.is_resident_of(user, t.community)
+                or services.acts_in(user, "deliberation.contribute", t.community)
+            ),
+            "form": ContributionForm(),
+            "outcome_form": OutcomeForm() if manager and not outcome else None,
+            "statuses": Topic.Status.choices,
+        },
+    )
+
+
+@action
+def topic_support(request, pk):
+    t = get_object_or_404(Topic, pk=pk)
+    services.topic_support(user=request.user, topic=t)
+    messages.success(request, _("Thank you for your support."))
+    return redirect(t)
+
+
+@action
+def topic_follow(request, pk):
+    t = get_object_or_404(Topic, pk=pk)
+    if request.POST.get("follow") == "0":
+        services.topic_unfollow(user=request.user, topic=t)
+        messages.success(request, _("You no longer follow this topic."))
+    else:
+        services.topic_follow(user=request.user, topic=t)
+        messages.success(request, _("You will be told when this topic changes."))
+    return redirect(t)
+
+
+@action
+def contribute(request, pk):
+    t = get_object_or_404(Topic, pk=pk)
+    form = ContributionForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError(_("Write something first (markup is not kept)."))
+    parent = None
+    if form.cleaned_data.get("parent"):
+        parent = Contribution.objects.filter(pk=form.cleaned_data["parent"]).first()
+        if parent is None:
+            raise ValidationError(_("You can only reply to a contribution on this topic."))
+    services.contribution_add(
+        user=request.user,
+        topic=t,
+        text=form.cleaned_data["text"],
+        stance=form.cleaned_data.get("stance") or "",
+        parent=parent,
+    )
+    messages.success(request, _("Your contribution is published."))
+    return redirect(t)
+
+
+@action
+def contribution_edit(request, pk):
+    c = get_object_or_404(Contribution, pk=pk)
+    services.contribution_edit(user=request.user, contribution=c, text=request.POST.get("text", ""))
+    messages.success(request, _("Your contribution is updated."))
+    return redirect(c.topic)
+
+
+@action
+def contribution_report(request, pk):
+    c = get_object_or_404(Contribution, pk=pk)
+    services.contribution_report(
+        user=request.user, contribution=c, reason=request.POST.get("reason", "")
+    )
+    messages.success(request, _("Thank you: moderators will look at it."))
+    return redirect(c.topic)
+
+
+@action
+def contribution_moderate(request, pk):
+    c = get_object_or_404(Contribution, pk=pk)
+    services.contribution_moderate(
+        user=request.user,
+        contribution=c,
+        decision=request.POST.get("decision", ""),
+        reason=request.POST.get("reason", ""),
+    )
+    messages.success(request, _("Moderation saved; the author has been told."))
+    return redirect(request.POST.get("next") or c.topic.get_absolute_url())
+
+
+@action
+def topic_status(request, pk):
+    t = get_object_or_404(Topic, pk=pk)
+    services.topic_status_set(
+        user=request.user,
+        topic=t,
+        status=request.POST.get("status", ""),
+        reason=request.POST.get("reason", ""),
+    )
+    messages.success(request, _("Status changed; followers have been told."))
+    return redirect(t)
+
+
+@action
+def topic_outcome(request, pk):
+    t = get_object_or_404(Topic, pk=pk)
+    form = OutcomeForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError(" ".join(" ".join(e) for e in form.errors.values()))
+    d = form.cleaned_data
+    followups = []
+    if d.get("followup_action"):
+        followups.append(
+            {
+                "action": d["followup_action"],
+                "responsible": d["followup_responsible"],
+                "due_date": d["followup_due"],
+            }
+        )
+    services.outcome_publish(
+        user=request.user,
+        topic=t,
+        decision=d["decision"],
+        votes_for=d.get("votes_for"),
+        votes_against=d.get("votes_against"),
+        votes_abstain=d.get("votes_abstain"),
+        followups=followups,
+    )
+    messages.success(request, _("The outcome is published; followers have been told."))
+    return redirect(t)
+
+
+def session(request, pk):
+    try:
+        s = selectors.session_detail(pk)
+    except Session.DoesNotExist as exc:
+        raise Http404 from exc
+    mine = None
+    qr = ""
+    if request.user.is_authenticated:
+        mine = Registration.objects.filter(session=s, user=request.user).first()
+        if mine and mine.status == Registration.Status.REGISTERED:
+            qr = qr_svg(mine.code)
+    return render(
+        request,
+        "deliberation/session.html",
+        {
+            "session": s,
+            "counts": selectors.session_counts(s),
+            "mine": mine,
+            "qr": qr,
+            "open": s.registration_open(),
+            "past": s.ends_at < timezone.now(),
+            "can_check_in": services.acts_in(request.user, "deliberation.check_in", s.community),
+        },
+    )
+
+
+@action
+def session_register(request, pk):
+    s = get_object_or_404(Session, pk=pk)
+    reg = services.registration_create(user=request.user, session=s)
+    if reg.status == Registration.Status.REGISTERED:
+        messages.success(request, _("You are registered. Show your code at the door."))
+    else:
+        messages.warning(
+            request,
+            _(
+                "The session is full: you are on the waiting list and will be told if a seat frees up."
+            ),
+        )
+    return redirect(s)
+
+
+@action
+def session_cancel(request, pk):
+    s = get_object_or_404(Session, pk=pk)
+    reg = get_object_or_404(Registration, session=s, user=request.user)
+    services.registration_cancel(user=request.user, registration=reg)
+    messages.success(request, _("Your registration is cancelled."))
+    return redirect(s)
+
+
+def _ics_response(body: str, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def session_ics(request, pk):
+    s = get_object_or_404(Session, pk=pk)
+    base = request.build_absolute_uri("/").rstrip("/")
+    return _ics_response(ical.calendar([s], base_url=base), f"session-{s.pk}.ics")
+
+
+def community_ics(request, code):
+    area = _community(code)
+    sessions = Session.objects.filter(community=area).order_by("starts_at")
+    base = request.build_absolute_uri("/").rstrip("/")
+    return _ics_response(ical.calendar(sessions, name=area.name, base_url=base), f"{area.code}.ics")
+
+
+def poll(request, pk):
+    p = get_object_or_404(Poll.objects.select_related("community", "topic"), pk=pk)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"/accounts/login/?next={request.path}")
+        try:
+            services.poll_vote(user=request.user, poll=p, option_ids=request.POST.getlist("option"))
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Your vote is counted."))
+        return redirect(p)
+    voted = request.user.is_authenticated and p.ballots.filter(user=request.user).exists()
+    show = p.results_visible() or permissions.can(request.user, "deliberation.manage", p.community)
+    return render(
+        request,
+        "deliberation/poll.html",
+        {
+            "poll": p,
+            "options": selectors.poll_tally(p) if show else list(p.options.all()),
+            "show_results": show,
+            "voters": selectors.poll_voters(p) if show else None,
+            "voted": voted,
+            "open": p.is_open(),
+        },
+    )
+
+
+@login_required
+def mine(request):
+    return render(request, "deliberation/mine.html", selectors.my_participation(request.user))

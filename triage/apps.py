@@ -7,3 +7,40 @@ class TriageConfig(AppConfig):
     label = "triage"
     verbose_name = _("Requests")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from cms.sections import register_section
+        from portal.dashboard import register_panel
+        from portal.notifications import register_category
+
+        from . import (
+            permissions,  # noqa: F401
+            selectors,
+        )
+
+        register_category(
+            "triage.update",
+            _("My requests"),
+            _("When a request you reported is routed, answered or reopened."),
+        )
+        register_category(
+            "triage.assigned",
+            _("Requests to handle"),
+            _("New, transferred, supervised and overdue requests for your organisation."),
+        )
+        register_panel("triage", "triage/panel.html", selectors.panel_context, order=40)
+        register_section("triage", "triage/section.html", selectors.section_context, order=40)
+        self._connect_deliberation()
+
+    @staticmethod
+    def _connect_deliberation() -> None:
+        """Listen to deliberation's topic_decided when deliberation provides it."""
+        try:
+            from deliberation import signals as deliberation_signals
+        except ImportError:
+            return
+        signal = getattr(deliberation_signals, "topic_decided", None)
+        if signal is not None:
+            from .services import on_topic_decided
+
+            signal.connect(on_topic_decided, dispatch_uid="triage.on_topic_decided")

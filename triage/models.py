@@ -1,0 +1,519 @@
+"""三事分流: requests, their service types, the append-only timeline, classifier versions.
+
+A request moves submitted → triaged → assigned → in_progress → resolved → closed.  Every
+change of state is written by `triage.services` together with an `Event` row, so the
+timeline a resident sees is the whole truth about their request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+
+from portal.models import Area, Organisation
+from portal.validators import validate_image_upload
+
+MAX_TEXT = 2000
+MAX_PHOTOS = 9
+REOPEN_DAYS = 7
+
+
+class RequestClass(models.TextChoices):
+    """The three matters; the CSV seed set labels them 大事/小事/私事 (see `CSV_LABELS`)."""
+
+    GOVERNMENT = "government", _("government matter (大事)")
+    COMMUNITY = "community", _("community matter (小事)")
+    PRIVATE = "private", _("private matter (私事)")
+
+
+CSV_LABELS = {"大事": "government", "小事": "community", "私事": "private"}
+CLASS_TO_CSV = {v: k for k, v in CSV_LABELS.items()}
+
+
+class ServiceType(models.Model):
+    """One entry of the catalogue residents may pick from (optional for them)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    default_class = models.CharField(
+        _("default class"), max_length=12, choices=RequestClass.choices
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("default handling organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",  # organisations do not list their service types
+        help_text=_("Empty for community matters: the request's own community committee."),
+    )
+    deadline_hours = models.PositiveIntegerField(
+        _("deadline (working hours)"),
+        default=21,
+        help_text=_("Working hours: Monday–Friday 9:00–12:00 and 13:30–17:30."),
+    )
+    keywords = models.CharField(
+        _("keywords"),
+        max_length=500,
+        blank=True,
+        help_text=_("Separated by spaces or commas; a match nudges the classifier."),
+    )
+    is_mediation = models.BooleanField(
+        _("neighbour dispute (mediation)"),
+        default=False,
+        help_text=_("Handled by mediation; the reply records whether it succeeded."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    panels = [
+        FieldPanel("code"),
+        FieldPanel("name"),
+        FieldPanel("description"),
+        FieldPanel("default_class"),
+        FieldPanel("organisation"),
+        FieldPanel("deadline_hours"),
+        FieldPanel("keywords"),
+        FieldPanel("is_mediation"),
+        FieldPanel("is_active"),
+    ]
+
+    class Meta:
+        verbose_name = _("service type")
+        verbose_name_plural = _("service types")
+        ordering = ["default_class", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def keyword_list(self) -> list[str]:
+        return [k for k in self.keywords.replace("，", ",").replace(",", " ").split() if k]
+
+
+class ServiceDirectoryEntry(models.Model):
+    """Market providers and volunteers offering help: what a 私事 reply points to."""
+
+    class Kind(models.TextChoices):
+        PROVIDER = "provider", _("market service")
+        VOLUNTEER = "volunteer", _("volunteer")
+        PUBLIC = "public", _("public service")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    area = models.ForeignKey(
+        Area, verbose_name=_("area served"), on_delete=models.PROTECT, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    volunteer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    services = models.CharField(
+        _("services offered"),
+        max_length=300,
+        help_text=_("Keywords separated by spaces, e.g. 开锁 家电维修 保洁"),
+    )
+    phone = models.CharField(_("public phone"), max_length=30, blank=True)
+    hours = models.CharField(_("opening hours"), max_length=60, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("kind"),
+        FieldPanel("area"),
+        FieldPanel("organisation"),
+        FieldPanel("services"),
+        FieldPanel("phone"),
+        FieldPanel("hours"),
+        FieldPanel("is_active"),
+    ]
+
+    class Meta:
+        verbose_name = _("service directory entry")
+        verbose_name_plural = _("service directory")
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClassifierModel(models.Model):
+    """A trained model version.  Every process loads the active one and caches it by pk."""
+
+    class Target(models.TextChoices):
+        CLASS = "class", _("class (大事/小事/私事)")
+        DEPARTMENT = "department", _("department")
+
+    target = models.CharField(_("target"), max_length=12, choices=Target.choices)
+    version = models.PositiveIntegerField(_("version"))
+    blob = models.BinaryField(_("model (joblib)"))
+    data_hash = models.CharField(_("training data hash"), max_length=64)
+    n_samples = models.PositiveIntegerField(_("training samples"), default=0)
+    labels = models.JSONField(_("labels"), default=list)
+    metrics = models.JSONField(_("metrics"), default=dict, blank=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("classifier model")
+        verbose_name_plural = _("classifier models")
+        ordering = ["target", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["target", "version"], name="triage_model_version"),
+            models.UniqueConstraint(
+                fields=["target"], condition=Q(is_active=True), name="triage_one_active_model"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target} v{self.version}"
+
+
+class RequestQuerySet(models.QuerySet):
+    def within(self, area: Area):
+        return self.filter(area_path__startswith=area.path)
+
+    def open(self):
+        return self.exclude(status__in=[Request.Status.CLOSED])
+
+
+class Request(models.Model):
+    class Channel(models.TextChoices):
+        WEB = "web", _("web form")
+        GRID_WORKER = "grid_worker", _("grid worker visit")
+        HOTLINE = "hotline", _("12345 hotline")
+        API = "api", _("Open311 API")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("submitted")
+        TRIAGED = "triaged", _("awaiting triage")
+        ASSIGNED = "assigned", _("assigned")
+        IN_PROGRESS = "in_progress", _("in progress")
+        RESOLVED = "resolved", _("resolved")
+        CLOSED = "closed", _("closed")
+
+    class Contact(models.TextChoices):
+        SITE = "site", _("notice on this site")
+        PHONE = "phone", _("phone call")
+        SMS = "sms", _("text message")
+        NONE = "none", _("no contact needed")
+
+    class Mediation(models.TextChoices):
+        NONE = "", _("not a mediation")
+        SUCCESS = "success", _("mediated successfully")
+        FAILED = "failed", _("mediation failed")
+
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    text = models.TextField(_("request"), max_length=MAX_TEXT)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reporter"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="triage_requests",
+    )
+    # For callers and visited residents without an account: personal data.
+    reporter_name = models.CharField(_("reporter's name"), max_length=50, blank=True)
+    reporter_phone = models.CharField(_("reporter's phone"), max_length=20, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    contact = models.CharField(
+        _("contact preference"), max_length=8, choices=Contact.choices, default=Contact.SITE
+    )
+    area = models.ForeignKey(
+        Area, verbose_name=_("grid"), on_delete=models.PROTECT, related_name="triage_requests"
+    )
+    # Copy of area.path: dashboards filter a subtree with one indexed prefix test.
+    area_path = models.CharField(max_length=255, db_index=True, editable=False)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    lat = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    lon = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    suggested_class = models.CharField(
+        _("suggested class"), max_length=12, choices=RequestClass.choices, blank=True
+    )
+    confidence = models.FloatField(_("confidence"), default=0)
+    model_version = models.CharField(_("model version"), max_length=40, blank=True)
+    suggested_department = models.CharField(_("suggested department"), max_length=120, blank=True)
+    request_class = models.CharField(
+        _("class"), max_length=12, choices=RequestClass.choices, blank=True
+    )
+    service_type = models.ForeignKey(
+        ServiceType,
+        verbose_name=_("service type"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="requests",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("handling organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="triage_requests",
+    )
+    supervisor = models.ForeignKey(
+        Organisation,
+        verbose_name=_("supervising organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED
+    )
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    reply = models.TextField(_("reply"), blank=True)
+    mediation = models.CharField(
+        _("mediation outcome"), max_length=8, choices=Mediation.choices, blank=True, default=""
+    )
+    satisfaction = models.PositiveSmallIntegerField(
+        _("satisfaction"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    # deliberation.Topic id: a plain column so this app migrates without deliberation's.
+    topic_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    reopened = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(_("submitted at"), db_index=True)
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("request")
+        verbose_name_plural = _("requests")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["organisation", "status"]),
+            models.Index(fields=["status", "deadline"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(satisfaction__isnull=True)
+                | Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="triage_satisfaction_1_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.text[:20]}"
+
+    @property
+    def number(self) -> str:
+        return f"SR{self.pk:06d}" if self.pk else ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != self.Status.CLOSED
+
+    @property
+    def public_status(self) -> str:
+        """Open311's two states."""
+        return "closed" if self.status == self.Status.CLOSED else "open"
+
+    @property
+    def is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return bool(self.deadline and self.is_open and self.deadline < timezone.now())
+
+
+def photo_path(instance, filename: str) -> str:
+    ext = filename.rsplit(".", 1)[-1].lower()[:5] if "." in filename else "jpg"
+    return f"triage/{secrets.token_hex(12)}.{ext}"
+
+
+class Photo(models.Model):
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to=photo_path, validators=[validate_image_upload])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class AppendOnlyError(ValidationError):
+    pass
+
+
+class Event(models.Model):
+    """One line of a request's timeline.  Never updated nor deleted."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", _("submitted")
+        CLASSIFIED = "classified", _("classified")
+        TRIAGED = "triaged", _("triage confirmed")
+        ASSIGNED = "assigned", _("assigned")
+        TRANSFERRED = "transferred", _("transferred (分流转办)")
+        STARTED = "started", _("work started")
+        SUPERVISED = "supervised", _("supervision (联合督办)")
+        ESCALATED = "escalated", _("escalated (overdue)")
+        TOPIC = "topic", _("turned into a round-table topic")
+        RESOLVED = "resolved", _("resolved")
+        REPLIED = "replied", _("closing reply (结案答复)")
+        RATED = "rated", _("rated")
+        REOPENED = "reopened", _("reopened")
+        NOTE = "note", _("note")
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    public = models.BooleanField(default=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError(_("Timeline events cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(_("Timeline events cannot be deleted."))
+
+
+class Label(models.Model):
+    """A human-confirmed label: staff corrections feed the next retraining."""
+
+    target = models.CharField(max_length=12, choices=ClassifierModel.Target.choices)
+    text = models.TextField()
+    label = models.CharField(max_length=120)
+    request = models.ForeignKey(
+        Request, null=True, blank=True, on_delete=models.SET_NULL, related_name="labels"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "target"], name="triage_one_label_per_request"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target}: {self.label}"
+
+
+class ApiKey(models.Model):
+    """An Open311 client.  Only the SHA-256 of the key is stored."""
+
+    name = models.CharField(_("name"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=8, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, name: str, organisation=None, raw: str | None = None) -> tuple[ApiKey, str]:
+        raw = raw or secrets.token_urlsafe(24)
+        key = cls.objects.create(
+            name=name, key_hash=cls.hash(raw), prefix=raw[:8], organisation=organisation
+        )
+        return key, raw
+
+    @classmethod
+    def lookup(cls, raw: str | None) -> ApiKey | None:
+        if not raw:
+            return None
+        return cls.objects.filter(key_hash=cls.hash(raw), is_active=True).first()
+
+
+class GridBoundary(models.Model):
+    """A grid's outline (a polygon of lat/lon points), to check that a reported point
+    lies in the resident's grid.  Grids without one accept any point."""
+
+    area = models.OneToOneField(
+        Area,
+        on_delete=models.CASCADE,
+        related_name="triage_boundary",
+        limit_choices_to={"kind": "grid"},
+    )
+    polygon = models.JSONField(_("outline"), help_text=_("A list of [latitude, longitude] points."))
+
+    class Meta:
+        verbose_name = _("grid outline")
+        verbose_name_plural = _("grid outlines")
+
+    def __str__(self) -> str:
+        return str(self.area)
+
+    def contains(self, lat: float, lon: float) -> bool:
+        """Ray casting; points on the edge count as inside often enough for a grid."""
+        pts = [(float(a), float(b)) for a, b in self.polygon]
+        inside = False
+        j = len(pts) - 1
+        for i in range(len(pts)):
+            yi, xi = pts[i]
+            yj, xj = pts[j]
+            if (yi > lat) != (yj > lat):
+                x_cross = (xj - xi) * (lat - yi) / (yj - yi) + xi
+                if lon < x_cross:
+                    inside = not inside
+            j = i
+        return inside

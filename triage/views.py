@@ -1,5 +1,376 @@
-from django.shortcuts import render
+"""Pages of the request loop.  Thin: forms in, services do the writing."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal.models import Area, Membership, Organisation, User
+from portal.permissions import areas_for, can, home_membership, is_site_admin, require
+
+from . import forms, selectors, services
+from .models import REOPEN_DAYS, Request
+
+
+def _errors_to_form(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errs in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, exc.messages)
 
 
 def index(request):
-    return render(request, "triage/index.html")
+    qs = selectors.public_requests().exclude(request_class="private")
+    area = None
+    if request.GET.get("area", "").isdigit():
+        area = Area.objects.filter(pk=request.GET["area"]).first()
+        if area is not None:
+            qs = qs.within(area)
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    user = request.user
+    return render(
+        request,
+        "triage/index.html",
+        {
+            "page": page,
+            "area": area,
+            "can_report": home_membership(user) is not None,
+            "can_intake": can(user, "triage.report_for_resident")
+            or can(user, "triage.hotline_intake"),
+            "can_triage": can(user, "triage.triage"),
+            "orgs": selectors.handler_orgs(user),
+            "can_dashboard": can(user, "triage.view_dashboard"),
+        },
+    )
+
+
+@login_required
+def new(request):
+    membership = home_membership(request.user)
+    if membership is None or membership.status != Membership.Status.ACTIVE:
+        messages.warning(
+            request, _("Please declare your home grid first; the committee confirms it.")
+        )
+        return redirect("portal:residency")
+    grid = membership.area
+    form = forms.RequestForm(
+        request.POST or None, request.FILES or None, initial={"address": membership.address}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            req = services.request_submit(
+                channel=Request.Channel.WEB,
+                text=form.cleaned_data["text"],
+                area=grid,
+                reporter=request.user,
+                contact=form.cleaned_data["contact"],
+                address=form.cleaned_data["address"],
+                lat=form.cleaned_data["lat"],
+                lon=form.cleaned_data["lon"],
+                photos=form.cleaned_data["photos"],
+                service_type=form.cleaned_data["service_type"],
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(
+                request, _("Thank you. Your request %(n)s is on its way.") % {"n": req.number}
+            )
+            return redirect("triage:detail", req.pk)
+    return render(request, "triage/new.html", {"form": form, "grid": grid})
+
+
+def _intake_scope(user):
+    channels, roots = [], []
+    hotline_roots = areas_for(user, "triage.hotline_intake")
+    if hotline_roots:
+        channels.append(Request.Channel.HOTLINE)
+        roots += hotline_roots
+    worker_roots = areas_for(user, "triage.report_for_resident")
+    if worker_roots:
+        channels.append(Request.Channel.GRID_WORKER)
+        roots += worker_roots
+    q = Q(pk__in=[])
+    for root in roots:
+        q |= Q(path__startswith=root.path)
+    grids = Area.objects.filter(q, kind=Area.Kind.GRID).order_by("path")
+    return channels, grids
+
+
+@login_required
+def intake(request):
+    channels, grids = _intake_scope(request.user)
+    if not channels:
+        raise PermissionDenied(_("Only grid workers and hotline staff enter requests for others."))
+    form = forms.IntakeForm(
+        request.POST or None, request.FILES or None, channels=channels, grids=grids
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        phone = data["resident_phone"].strip()
+        reporter = None
+        if phone:
+            reporter = User.objects.filter(Q(phone=phone) | Q(username=phone)).first()
+        try:
+            req = services.request_submit(
+                channel=data["channel"],
+                text=data["text"],
+                area=data["grid"],
+                reporter=reporter,
+                entered_by=request.user,
+                reporter_name=data["reporter_name"],
+                reporter_phone=phone,
+                contact=data["contact"],
+                address=data["address"],
+                lat=data["lat"],
+                lon=data["lon"],
+                photos=data["photos"],
+                service_type=data["service_type"],
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Request %(n)s entered.") % {"n": req.number})
+            return redirect("triage:detail", req.pk)
+    return render(request, "triage/intake.html", {"form": form})
+
+
+def detail(request, pk: int):
+    req = get_object_or_404(
+        Request.objects.select_related(
+            "area", "organisation", "supervisor", "service_type", "reporter"
+        ),
+        pk=pk,
+    )
+    user = request.user
+    sees_reporter = services.can_see_reporter(user, req)
+    is_reporter = user.is_authenticated and req.reporter_id == user.pk
+    handler = services.can_handle(user, req) or (is_site_admin(user) and req.organisation_id)
+    staff = handler or services.can_supervise(user, req) or services.can_triage(user, req)
+    if req.request_class == "private" and not (sees_reporter or staff):
+        raise Http404  # private matters are nobody else's business
+    events = req.events.select_related("actor", "organisation")
+    if not (staff or is_reporter):
+        events = events.filter(public=True)
+    reopen_open = bool(
+        is_reporter and req.closed_at and (timezone.now() - req.closed_at).days < REOPEN_DAYS
+    )
+    ctx = {
+        "r": req,
+        "events": events,
+        "photos": req.photos.all() if (sees_reporter or staff) else [],
+        "sees_reporter": sees_reporter,
+        "is_reporter": is_reporter,
+        "handler": handler,
+        "can_triage": req.status in ("submitted", "triaged") and services.can_triage(user, req),
+        "can_supervise": req.is_open and services.can_supervise(user, req),
+        "reopen_open": reopen_open,
+        "confirm_form": forms.ConfirmForm(
+            initial={"request_class": req.suggested_class, "service_type": req.service_type}
+        ),
+        "transfer_form": forms.TransferForm(),
+        "note_form": forms.NoteForm(),
+        "reply_form": forms.ReplyForm(),
+        "rate_form": forms.RateForm(initial={"score": req.satisfaction}),
+        "reopen_form": forms.ReopenForm(),
+        "is_mediation": bool(req.service_type and req.service_type.is_mediation),
+        "topic_available": _topic_available(),
+    }
+    return render(request, "triage/detail.html", ctx)
+
+
+def _topic_available() -> bool:
+    try:
+        from deliberation import services as d
+    except ImportError:
+        return False
+    return hasattr(d, "topic_create")
+
+
+def _act(request, pk, form_class, fn, success: str):
+    req = get_object_or_404(Request, pk=pk)
+    form = form_class(request.POST) if form_class else None
+    if form is not None and not form.is_valid():
+        for errs in form.errors.values():
+            for e in errs:
+                messages.error(request, e)
+        return redirect("triage:detail", pk)
+    try:
+        fn(req, form.cleaned_data if form else {})
+    except ValidationError as exc:
+        for m in exc.messages:
+            messages.error(request, m)
+    else:
+        messages.success(request, success)
+    return redirect("triage:detail", pk)
+
+
+@require_POST
+@login_required
+def confirm(request, pk):
+    return _act(
+        request,
+        pk,
+        forms.ConfirmForm,
+        lambda r, d: services.request_confirm(request=r, actor=request.user, **d),
+        _("Triage saved and routed."),
+    )
+
+
+@require_POST
+@login_required
+def start(request, pk):
+    return _act(
+        request,
+        pk,
+        None,
+        lambda r, d: services.request_start(request=r, actor=request.user),
+        _("Marked as in progress."),
+    )
+
+
+@require_POST
+@login_required
+def transfer(request, pk):
+    return _act(
+        request,
+        pk,
+        forms.TransferForm,
+        lambda r, d: services.request_transfer(request=r, actor=request.user, **d),
+        _("Transferred."),
+    )
+
+
+@require_POST
+@login_required
+def supervise(request, pk):
+    return _act(
+        request,
+        pk,
+        forms.NoteForm,
+        lambda r, d: services.request_supervise(request=r, actor=request.user, note=d["note"]),
+        _("Supervision recorded."),
+    )
+
+
+@require_POST
+@login_required
+def resolve(request, pk):
+    return _act(
+        request,
+        pk,
+        None,
+        lambda r, d: services.request_resolve(
+            request=r, actor=request.user, note=request.POST.get("note", "")
+        ),
+        _("Marked as resolved."),
+    )
+
+
+@require_POST
+@login_required
+def reply(request, pk):
+    return _act(
+        request,
+        pk,
+        forms.ReplyForm,
+        lambda r, d: services.request_reply(request=r, actor=request.user, **d),
+        _("Reply sent; the request is closed."),
+    )
+
+
+@require_POST
+@login_required
+def rate(request, pk):
+    return _act(
+        request,
+        pk,
+        forms.RateForm,
+        lambda r, d: services.request_rate(request=r, user=request.user, **d),
+        _("Thank you for rating."),
+    )
+
+
+@require_POST
+@login_required
+def reopen(request, pk):
+    return _act(
+        request,
+        pk,
+        forms.ReopenForm,
+        lambda r, d: services.request_reopen(request=r, user=request.user, **d),
+        _("Reopened; the handler has been told."),
+    )
+
+
+@require_POST
+@login_required
+def make_topic(request, pk):
+    return _act(
+        request,
+        pk,
+        None,
+        lambda r, d: services.request_make_topic(request=r, actor=request.user),
+        _("Raised as a round-table topic."),
+    )
+
+
+@login_required
+def inbox(request, org_pk: int):
+    org = get_object_or_404(Organisation, pk=org_pk)
+    if not (is_site_admin(request.user) or org in selectors.handler_orgs(request.user)):
+        raise PermissionDenied(_("This is not your organisation's inbox."))
+    rows = list(selectors.inbox(org)[:200])
+    return render(request, "triage/inbox.html", {"org": org, "rows": rows, "now": timezone.now()})
+
+
+@login_required
+def queue(request):
+    require(request.user, "triage.triage")
+    rows = list(selectors.triage_queue(request.user)[:200])
+    return render(request, "triage/queue.html", {"rows": rows})
+
+
+def _dashboard_area(request) -> Area:
+    areas = selectors.dashboard_areas(request.user)
+    if not areas:
+        raise PermissionDenied(_("Dashboards are for committees, grid workers and departments."))
+    wanted = request.GET.get("area", "")
+    area = next((a for a in areas if str(a.pk) == wanted), None) if wanted else None
+    return area or areas[0], areas
+
+
+@login_required
+def dashboard(request):
+    area, areas = _dashboard_area(request)
+    stats = selectors.dashboard_stats(area)
+    return render(request, "triage/dashboard.html", {"stats": stats, "areas": areas, "area": area})
+
+
+@login_required
+def export(request):
+    area, _areas = _dashboard_area(request)
+    from .export import workbook_for
+
+    data = workbook_for(area)
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="requests-{area.code}.xlsx"'
+    return response
+
+
+def directory(request):
+    from .models import ServiceDirectoryEntry
+
+    entries = ServiceDirectoryEntry.objects.filter(is_active=True).select_related("area")
+    return render(request, "triage/directory.html", {"entries": entries})

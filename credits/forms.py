@@ -1,0 +1,105 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Area, Membership, User
+from portal.validators import validate_image_upload
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+
+class CommunityChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+def communities_qs(roots):
+    from django.db.models import Q
+
+    cond = Q(pk__in=[])
+    for root in roots:
+        cond |= Q(path__startswith=root.path)
+        if root.kind == Area.Kind.GRID:
+            cond |= Q(path=root.path[: 4 * root.steplen])
+    return Area.objects.filter(cond, kind=Area.Kind.COMMUNITY).order_by("path")
+
+
+class ServiceLogForm(forms.Form):
+    community = CommunityChoiceField(label=_("Community"), queryset=Area.objects.none())
+    date = forms.DateField(label=_("Date"), widget=DateInput)
+    start = forms.TimeField(label=_("Start"), widget=TimeInput)
+    end = forms.TimeField(label=_("End"), widget=TimeInput)
+    activity = forms.CharField(label=_("Activity"), max_length=120)
+    place = forms.CharField(label=_("Place"), max_length=120)
+    description = forms.CharField(
+        label=_("What you did"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    photo = forms.ImageField(
+        label=_("Photo (optional)"), required=False, validators=[validate_image_upload]
+    )
+
+    def __init__(self, *args, communities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = (
+            communities if communities is not None else Area.objects.none()
+        )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class BulkRecordForm(forms.Form):
+    community = CommunityChoiceField(label=_("Community"), queryset=Area.objects.none())
+    attendees = forms.ModelMultipleChoiceField(
+        label=_("Attendees"), queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    date = forms.DateField(label=_("Date"), widget=DateInput)
+    start = forms.TimeField(label=_("Start"), widget=TimeInput)
+    end = forms.TimeField(label=_("End"), widget=TimeInput)
+    activity = forms.CharField(label=_("Activity"), max_length=120)
+    place = forms.CharField(label=_("Place"), max_length=120)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def __init__(self, *args, communities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        communities = communities if communities is not None else Area.objects.none()
+        self.fields["community"].queryset = communities
+        from django.db.models import Q
+
+        cond = Q(pk__in=[])
+        for c in communities:
+            cond |= Q(memberships__area__path__startswith=c.path)
+        self.fields["attendees"].queryset = (
+            User.objects.filter(
+                cond,
+                memberships__status=Membership.Status.ACTIVE,
+                memberships__role__in=["resident", "volunteer"],
+                is_active=True,
+            )
+            .distinct()
+            .order_by("display_name", "pk")
+        )
+        self.fields["attendees"].label_from_instance = lambda u: u.public_name
+
+
+class FulfilForm(forms.Form):
+    community = CommunityChoiceField(label=_("Community"), queryset=Area.objects.none())
+    code = forms.CharField(
+        label=_("Pickup code"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, communities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = (
+            communities if communities is not None else Area.objects.none()
+        )

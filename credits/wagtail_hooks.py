@@ -1,0 +1,69 @@
+"""Earning rules and the reward catalogue, edited by staff in the Wagtail admin."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from .models import EarningRule, Reward
+
+
+class EarningRuleViewSet(SnippetViewSet):
+    model = EarningRule
+    icon = "cogs"
+    menu_label = _("Earning rules")
+    list_display = [
+        "community",
+        "deed",
+        "amount",
+        "daily_cap",
+        "monthly_cap",
+        "valid_from",
+        "valid_to",
+        "is_active",
+    ]
+    list_filter = ["deed", "is_active"]
+    panels = [
+        FieldPanel("community"),
+        FieldPanel("deed"),
+        FieldPanel("amount"),
+        FieldRowPanel(
+            [FieldPanel("daily_cap"), FieldPanel("monthly_cap")], heading=_("Caps per resident")
+        ),
+        FieldRowPanel([FieldPanel("valid_from"), FieldPanel("valid_to")], heading=_("Valid")),
+        FieldPanel("is_active"),
+    ]
+
+
+class RewardViewSet(SnippetViewSet):
+    model = Reward
+    icon = "pick"
+    menu_label = _("Reward catalogue")
+    list_display = ["name", "community", "kind", "cost", "stock", "provider", "is_active"]
+    list_filter = ["kind", "is_active"]
+    panels = [
+        FieldPanel("community"),
+        FieldPanel("kind"),
+        FieldPanel("name"),
+        FieldPanel("description"),
+        FieldPanel("image"),
+        FieldRowPanel([FieldPanel("cost"), FieldPanel("stock"), FieldPanel("per_resident_limit")]),
+        FieldPanel("provider"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("active_from"), FieldPanel("active_to")]),
+                FieldPanel("is_active"),
+            ],
+            heading=_("Availability"),
+        ),
+    ]
+
+
+class MoralBankGroup(SnippetViewSetGroup):
+    items = (EarningRuleViewSet, RewardViewSet)
+    menu_icon = "tag"
+    menu_label = _("Moral bank")
+    menu_name = "moral-bank"
+
+
+register_snippet(MoralBankGroup)

@@ -1,0 +1,36 @@
+from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from . import admin_views, selectors
+
+admin_patterns = (
+    [
+        path("", admin_views.home, name="home"),
+        path("sessions/<int:pk>/checkin/", admin_views.checkin, name="checkin"),
+        path(
+            "sessions/<int:pk>/attendance.xlsx", admin_views.attendance_xlsx, name="attendance_xlsx"
+        ),
+        path("polls/<int:pk>/", admin_views.poll_results, name="poll"),
+        path("polls/<int:pk>/results.xlsx", admin_views.poll_xlsx, name="poll_xlsx"),
+    ],
+    "deliberation_admin",
+)
+
+
+@hooks.register("register_admin_urls")
+def urls():
+    return [path("deliberation/", include(admin_patterns))]
+
+
+class CommitteeMenuItem(MenuItem):
+    def is_shown(self, request):
+        return bool(selectors.managed_communities(request.user, "deliberation.check_in"))
+
+
+@hooks.register("register_admin_menu_item")
+def menu_item():
+    return CommitteeMenuItem(
+        _("Deliberation"), reverse("deliberation_admin:home"), icon_name="group", order=250
+    )

@@ -1,0 +1,184 @@
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from tests import factories
+from tests.triage.factories import png
+from triage import services
+from triage.models import Request
+
+pytestmark = pytest.mark.django_db
+
+
+def hotline_request(w):
+    return services.request_submit(
+        channel="hotline",
+        text="来电人反映：马路上的井盖丢了，很危险",
+        area=w["tree"]["grid"],
+        reporter=w["resident"],
+        entered_by=w["people"]["hotline"],
+        reporter_name="王秀英",
+        reporter_phone="13711112222",
+        address="湛山花园3号楼2单元",
+        service_type=w["types"]["road"],
+    )
+
+
+def test_reporter_identity_is_shown_only_to_handlers(client, w):
+    req = hotline_request(w)
+    url = reverse("triage:detail", args=[req.pk])
+    secrets = ["王秀英", "13711112222", "湛山花园3号楼2单元"]
+    page = client.get(url).content.decode()  # anonymous public view
+    assert "井盖丢了" in page
+    assert not any(s in page for s in secrets)
+    neighbour = factories.resident(w["tree"]["grid"])
+    client.force_login(neighbour)
+    page = client.get(url).content.decode()
+    assert not any(s in page for s in secrets)
+    client.force_login(w["people"]["shuiwu"])  # a department not handling it
+    assert "13711112222" not in client.get(url).content.decode()
+    client.force_login(w["people"]["chengguan"])
+    page = client.get(url).content.decode()
+    assert all(s in page for s in secrets)
+    listing = client.get(reverse("triage:index")).content.decode()
+    assert "井盖丢了" in listing and "王秀英" not in listing
+
+
+def test_private_matters_are_not_public(client, w):
+    req = services.request_submit(
+        channel="web",
+        text="家里马桶堵了，想找个疏通师傅",
+        area=w["tree"]["grid"],
+        reporter=w["resident"],
+    )
+    assert req.request_class == "private"
+    assert client.get(reverse("triage:detail", args=[req.pk])).status_code == 404
+    client.force_login(w["resident"])
+    page = client.get(reverse("triage:detail", args=[req.pk])).content.decode()
+    assert "巧手家政服务中心" in page
+
+
+def test_resident_reports_through_the_form(client, w):
+    client.force_login(w["resident"])
+    r = client.post(
+        reverse("triage:new"),
+        {
+            "text": "楼下烧烤油烟太大晚上睡不着",
+            "contact": "site",
+            "address": "",
+            "photos": [png("a.png"), png("b.png")],
+        },
+    )
+    req = Request.objects.get()
+    assert r.status_code == 302 and r["Location"] == reverse("triage:detail", args=[req.pk])
+    assert req.reporter == w["resident"] and req.channel == "web" and req.photos.count() == 2
+
+
+def test_form_shows_errors_and_writes_nothing(client, w):
+    client.force_login(w["resident"])
+    r = client.post(
+        reverse("triage:new"),
+        {"text": "路灯坏了", "contact": "site", "lat": "36.3", "lon": "120.9"},
+    )
+    assert (
+        r.status_code == 200
+        and "outside" in r.content.decode().lower()
+        or "外" in r.content.decode()
+    )
+    r = client.post(
+        reverse("triage:new"),
+        {
+            "text": "路灯坏了",
+            "contact": "site",
+            "photos": [png(f"{i}.png") for i in range(10)],
+        },
+    )
+    assert r.status_code == 200
+    assert Request.objects.count() == 0
+
+
+def test_grid_worker_enters_a_request_for_a_resident(client, w):
+    client.force_login(w["people"]["grid_worker"])
+    r = client.post(
+        reverse("triage:intake"),
+        {
+            "channel": "grid_worker",
+            "grid": w["tree"]["grid"].pk,
+            "resident_phone": "13912345678",
+            "reporter_name": "",
+            "text": "走访3号楼王大爷，反映楼道声控灯坏了两个月",
+            "contact": "phone",
+        },
+    )
+    assert r.status_code == 302
+    req = Request.objects.get()
+    assert req.channel == "grid_worker" and req.reporter == w["resident"]
+    assert req.entered_by == w["people"]["grid_worker"]
+
+
+def test_residents_cannot_use_intake(client, w):
+    client.force_login(w["resident"])
+    assert client.get(reverse("triage:intake")).status_code == 403
+
+
+def test_handler_replies_and_resident_rates_through_pages(client, w):
+    req = hotline_request(w)
+    client.force_login(w["people"]["chengguan"])
+    inbox = client.get(reverse("triage:inbox", args=[w["orgs"]["chengguan"].pk]))
+    assert req.number in inbox.content.decode()
+    client.post(reverse("triage:reply", args=[req.pk]), {"reply": "已更换井盖"})
+    client.force_login(w["resident"])
+    client.post(reverse("triage:rate", args=[req.pk]), {"score": "4"})
+    req.refresh_from_db()
+    assert req.status == "closed" and req.satisfaction == 4
+
+
+def test_other_inboxes_are_closed(client, w):
+    client.force_login(w["people"]["shuiwu"])
+    assert client.get(reverse("triage:inbox", args=[w["orgs"]["chengguan"].pk])).status_code == 403
+
+
+def test_dashboard_figures_query_count_and_export(client, w, django_assert_max_num_queries):
+    req = hotline_request(w)
+    services.request_reply(request=req, actor=w["people"]["chengguan"], reply="已处理")
+    services.request_rate(request=req, user=w["resident"], score=5)
+    from triage.selectors import dashboard_stats
+
+    with django_assert_max_num_queries(3):
+        stats = dashboard_stats(w["tree"]["district"])
+    assert stats["total"] == 1 and stats["completion_rate"] == 100.0
+    assert stats["on_time_rate"] == 100.0 and stats["satisfaction"] == 5
+    client.force_login(w["people"]["committee"])
+    page = client.get(reverse("triage:dashboard"))
+    assert page.status_code == 200 and "<svg" in page.content.decode()
+    x = client.get(reverse("triage:export") + f"?area={w['tree']['community'].pk}")
+    wb = load_workbook(io.BytesIO(x.content))
+    cells = [c for row in wb.worksheets[1].iter_rows(values_only=True) for c in row]
+    assert req.number in cells and "13711112222" not in map(str, cells)
+
+
+def test_residents_have_no_dashboard(client, w):
+    client.force_login(w["resident"])
+    assert client.get(reverse("triage:dashboard")).status_code == 403
+
+
+def test_triage_queue_lists_uncertain_requests(client, w, settings):
+    settings.TRIAGE_CONFIDENCE_THRESHOLD = 1.01
+    req = services.request_submit(
+        channel="web", text="那个事还是没人管", area=w["tree"]["grid"], reporter=w["resident"]
+    )
+    client.force_login(w["people"]["committee"])
+    assert req.number in client.get(reverse("triage:queue")).content.decode()
+    client.post(reverse("triage:confirm", args=[req.pk]), {"request_class": "community"})
+    assert Request.objects.get(pk=req.pk).status == "assigned"
+
+
+def test_dashboard_panel_and_pages_render(client, w):
+    hotline_request(w)
+    client.force_login(w["resident"])
+    page = client.get(reverse("portal:dashboard")).content.decode()
+    assert "SR" in page
+    for name in ["triage:index", "triage:new", "triage:directory"]:
+        assert client.get(reverse(name)).status_code == 200

@@ -1,0 +1,454 @@
+"""Demo requests for 三事分流, in every state and from every channel.
+
+Drawn from the 自贡 金桂社区 report ("家中漏水该找谁？化粪池堵塞谁来管？") and the 青岛
+practice of 12345 hotline tickets handed to departments.  Every object is looked up by a
+stable key first (request text, service code, names), so loading twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from portal.models import Organisation
+
+from . import services
+from .models import ApiKey, GridBoundary, Request, ServiceDirectoryEntry, ServiceType
+
+DEMO_API_KEY = "demo-open311-key-2026"
+
+# key, name (extra district departments the seed set's department model knows)
+DEPARTMENTS = [
+    ("shinan-renshe", "市南区人力资源和社会保障局"),
+    ("shinan-jiaoyu", "市南区教育和体育局"),
+    ("shinan-yibao", "市南区医疗保障局"),
+    ("shinan-weijian", "市南区卫生健康局"),
+    ("shinan-minzheng", "市南区民政局"),
+    ("shinan-huanbao", "青岛市生态环境局市南分局"),
+    ("shinan-gongan", "青岛市公安局市南分局"),
+    ("shinan-jiaotong", "青岛市交通运输局市南交通运输分局"),
+]
+
+# code, name, class, org key, working hours, keywords, mediation
+SERVICE_TYPES = [
+    (
+        "road",
+        "道路与市政设施",
+        "government",
+        "shinan-chengguan",
+        14,
+        "井盖 路灯 路面 坑 人行道 盲道",
+        False,
+    ),
+    (
+        "street-order",
+        "占道经营与违建",
+        "government",
+        "shinan-chengguan",
+        21,
+        "占道 摊贩 违建 私搭乱建 烧烤",
+        False,
+    ),
+    (
+        "water",
+        "供水与排水",
+        "government",
+        "shinan-shuiwu",
+        7,
+        "停水 爆管 水管爆 积水 下水道 水压",
+        False,
+    ),
+    ("heating-gas", "供暖与燃气", "government", "shinan-zhujian", 14, "暖气 供暖 燃气 煤气", False),
+    (
+        "food",
+        "食品安全与消费",
+        "government",
+        "shinan-shichang",
+        35,
+        "过期 食品 缺斤少两 退费 跑路",
+        False,
+    ),
+    (
+        "wages",
+        "劳动工资与社保",
+        "government",
+        "shinan-renshe",
+        35,
+        "欠薪 拖欠工资 社保 劳动合同",
+        False,
+    ),
+    ("noise", "噪声与油烟", "government", "shinan-huanbao", 21, "噪音 油烟 排污", False),
+    ("property", "物业服务", "community", None, 21, "物业 电梯 楼道 门禁 停车位", False),
+    ("dispute", "邻里纠纷调解", "community", None, 35, "邻居 邻里 调解 纠纷 楼上", True),
+    ("activity", "社区活动与建议", "community", None, 35, "活动 报名 老年 课堂", False),
+    ("home-repair", "家庭维修", "private", None, 7, "开锁 维修 疏通 家电 水龙头", False),
+    ("home-care", "家政与助老", "private", None, 7, "保洁 钟点工 保姆 送餐 陪护", False),
+]
+
+# name, kind, area code, org key or volunteer username, services, phone, hours
+DIRECTORY = [
+    (
+        "巧手家政服务中心",
+        "provider",
+        "shinan",
+        "provider-jiazheng",
+        "保洁 钟点工 保姆 月嫂 开荒 擦玻璃 开锁 疏通",
+        "0532-88886666",
+        "8:00–20:00",
+    ),
+    (
+        "邻里通家电维修",
+        "provider",
+        "shinan",
+        "provider-repair",
+        "家电维修 冰箱 洗衣机 空调 热水器 电视 燃气灶 油烟机",
+        "0532-88887777",
+        "9:00–19:00",
+    ),
+    (
+        "幸福里长者食堂",
+        "provider",
+        "badahu",
+        "provider-canteen",
+        "送餐 午饭 老人 助餐 配餐",
+        "0532-85713030",
+        "10:30–13:00",
+    ),
+    (
+        "陈阿姨（志愿者）",
+        "volunteer",
+        "xinzhan",
+        "13900000001",
+        "陪护 聊天 买菜 辅导作业 老人",
+        "",
+        "工作日下午",
+    ),
+    (
+        "老周（志愿者）",
+        "volunteer",
+        "xinzhan",
+        "13900000002",
+        "水龙头 换灯泡 修自行车 电路 小修",
+        "",
+        "周末",
+    ),
+]
+
+# grid code → outline (about 600 m squares around 八大湖 and 浮山后, Qingdao)
+BOUNDARIES = {
+    "xinzhan-1": (36.0700, 120.3900),
+    "xinzhan-2": (36.0700, 120.3960),
+    "xinzhan-3": (36.0760, 120.3900),
+    "yansanlu-1": (36.0760, 120.3960),
+    "yansanlu-2": (36.0820, 120.3900),
+}
+
+
+def _square(lat: float, lon: float, size: float = 0.006) -> list[list[float]]:
+    return [[lat, lon], [lat, lon + size], [lat + size, lon + size], [lat + size, lon]]
+
+
+def _reference_data(ctx) -> None:
+    gov = ctx.orgs["shinan-gov"]
+    for key, name in DEPARTMENTS:
+        org, _ = Organisation.objects.get_or_create(
+            area=ctx.areas["shinan"], name=name, defaults={"kind": "department", "parent": gov}
+        )
+        ctx.orgs[key] = org
+    for code, name, cls, org_key, hours, keywords, mediation in SERVICE_TYPES:
+        ServiceType.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "default_class": cls,
+                "deadline_hours": hours,
+                "organisation": ctx.orgs.get(org_key) if org_key else None,
+                "keywords": keywords,
+                "is_mediation": mediation,
+                "description": name,
+            },
+        )
+    for name, kind, area, who, offered, phone, hours in DIRECTORY:
+        ServiceDirectoryEntry.objects.get_or_create(
+            name=name,
+            defaults={
+                "kind": kind,
+                "area": ctx.areas[area],
+                "services": offered,
+                "phone": phone,
+                "hours": hours,
+                "organisation": ctx.orgs.get(who),
+                "volunteer": ctx.users.get(who),
+            },
+        )
+    for code, (lat, lon) in BOUNDARIES.items():
+        GridBoundary.objects.get_or_create(
+            area=ctx.areas[code], defaults={"polygon": _square(lat, lon)}
+        )
+    if not ApiKey.objects.filter(key_hash=ApiKey.hash(DEMO_API_KEY)).exists():
+        ApiKey.issue("演示：城市App", raw=DEMO_API_KEY)
+
+
+def _submit(
+    ctx,
+    days_ago: float,
+    text: str,
+    grid: str,
+    channel: str = "web",
+    reporter: str | None = None,
+    entered_by: str | None = None,
+    **kw,
+) -> Request | None:
+    existing = Request.objects.filter(text=text).first()
+    if existing is not None:
+        return None
+    when = timezone.now() - timedelta(days=days_ago)
+    return services.request_submit(
+        channel=channel,
+        text=text,
+        area=ctx.areas[grid],
+        reporter=ctx.users.get(reporter) if reporter else None,
+        entered_by=ctx.users.get(entered_by) if entered_by else None,
+        now=when,
+        **kw,
+    )
+
+
+def _handler(ctx, req: Request):
+    """Someone of the handling organisation (the site admin where it has no staff)."""
+    people = services.handlers_of(req.organisation)
+    return people[0] if people else ctx.users["admin"]
+
+
+def _reply(ctx, req: Request, text: str, *, days_after: float, **kw) -> None:
+    req.refresh_from_db()
+    if req.status not in ("assigned", "in_progress", "resolved"):
+        return
+    services.request_reply(
+        request=req,
+        actor=_handler(ctx, req),
+        reply=text,
+        now=req.created_at + timedelta(days=days_after),
+        **kw,
+    )
+
+
+def _rate(req: Request, user, score: int, comment: str = "") -> None:
+    req.refresh_from_db()
+    if req.status == "closed" and req.reporter_id == user.pk:
+        services.request_rate(request=req, user=user, score=score, comment=comment)
+
+
+def load(ctx) -> None:
+    _reference_data(ctx)
+    u = ctx.users
+    st = {s.code: s for s in ServiceType.objects.all()}
+
+    # 大事, web, closed on time and rated 5
+    r = _submit(
+        ctx,
+        20,
+        "南京路和延安三路路口那个井盖塌了一半，晚上骑电动车的差点摔进去，赶紧找人来修吧！",
+        "xinzhan-1",
+        reporter="13900000001",
+        address="南京路与延安三路路口",
+        lat="36.0720",
+        lon="120.3920",
+    )
+    if r:
+        services.request_start(request=r, actor=_handler(ctx, r))
+        _reply(ctx, r, "已于当日下午更换井盖并加固井圈，感谢您的反映。", days_after=0.3)
+        _rate(r, u["13900000001"], 5, comment="处理很快")
+
+    # 大事, hotline, in progress, escalated after the deadline passed
+    r = _submit(
+        ctx,
+        9,
+        "【12345工单】来电人反映：其所在楼座暖气片冰凉，同单元住户均不热，供热公司称管网问题需排查，已经等了五天无人上门。",
+        "xinzhan-2",
+        channel="hotline",
+        entered_by="hotline01",
+        reporter_name="黄女士",
+        reporter_phone="13900000005",
+        contact="phone",
+        service_type=st["heating-gas"],
+    )
+    if r and r.status == "assigned":
+        services.request_start(request=r, actor=_handler(ctx, r))
+        services.escalate_overdue(now=r.deadline + timedelta(hours=1))
+        r.refresh_from_db()
+        services.request_supervise(
+            request=r, actor=u["admin"], note="请住建局会同供热公司两个工作日内入户排查并答复。"
+        )
+
+    # 大事, web, transferred (分流转办) then closed, rated 3
+    r = _submit(
+        ctx,
+        15,
+        "小区外面的市政道路下面好像漏水，路面一直湿着还往下塌，怕是管网破了",
+        "xinzhan-3",
+        reporter="13900000004",
+    )
+    if r:
+        if r.status in services.OPEN_HANDLING and r.organisation.name != "市南区水务局":
+            services.request_transfer(
+                request=r,
+                actor=_handler(ctx, r),
+                organisation=ctx.orgs["shinan-shuiwu"],
+                reason="属于市政供水管网渗漏，转水务局处置",
+            )
+        _reply(ctx, r, "水务局已于次日完成管道抢修并恢复路面。", days_after=2)
+        _rate(r, u["13900000004"], 3, comment="修好了但路面还不平")
+
+    # 小事, grid worker, neighbour dispute mediated successfully
+    r = _submit(
+        ctx,
+        12,
+        "走访3号楼4单元，两户因楼道堆放杂物发生争执，双方情绪激动，已初步劝解，建议社区调解委员会介入。",
+        "xinzhan-1",
+        channel="grid_worker",
+        entered_by="13800000003",
+        reporter="13900000002",
+        service_type=st["dispute"],
+    )
+    if r:
+        _reply(
+            ctx,
+            r,
+            "社区调解委员会组织双方面谈，约定杂物三日内清理、楼道保持畅通，双方签字确认。",
+            days_after=3,
+            mediation="success",
+        )
+        _rate(r, u["13900000002"], 4)
+
+    # 小事, grid worker, mediation failed (referred on to the people's court mediation)
+    r = _submit(
+        ctx,
+        25,
+        "楼上邻居家卫生间漏水，渗到我家天花板都发霉了，他家说不是他们的问题，麻烦社区调解",
+        "xinzhan-2",
+        channel="grid_worker",
+        entered_by="13800000003",
+        reporter="13900000003",
+        service_type=st["dispute"],
+    )
+    if r:
+        _reply(
+            ctx,
+            r,
+            "经两次调解双方未达成一致，已告知可申请专业机构鉴定或向法院诉前调解。",
+            days_after=6,
+            mediation="failed",
+        )
+        _rate(r, u["13900000003"], 2)
+
+    # 小事, web, assigned to the committee (open)
+    _submit(
+        ctx,
+        1,
+        "单元楼的电梯又坏了，这个月第三次了，物业就贴个停运通知，我们住十八楼的老人怎么上下楼",
+        "xinzhan-2",
+        reporter="13900000005",
+    )
+
+    # 小事, web, a parking question the committee may take to a round table
+    _submit(
+        ctx,
+        2,
+        "小区里的停车位太少了，每天晚上回来都找不到地方停，能不能把北边那块空地规划成车位，大家商量一下",
+        "xinzhan-1",
+        reporter="13900000002",
+    )
+
+    # 小事, resolved (work done, reply pending)
+    r = _submit(
+        ctx,
+        4,
+        "楼道里堆满了邻居的纸箱和旧家具，消防通道都堵了，跟他家说了不听，社区能不能出面",
+        "xinzhan-3",
+        reporter="13900000004",
+    )
+    if r and r.status == "assigned":
+        services.request_start(request=r, actor=_handler(ctx, r))
+        services.request_resolve(request=r, actor=_handler(ctx, r), note="已联系物业清理")
+
+    # 私事, web: answered with the directory at once
+    _submit(
+        ctx,
+        3,
+        "钥匙锁在家里了，人在门外进不去，附近有开锁的吗？急！",
+        "xinzhan-1",
+        reporter="13900000001",
+    )
+    _submit(
+        ctx,
+        6,
+        "家里老人一个人住，想给他订午饭，社区附近有没有送餐的",
+        "yansanlu-1",
+        reporter="13900000006",
+    )
+
+    # API (Open311) and yansanlu grid
+    _submit(
+        ctx,
+        5,
+        "路边的垃圾桶满了好几天没人收，臭气熏天，苍蝇乱飞",
+        "yansanlu-2",
+        channel="api",
+        reporter_name="许老师",
+        service_type=st["street-order"],
+    )
+
+    # 大事 from 12345 on wages, closed late (after its deadline), rated 4
+    r = _submit(
+        ctx,
+        30,
+        "【12345工单】来电人反映：本人在某物业公司任保安，公司连续四个月未足额发放工资，且未缴纳社会保险，要求劳动监察部门介入。",
+        "yansanlu-1",
+        channel="hotline",
+        entered_by="hotline01",
+        reporter="13900000006",
+        service_type=st["wages"],
+    )
+    if r:
+        _reply(
+            ctx,
+            r,
+            "劳动保障监察大队已约谈企业，欠薪已于本周足额支付，社保正在补缴。",
+            days_after=12,
+        )
+        _rate(r, u["13900000006"], 4)
+
+    # Waits in the manual triage queue (too vague for the classifier)
+    r = _submit(ctx, 0.2, "上次说的那个事怎么样了？还是老样子", "xinzhan-3", reporter="13900000004")
+    if r and r.status != "triaged":
+        Request.objects.filter(pk=r.pk).update(
+            status="triaged", request_class="", organisation=None, deadline=None, confidence=0.41
+        )
+
+    # Submitted, not yet classified (a bulk import waiting for the classify task)
+    if not Request.objects.filter(text__startswith="【历史工单导入】").exists():
+        services.request_submit(
+            channel="hotline",
+            text="【历史工单导入】来电人反映路边绿化带里堆了好多建筑垃圾，不知道谁倒的",
+            area=ctx.areas["yansanlu-2"],
+            entered_by=u["hotline01"],
+            classify_now=False,
+        )
+        Request.objects.filter(text__startswith="【历史工单导入】").update(status="submitted")
+
+    # A reopened one: closed, resident says not solved, back with the handler
+    r = _submit(
+        ctx,
+        3,
+        "院子里的路灯有两个不亮了，晚上下班回来黑乎乎的",
+        "xinzhan-1",
+        reporter="13900000001",
+    )
+    if r and r.status in services.OPEN_HANDLING:
+        _reply(ctx, r, "物业已更换灯泡。", days_after=1)
+        services.request_reopen(
+            request=r, user=u["13900000001"], reason="只修好了一个，还有一个不亮"
+        )
+    ctx.log(f"triage: {Request.objects.count()} demo requests")

@@ -1,0 +1,184 @@
+"""Reads shared by pages, the dashboard and the Open311 API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Avg, Count, F, Q
+from django.utils import timezone
+
+from portal.models import Area, Organisation
+from portal.permissions import areas_for, can, home_membership
+
+from .models import Request, RequestClass
+
+S = Request.Status
+
+
+def requests_for_reporter(user):
+    return Request.objects.filter(Q(reporter=user) | Q(entered_by=user)).select_related(
+        "organisation", "area"
+    )
+
+
+def inbox(org: Organisation):
+    return (
+        Request.objects.filter(organisation=org)
+        .exclude(status=S.CLOSED)
+        .select_related("area", "service_type")
+        .order_by("deadline", "pk")
+    )
+
+
+def handler_orgs(user) -> list[Organisation]:
+    """Organisations whose inbox `user` may open."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    from portal.permissions import _memberships, is_site_admin
+
+    if is_site_admin(user):
+        return list(
+            Organisation.objects.filter(
+                kind__in=[Organisation.Kind.DEPARTMENT, Organisation.Kind.COMMITTEE]
+            ).order_by("kind", "name")
+        )
+    orgs = {
+        m.organisation_id
+        for m in _memberships(user)
+        if m.organisation_id and m.role in ("department", "committee", "grid_worker")
+    }
+    return list(Organisation.objects.filter(pk__in=orgs).order_by("name"))
+
+
+def triage_queue(user):
+    roots = areas_for(user, "triage.triage")
+    if not roots:
+        return Request.objects.none()
+    q = Q()
+    for a in roots:
+        q |= Q(area_path__startswith=a.path)
+    return (
+        Request.objects.filter(q, status__in=[S.SUBMITTED, S.TRIAGED])
+        .select_related("area", "service_type")
+        .order_by("created_at")
+    )
+
+
+def public_requests(area: Area | None = None):
+    qs = Request.objects.select_related("area", "organisation").defer(
+        "reporter_name", "reporter_phone", "address"
+    )
+    if area is not None:
+        qs = qs.within(area)
+    return qs
+
+
+def dashboard_stats(area: Area, *, since=None) -> dict:
+    """The figures every report on 三事分流 quotes, for `area`'s subtree (three queries)."""
+    qs = Request.objects.filter(area_path__startswith=area.path)
+    if since is not None:
+        qs = qs.filter(created_at__gte=since)
+    closed = Q(status=S.CLOSED)
+    totals = qs.aggregate(
+        total=Count("pk"),
+        closed=Count("pk", filter=closed),
+        with_deadline=Count("pk", filter=closed & Q(deadline__isnull=False)),
+        on_time=Count("pk", filter=closed & Q(closed_at__lte=F("deadline"))),
+        rated=Count("pk", filter=Q(satisfaction__isnull=False)),
+        avg_satisfaction=Avg("satisfaction"),
+        satisfied=Count("pk", filter=Q(satisfaction__gte=4)),
+        avg_handling=Avg(F("closed_at") - F("created_at"), filter=closed),
+        mediated=Count("pk", filter=Q(mediation__in=["success", "failed"])),
+        mediated_ok=Count("pk", filter=Q(mediation="success")),
+        overdue=Count("pk", filter=~closed & Q(deadline__lt=timezone.now())),
+        escalated=Count("pk", filter=Q(escalation_level__gt=0)),
+    )
+    by_class = dict(qs.values_list("request_class").annotate(n=Count("pk")).order_by())
+    by_channel = dict(qs.values_list("channel").annotate(n=Count("pk")).order_by())
+
+    def pct(a, b):
+        return round(100 * a / b, 1) if b else None
+
+    handling = totals["avg_handling"]
+    if handling is not None and not isinstance(handling, timedelta):  # SQLite: microseconds
+        handling = timedelta(microseconds=float(handling))
+    class_rows = [(label, by_class.get(value, 0)) for value, label in RequestClass.choices] + (
+        [(_pending_label(), by_class[""])] if by_class.get("") else []
+    )
+    channel_rows = [(label, by_channel.get(value, 0)) for value, label in Request.Channel.choices]
+    return {
+        "area": area,
+        "total": totals["total"],
+        "closed": totals["closed"],
+        "completion_rate": pct(totals["closed"], totals["total"]),
+        "on_time_rate": pct(totals["on_time"], totals["with_deadline"]),
+        "avg_handling_hours": round(handling.total_seconds() / 3600, 1) if handling else None,
+        "satisfaction": round(totals["avg_satisfaction"], 2)
+        if totals["avg_satisfaction"]
+        else None,
+        "satisfaction_rate": pct(totals["satisfied"], totals["rated"]),
+        "rated": totals["rated"],
+        "mediation_rate": pct(totals["mediated_ok"], totals["mediated"]),
+        "mediated": totals["mediated"],
+        "overdue": totals["overdue"],
+        "escalated": totals["escalated"],
+        "by_class": _bars(class_rows),
+        "by_channel": _bars(channel_rows),
+    }
+
+
+def _pending_label():
+    from django.utils.translation import gettext_lazy as _
+
+    return _("not yet triaged")
+
+
+def _bars(rows) -> list[dict]:
+    top = max((n for _l, n in rows), default=0) or 1
+    return [{"label": label, "n": n, "width": round(100 * n / top, 1)} for label, n in rows]
+
+
+def dashboard_areas(user) -> list[Area]:
+    """Communities, streets and districts the user may see figures for."""
+    roots = areas_for(user, "triage.view_dashboard")
+    out, seen = [], set()
+    for root in roots:
+        for a in Area.get_tree(root).filter(
+            kind__in=[Area.Kind.DISTRICT, Area.Kind.STREET, Area.Kind.COMMUNITY]
+        ):
+            if a.pk not in seen:
+                seen.add(a.pk)
+                out.append(a)
+        if root.kind == Area.Kind.GRID and root.community and root.community.pk not in seen:
+            pass  # a grid worker sees their community's figures through the public section
+    return out
+
+
+# --- dashboard panel and community section ----------------------------------------------
+
+
+def panel_context(request) -> dict | None:
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    mine = list(requests_for_reporter(user).order_by("-created_at")[:5])
+    can_report = home_membership(user) is not None
+    orgs = handler_orgs(user)
+    if not mine and not can_report and not orgs:
+        return None
+    return {"requests": mine, "can_report": can_report, "orgs": orgs}
+
+
+def section_context(request, area) -> dict | None:
+    if area is None:
+        return None
+    stats = dashboard_stats(area, since=timezone.now() - timedelta(days=365))
+    recent = list(
+        public_requests(area).filter(status=S.CLOSED).exclude(request_class="private")[:5]
+    )
+    return {
+        "area": area,
+        "stats": stats,
+        "recent": recent,
+        "can_report": can(request.user, "triage.report", area),
+    }
