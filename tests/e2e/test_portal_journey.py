@@ -20,8 +20,8 @@ def test_newcomer_signs_up_verifies_declares_and_switches_views(page, shot):
     page.fill("input[name=password1]", "Qingdao-2026-strong")
     page.fill("input[name=password2]", "Qingdao-2026-strong")
     shot("portal-01-signup")
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
     assert "验证" in page.content()  # "verify your email" page, in Chinese
 
     link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", mail.outbox[-1].body).group(1)
@@ -41,13 +41,13 @@ def test_newcomer_signs_up_verifies_declares_and_switches_views(page, shot):
     assert page.url.endswith("/me/")
     assert "等待社区两委确认" in page.content()
 
-    page.select_option("#lang-switch", "zh-hant")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.select_option("#lang-switch", "zh-hant")
     assert page.locator("html").get_attribute("lang") == "zh-hant"
     assert "等待社區兩委確認" in page.content()
 
-    page.click("[data-testid=elder-toggle]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("[data-testid=elder-toggle]")
     assert "elder" in page.locator("html").get_attribute("class")
     font_px = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
     assert font_px >= 20

@@ -37,8 +37,10 @@ def test_email_opt_out_is_respected(resident, django_capture_on_commit_callbacks
 @pytest.mark.django_db
 def test_settings_page_switches_categories_off(client, resident):
     client.force_login(resident)
-    # Only in-app stays ticked: email is switched off.
-    client.post(reverse("portal:notification_settings"), {"on": ["test.news:in_app"]})
+    # Everything stays ticked except this category's email.
+    ticked = [f"{c}:{ch}" for c in notifications.CATEGORIES for ch in ("email", "in_app")]
+    ticked.remove("test.news:email")
+    client.post(reverse("portal:notification_settings"), {"on": ticked})
     assert set(NotificationOptOut.objects.filter(user=resident).values_list("category", "channel")) == {
         ("test.news", "email")
     }
