@@ -8,14 +8,16 @@ that community's moderation workflow (see cms/services.py).
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import models
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
-from wagtail.models import Page
+from wagtail.models import AbstractGroupApprovalTask, Page
 from wagtail.search import index
 
 from .cjk import index_text
@@ -65,9 +67,13 @@ class HomePage(CJKSearchMixin, Page):
         from .selectors import latest_news
 
         context = super().get_context(request, *args, **kwargs)
-        context["news"] = latest_news(limit=6)
-        context["communities"] = (
-            CommunityPage.objects.live().public().select_related("area").order_by("area__path")
+        # Lazy: Wagtail's .public() queries as soon as it is called, and the template
+        # usually serves these lists from its fragment cache without touching them.
+        context["news"] = SimpleLazyObject(lambda: list(latest_news(limit=6)))
+        context["communities"] = SimpleLazyObject(
+            lambda: list(
+                CommunityPage.objects.live().public().select_related("area").order_by("area__path")
+            )
         )
         return context
 
@@ -121,9 +127,12 @@ class CommunityPage(CJKSearchMixin, Page):
         from .sections import sections_for
 
         context = super().get_context(request, *args, **kwargs)
-        paginator = Paginator(self.get_children_for_listing().select_related("image"), 10)
-        context["news"] = paginator.get_page(request.GET.get("page"))
-        context["grids"] = self.area.get_children()
+        context["news"] = SimpleLazyObject(
+            lambda: Paginator(self.get_children_for_listing().select_related("image"), 10).get_page(
+                request.GET.get("page")
+            )
+        )
+        context["grids"] = SimpleLazyObject(lambda: list(self.area.get_children()))
         context["sections"] = sections_for(request, self.area)
         return context
 
@@ -195,3 +204,42 @@ class SiteSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("site settings")
+
+
+class PeerApprovalTask(AbstractGroupApprovalTask):
+    """A group approval in which nobody approves their own submission.
+
+    Committee members review each other's pages: the member who submitted a page for
+    moderation sees no approve action on it, and the service refuses it if forced.
+    """
+
+    @staticmethod
+    def _submitter(obj):
+        state = getattr(obj, "current_workflow_state", None)
+        return state.requested_by_id if state else None
+
+    def get_actions(self, obj, user):
+        if not user.is_superuser and self._submitter(obj) == user.pk:
+            return []
+        return super().get_actions(obj, user)
+
+    def get_task_states_user_can_moderate(self, user, **kwargs):
+        states = super().get_task_states_user_can_moderate(user, **kwargs)
+        return states if user.is_superuser else states.exclude(workflow_state__requested_by=user)
+
+    def on_action(self, task_state, user, action_name, **kwargs):
+        if (
+            action_name == "approve"
+            and not user.is_superuser
+            and task_state.workflow_state.requested_by_id == user.pk
+        ):
+            raise PermissionDenied(_("Nobody can approve their own submission."))
+        return super().on_action(task_state, user, action_name, **kwargs)
+
+    @classmethod
+    def get_description(cls):
+        return _("Members of the chosen groups approve; never the member who submitted.")
+
+    class Meta:
+        verbose_name = _("peer approval task")
+        verbose_name_plural = _("peer approval tasks")

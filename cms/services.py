@@ -6,7 +6,6 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils.text import slugify
 from wagtail.models import (
-    GroupApprovalTask,
     GroupPagePermission,
     Page,
     Workflow,
@@ -16,9 +15,10 @@ from wagtail.models import (
 
 from portal.models import Area, Membership, Role
 
-# What a committee may do on its own community's pages.  No "publish": publishing goes
-# through the community's moderation workflow, approved by the committee group.
-COMMITTEE_PAGE_PERMISSIONS = ["add_page", "change_page", "lock_page"]
+# What a committee may do on its own community's pages.  "publish" is needed because
+# Wagtail publishes an approved page with the approver's rights; publishing directly,
+# without the workflow, is refused by cms/wagtail_hooks.py.
+COMMITTEE_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page"]
 
 
 def committee_group_name(area: Area) -> str:
@@ -65,7 +65,9 @@ def community_site_setup(*, area: Area):
         if perm:
             group.permissions.add(perm)
 
-    task, _ = GroupApprovalTask.objects.get_or_create(name=f"{area.name}两委审核")
+    from .models import PeerApprovalTask
+
+    task, _ = PeerApprovalTask.objects.get_or_create(name=f"{area.name}两委审核")
     task.groups.add(group)
     workflow, created = Workflow.objects.get_or_create(name=f"{area.name}发布审核")
     if created or not WorkflowTask.objects.filter(workflow=workflow, task=task).exists():

@@ -16,3 +16,27 @@ def community_created(sender, instance: Area, created: bool, raw: bool = False, 
 def committee_membership_changed(sender, instance: Membership, raw: bool = False, **kwargs):
     if not raw and instance.role == Role.COMMITTEE:
         services.sync_committee_groups(instance.user)
+
+
+def _connect_cache_invalidation():
+    from wagtail.signals import page_published, page_unpublished
+
+    from portal.pagecache import bump_content_version
+
+    page_published.connect(bump_content_version, dispatch_uid="pagecache-published")
+    page_unpublished.connect(bump_content_version, dispatch_uid="pagecache-unpublished")
+    from .models import SiteSettings
+
+    def settings_saved(sender, instance, created, **kwargs):
+        if not created:  # the default row Wagtail makes on first use changes nothing shown
+            bump_content_version()
+
+    post_save.connect(settings_saved, sender=SiteSettings, dispatch_uid="pagecache-settings", weak=False)
+    from django.db.models.signals import post_delete
+    from wagtail.models import Site
+
+    post_save.connect(bump_content_version, sender=Site, dispatch_uid="pagecache-site-saved")
+    post_delete.connect(bump_content_version, sender=Site, dispatch_uid="pagecache-site-deleted")
+
+
+_connect_cache_invalidation()

@@ -1,16 +1,19 @@
 """Send reads to a replica when one is configured; writes and migrations to default.
 
-Reads inside a transaction stay on the primary (Django routes them with the writes),
-so a service that reads its own writes never sees replica lag.
+Reads inside a transaction on the primary stay on the primary, so a service that
+reads what it has just written (and every select_for_update) never sees replica lag.
 """
 
 import random
 
 from django.conf import settings
+from django.db import connections
 
 
 class ReplicaRouter:
     def db_for_read(self, model, **hints):
+        if connections["default"].in_atomic_block:
+            return "default"
         replicas = [name for name in settings.DATABASES if name != "default"]
         return random.choice(replicas) if replicas else "default"
 

@@ -60,3 +60,26 @@ class StaffMFAMiddleware:
             )
             return redirect(f"{reverse('mfa_activate_totp')}?next={request.path}")
         return self.get_response(request)
+
+
+class ChineseFirstLocaleMiddleware:
+    """Like Django's LocaleMiddleware, but the browser's Accept-Language is ignored.
+
+    Many residents' phones send English headers while they read Chinese; the portal
+    speaks 简体中文 until a person picks another language (cookie, or their account).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils.translation import check_for_language
+
+        code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if not code or code not in dict(settings.LANGUAGES) or not check_for_language(code):
+            code = settings.LANGUAGE_CODE
+        translation.activate(code)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        return response

@@ -7,6 +7,8 @@ from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.middleware.csrf import CsrfViewMiddleware
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from . import notifications, permissions, selectors, services
@@ -96,9 +98,20 @@ def residency_queue(request):
     )
 
 
+@csrf_exempt
 @require_POST
 def preferences(request):
-    """Language and elder mode: a cookie for everyone, saved on the account if signed in."""
+    """Language and elder mode: a cookie for everyone, saved on the account if signed in.
+
+    Anonymous visitors post without a CSRF token, so public pages carry no per-visitor
+    token and can be cached (portal/pagecache.py); the worst a forged post can do to them
+    is change a display preference.  For a signed-in user the account is written, so the
+    CSRF check applies in full.
+    """
+    if request.user.is_authenticated:
+        refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+        if refused is not None:
+            return refused
     form = PreferencesForm(request.POST)
     target = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):

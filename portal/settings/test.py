@@ -6,6 +6,7 @@ The database comes from DATABASE_URL (SQLite by default; CI runs again on Postgr
 import os
 
 from .base import *  # noqa: F403
+from .base import env_bool
 
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
@@ -13,7 +14,7 @@ SECRET_KEY = "test-secret-key-not-for-production-use-0123456789"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tasks run inline unless a test starts a real worker (tests/portal/test_celery_worker.py).
-CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 CELERY_TASK_EAGER_PROPAGATES = True
 PORTAL_REQUIRE_STAFF_MFA = True
 STORAGES = {
@@ -28,3 +29,4 @@ if not os.environ.get("REDIS_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+PAGE_CACHE_SECONDS = 0  # tests that need it switch it on
