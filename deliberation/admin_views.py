@@ -40,6 +40,12 @@ def home(request):
             "polls": list(
                 Poll.objects.filter(community_id__in=manage_ids).select_related("community")[:50]
             ),
+            "upcoming": list(
+                Session.objects.filter(
+                    community_id__in=manage_ids, starts_at__gte=timezone.now()
+                ).order_by("starts_at")[:20]
+            ),
+            "can_manage": bool(manage_ids),
         },
     )
 

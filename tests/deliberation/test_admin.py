@@ -47,8 +47,14 @@ def test_home_shows_queues(client, community, committee_member, resident, neighb
     c = services.contribution_add(user=neighbours[0], topic=t, text="不当言论", stance="oppose")
     services.contribution_report(user=neighbours[1], contribution=c)
     client.force_login(committee_member)
+    s = make_session(community, committee_member, title="院议说：垃圾分类")
     html = client.get(reverse("deliberation_admin:home")).content.decode()
     assert "垃圾分类" in html and "不当言论" in html
+    assert reverse("deliberation_admin:session_new") in html
+    assert (
+        reverse("deliberation_admin:add_to_session", args=[t.pk]) in html
+        and f'value="{s.pk}"' in html
+    )
     mail.outbox.clear()
 
 

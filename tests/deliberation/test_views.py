@@ -232,3 +232,28 @@ def test_refusals_are_translated_into_chinese(client, community, resident, neigh
         )
     assert "不能支持自己提出的议题" in response.content.decode()
     assert not Support.objects.exists()
+
+
+def test_committee_publishes_outcome_from_topic_page(client, community, committee_member, resident):
+    t = make_topic(community, resident, title="垃圾分类投放点")
+    client.force_login(committee_member)
+    assert "topic_outcome" not in client.get(t.get_absolute_url()).content.decode()
+    client.post(
+        reverse("deliberation:topic_outcome", args=[t.pk]),
+        {
+            "decision": "投放点设在北门东侧",
+            "votes_for": 30,
+            "votes_against": 5,
+            "followup_action": "建设投放亭",
+            "followup_responsible": "物业",
+            "followup_due": "2026-12-30",
+        },
+    )
+    t.refresh_from_db()
+    assert t.status == "decided" and t.outcome.followups.get().action == "建设投放亭"
+    client.force_login(resident)
+    response = client.post(
+        reverse("deliberation:topic_outcome", args=[t.pk]), {"decision": "改主意了"}, follow=True
+    )
+    t.outcome.refresh_from_db()
+    assert t.outcome.decision == "投放点设在北门东侧"
