@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
@@ -490,6 +491,19 @@ class FollowUp(models.Model):
         return self.status != self.Status.DONE and self.due_date < timezone.localdate()
 
 
+class AgendaPageForm(WagtailAdminPageForm):
+    """Offer only the sessions of the community whose page the agenda sits under."""
+
+    def __init__(self, *args, parent_page=None, **kwargs):
+        super().__init__(*args, parent_page=parent_page, **kwargs)
+        page = parent_page or (self.instance.get_parent() if self.instance.pk else None)
+        area_id = getattr(page.specific, "area_id", None) if page is not None else None
+        if area_id and "session" in self.fields:
+            self.fields["session"].queryset = Session.objects.filter(community_id=area_id).order_by(
+                "-starts_at"
+            )
+
+
 class AgendaPage(Page):
     """A committee's published agenda for one session, and afterwards its outcomes.
 
@@ -522,6 +536,7 @@ class AgendaPage(Page):
     ]
     parent_page_types = ["cms.CommunityPage"]
     subpage_types: list[str] = []
+    base_form_class = AgendaPageForm
 
     class Meta:
         verbose_name = _("agenda page")

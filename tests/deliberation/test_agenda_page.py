@@ -89,3 +89,14 @@ def test_agenda_page_constant_queries(
         )
     with django_assert_num_queries(len(small.captured_queries)):
         client.get(agenda.url)
+
+
+def test_agenda_form_offers_only_this_communitys_sessions(community, tree, committee_member):
+    mine = make_session(community, committee_member, title="本社区活动")
+    other_committee = __import__("tests.factories", fromlist=["member"]).member(
+        "committee", tree["other_community"]
+    )
+    make_session(tree["other_community"], other_committee, title="别的社区活动")
+    form_class = AgendaPage.get_edit_handler().get_form_class()
+    form = form_class(parent_page=community.page, for_user=committee_member)
+    assert list(form.fields["session"].queryset) == [mine]
