@@ -208,7 +208,7 @@ def load(ctx) -> None:
         for username in ("13900000001", "13900000002", "13900000003", "13900000004", "13900000005"):
             reg = services.registration_create(user=users[username], session=past, now=_at(-15, 10))
             if username != "13900000005":
-                services.checkin(by=zhang, session=past, code=reg.code)
+                services.checkin(by=zhang, session=past, code=reg.code, now=past.starts_at)
 
     poll = Poll.objects.filter(
         community=xinzhan, question="是否同意3号楼按楼层系数分摊加装电梯费用？"

@@ -686,8 +686,14 @@ def normalise_code(code: str) -> str:
     return "".join((code or "").split()).upper()
 
 
+# Check-in happens at the door: from a few hours before the start to a few hours after the end.
+CHECKIN_MARGIN = datetime.timedelta(hours=4)
+
+
 @transaction.atomic
-def checkin(*, by, session: Session, code: str) -> tuple[Registration, bool]:
+def checkin(
+    *, by, session: Session, code: str, now: datetime.datetime | None = None
+) -> tuple[Registration, bool]:
     """A committee member scans or types a code.  Returns (registration, newly checked in).
 
     Scanning twice is harmless: the second scan returns the same registration, and the
@@ -709,10 +715,15 @@ def checkin(*, by, session: Session, code: str) -> tuple[Registration, bool]:
         raise ValidationError(_("This code is for another session."))
     if reg.status != Registration.Status.REGISTERED:
         raise ValidationError(_("This person is not registered (waiting list or cancelled)."))
+    now = now or timezone.now()
+    if not reg.checked_in_at and not (
+        reg.session.starts_at - CHECKIN_MARGIN <= now <= reg.session.ends_at + CHECKIN_MARGIN
+    ):
+        raise ValidationError(_("Check-in is only possible on the day of the session."))
     if reg.checked_in_at:
         award_attendance(reg)  # idempotent: pays only if an earlier attempt could not
         return reg, False
-    reg.checked_in_at = timezone.now()
+    reg.checked_in_at = now
     reg.checked_in_by = by
     reg.save(update_fields=["checked_in_at", "checked_in_by"])
     award_attendance(reg)

@@ -38,7 +38,7 @@ def topic(
 
 
 def session(
-    community, committee, *, capacity=10, starts_in=datetime.timedelta(days=3), topics=(), **kw
+    community, committee, *, capacity=10, starts_in=datetime.timedelta(hours=2), topics=(), **kw
 ) -> Session:
     now = timezone.now()
     starts = now + starts_in

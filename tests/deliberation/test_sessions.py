@@ -106,6 +106,16 @@ def test_checkin_is_idempotent_and_needs_right_session(
     assert len(mail.outbox) == 1
 
 
+def test_checkin_only_on_the_day(community, committee_member, resident):
+    s = make_session(community, committee_member, starts_in=datetime.timedelta(days=3))
+    reg = services.registration_create(user=resident, session=s)
+    with pytest.raises(ValidationError, match="on the day"):
+        services.checkin(by=committee_member, session=s, code=reg.code)
+    reg.refresh_from_db()
+    assert reg.checked_in_at is None
+    assert services.checkin(by=committee_member, session=s, code=reg.code, now=s.starts_at)[1]
+
+
 def test_waiting_person_cannot_check_in(community, committee_member, resident, neighbours):
     s = make_session(community, committee_member, capacity=1)
     services.registration_create(user=resident, session=s)
