@@ -16,7 +16,10 @@ from tests import factories as base
 
 from .factories import fund, log, reward, rule
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def run_concurrently(n, target):
@@ -142,14 +145,15 @@ import os, django
 django.setup()
 from decimal import Decimal
 from credits import services
-from credits.models import Entry
 from portal.models import Area, User
 
-def crash(objs, *args, **kwargs):
-    objs[0].save()   # the first entry is written ...
-    os._exit(9)      # ... and the worker dies before the second
+original = services._post_pg
 
-Entry.objects.bulk_create = crash
+def crash(*args, **kwargs):
+    original(*args, **kwargs)   # transaction, entries and balances are written ...
+    os._exit(9)                 # ... and the worker dies before COMMIT
+
+services._post_pg = crash
 services.deed_award(
     user=User.objects.get(pk={user}), community=Area.objects.get(pk={community}),
     deed="public_welfare", quantity=Decimal("4"), idempotency_key="payment:crash",

@@ -221,3 +221,27 @@ def test_nightly_reconcile_alerts_site_admins(
     with django_capture_on_commit_callbacks(execute=True):
         assert task() > 0
     assert [m.to for m in mailoutbox] == [[admin.email]]
+
+
+def test_payment_interrupted_inside_its_transaction_then_retried_pays_once(
+    resident, community, monkeypatch
+):
+    rule(community, deed=Deed.PUBLIC_WELFARE, amount="2.00")
+    original = services._post
+
+    def crash(**kwargs):
+        original(**kwargs)  # everything written, not yet committed ...
+        raise RuntimeError("worker lost")  # ... when the worker dies
+
+    monkeypatch.setattr(services, "_post", crash)
+    kwargs = dict(
+        user=resident, community=community, deed=Deed.PUBLIC_WELFARE, idempotency_key="pay:1"
+    )
+    with pytest.raises(RuntimeError):
+        services.deed_award(**kwargs)
+    assert not Transaction.objects.exists() and not Entry.objects.exists()
+    monkeypatch.setattr(services, "_post", original)
+    first, second = services.deed_award(**kwargs), services.deed_award(**kwargs)
+    assert first.pk == second.pk
+    assert Account.objects.get(user=resident).balance == Decimal("2.00")
+    assert reconcile() == []

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from credits import services
+from credits import selectors, services
 from credits.models import Redemption, ServiceLog
 from tests import factories as base
 
@@ -21,7 +21,9 @@ def test_index_public_and_signed_in(client, resident, community):
     assert "12.50" in html
 
 
-def test_statement_keyset_pages_and_csv(client, resident, community, django_assert_num_queries):
+def test_statement_keyset_pages_and_csv(
+    client, resident, community, django_assert_num_queries, django_assert_max_num_queries
+):
     for i in range(30):
         fund(resident, community, "1.00", key=f"f{i}")
     client.force_login(resident)
@@ -33,8 +35,12 @@ def test_statement_keyset_pages_and_csv(client, resident, community, django_asse
     second = client.get(url, {"before": nxt})
     assert len(second.context["rows"]) == 5 and second.context["next_before"] is None
     assert second.context["rows"][-1].balance_after == Decimal("1.00")
-    # session, user, accounts, one entries page (no query per row), site + settings of base.html
-    with django_assert_num_queries(6):
+    # One query per page however many rows (keyset on (account, id), transaction joined).
+    account = resident.credit_accounts.get()
+    with django_assert_num_queries(1):
+        rows, _next = selectors.statement_page(account, before=nxt)
+        assert [r.transaction.get_kind_display() for r in rows]
+    with django_assert_max_num_queries(6):
         client.get(url, {"before": nxt})
     csv = b"".join(client.get(reverse("credits:statement_csv")).streaming_content).decode("utf-8")
     lines = csv.strip().splitlines()

@@ -1,0 +1,390 @@
+"""Moral-bank ledger benchmark (PostgreSQL only; DATABASE_URL names the server).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/ledger.py
+    ... bench/ledger.py --scale        # 1M accounts, 10M entries (make bench-scale)
+
+1. Creates its own databases (`bench_ledger`, `bench_pgbench`) and drops them at the end.
+2. Generates a ledger with SQL (generate_series): accounts, balanced earn transactions,
+   entries whose balance_after is the running total, stored balances equal to the sums.
+3. Payments per second through `credits.services.transfer` at 1, 4 and 8 concurrent
+   clients (one process and one connection each), beside `pgbench` tpcb-like at the same
+   client counts against the same server in the same run.
+4. At that ledger size: a balance read, the first statement page, a full
+   `credits_reconcile`.
+
+The last line is machine-readable:
+ledger_vs_pgbench_1=… ledger_vs_pgbench_4=… ledger_vs_pgbench_8=…
+balance_ms=… statement_ms=… reconcile_s=…  (all on one line)
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+BASE = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE))
+
+LEDGER_DB = "bench_ledger"
+PGBENCH_DB = "bench_pgbench"
+CLIENTS = (1, 4, 8)
+
+
+def server_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit("bench/ledger.py needs DATABASE_URL=postgres://user@host:port/db (PostgreSQL)")
+    return url
+
+
+def with_db(url: str, name: str) -> str:
+    return urlunparse(urlparse(url)._replace(path=f"/{name}"))
+
+
+def admin_sql(url: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(with_db(url, "postgres"), autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = with_db(url, LEDGER_DB)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
+    os.environ.setdefault("DATABASE_CONN_MAX_AGE", "600")
+    import django
+
+    django.setup()
+
+
+# --- ledger generation ------------------------------------------------------------------
+
+
+def user_insert_sql(n: int) -> str:
+    """INSERT of `n` users, built from the model so it follows schema changes."""
+    from django.db import models
+
+    from portal.models import User
+
+    cols, exprs = [], []
+    for f in User._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        cols.append(f'"{f.column}"')
+        if f.name == "username":
+            exprs.append("'bench' || g")
+        elif f.null:
+            exprs.append("NULL")
+        elif f.name == "password":
+            exprs.append("'!'")
+        elif f.name == "is_active":
+            exprs.append("true")
+        elif isinstance(f, models.BooleanField):
+            exprs.append("false")
+        elif isinstance(f, models.DateTimeField):
+            exprs.append("now()")
+        elif isinstance(f, (models.IntegerField, models.DecimalField)):
+            exprs.append("0")
+        else:
+            exprs.append("''")
+    return (
+        f"INSERT INTO portal_user ({', '.join(cols)}) "
+        f"SELECT {', '.join(exprs)} FROM generate_series(1, {n}) g"
+    )
+
+
+def generate(n_accounts: int, n_entries: int) -> dict:
+    """Accounts and balanced earn transactions (issuer → resident), by SQL."""
+    from django.db import connection
+
+    from portal import services as portal_services
+
+    city = portal_services.area_create(parent=None, kind="city", name="基准市", code="bench-city")
+    district = portal_services.area_create(
+        parent=city, kind="district", name="基准区", code="bench-d"
+    )
+    street = portal_services.area_create(
+        parent=district, kind="street", name="基准街道", code="bench-s"
+    )
+    community = portal_services.area_create(
+        parent=street, kind="community", name="基准社区", code="bench-c"
+    )
+    n_tx = n_entries // 2
+    t0 = time.perf_counter()
+    with connection.cursor() as c:
+        c.execute("SET synchronous_commit = off")
+        c.execute("ALTER TABLE credits_entry DISABLE TRIGGER USER")
+        c.execute("ALTER TABLE credits_transaction DISABLE TRIGGER USER")
+        c.execute(user_insert_sql(n_accounts))
+        c.execute(
+            "INSERT INTO credits_account (kind, community_id, balance, reserved, created_at) "
+            "VALUES ('issuance', %s, 0, 0, now()) RETURNING id",
+            [community.pk],
+        )
+        (issuer,) = c.fetchone()
+        c.execute(
+            "INSERT INTO credits_account"
+            " (kind, community_id, user_id, balance, reserved, created_at) "
+            "SELECT 'resident', %s, id, 0, 0, now() FROM portal_user "
+            "WHERE username LIKE 'bench%%' ORDER BY id",
+            [community.pk],
+        )
+        c.execute("SELECT min(id), max(id) FROM credits_account WHERE kind = 'resident'")
+        lo, hi = c.fetchone()
+        c.execute(
+            "INSERT INTO credits_transaction"
+            " (kind, idempotency_key, fingerprint, deed, source, memo, created_at) "
+            "SELECT 'earn', 'bench:' || g, 'bench', 'public_welfare', '', '', now() "
+            "FROM generate_series(1, %s) g",
+            [n_tx],
+        )
+        c.execute("SELECT min(id) FROM credits_transaction")
+        (tx0,) = c.fetchone()
+        # Transaction k pays ((k % 7) + 1) coins to resident account lo + (k % n_accounts).
+        c.execute(
+            """
+            INSERT INTO credits_entry
+                (transaction_id, account_id, amount, balance_after, created_at)
+            SELECT tid, acc, amount,
+                   SUM(amount) OVER (PARTITION BY acc ORDER BY tid, side
+                                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+                   now()
+            FROM (
+                SELECT t.id AS tid, 0 AS side, %(issuer)s::bigint AS acc,
+                       -(((t.id - %(tx0)s) %% 7) + 1)::numeric(12,2) AS amount
+                FROM credits_transaction t
+                UNION ALL
+                SELECT t.id, 1, %(lo)s + ((t.id - %(tx0)s) %% %(n)s),
+                       (((t.id - %(tx0)s) %% 7) + 1)::numeric(12,2)
+                FROM credits_transaction t
+            ) x
+            ORDER BY tid, side
+            """,
+            {"issuer": issuer, "tx0": tx0, "lo": lo, "n": n_accounts},
+        )
+        c.execute(
+            "UPDATE credits_account a SET balance = s.total FROM "
+            "(SELECT account_id, SUM(amount) AS total FROM credits_entry GROUP BY account_id) s "
+            "WHERE a.id = s.account_id"
+        )
+        c.execute("ALTER TABLE credits_entry ENABLE TRIGGER USER")
+        c.execute("ALTER TABLE credits_transaction ENABLE TRIGGER USER")
+        c.execute("ANALYZE")
+    return {
+        "community": community.pk,
+        "issuer": issuer,
+        "lo": lo,
+        "hi": hi,
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+# --- payments --------------------------------------------------------------------------
+
+
+def payment_worker(lo: int, hi: int, seconds: float, barrier, results) -> None:
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from credits import services
+    from credits.models import Account
+
+    rng = random.Random(os.getpid())
+    connection.ensure_connection()
+    barrier.wait()
+    done = errors = 0
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        a, b = rng.randint(lo, hi), rng.randint(lo, hi)
+        if a == b:
+            continue
+        try:
+            services.transfer(
+                from_account=Account(pk=a),
+                to_account=Account(pk=b),
+                amount="0.01",
+                idempotency_key=f"pay:{uuid.uuid4().hex}",
+            )
+            done += 1
+        except services.LedgerError:
+            errors += 1
+    connection.close()
+    results.put((done, errors))
+
+
+def payments_per_second(clients: int, lo: int, hi: int, seconds: float) -> tuple[float, int]:
+    ctx = mp.get_context("spawn")
+    barrier = ctx.Barrier(clients)
+    results = ctx.Queue()
+    procs = [
+        ctx.Process(target=payment_worker, args=(lo, hi, seconds, barrier, results))
+        for _ in range(clients)
+    ]
+    for p in procs:
+        p.start()
+    outcomes = [results.get(timeout=seconds + 120) for _ in procs]
+    for p in procs:
+        p.join()
+    return sum(d for d, _ in outcomes) / seconds, sum(e for _, e in outcomes)
+
+
+def pgbench_tps(url: str, clients: int, seconds: int) -> float:
+    u = urlparse(url)
+    env = dict(os.environ)
+    if u.password:
+        env["PGPASSWORD"] = u.password
+    args = [
+        "-h",
+        u.hostname or "127.0.0.1",
+        "-p",
+        str(u.port or 5432),
+        "-U",
+        u.username or "postgres",
+    ]
+    out = subprocess.run(
+        [
+            "pgbench",
+            *args,
+            "-n",
+            "-c",
+            str(clients),
+            "-j",
+            str(clients),
+            "-T",
+            str(seconds),
+            PGBENCH_DB,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    match = re.search(
+        r"tps = ([\d.]+) \((?:without initial connection time"
+        r"|excluding connections establishing)\)",
+        out,
+    )
+    if match is None:
+        match = re.search(r"tps = ([\d.]+)", out)
+    return float(match.group(1))
+
+
+def pgbench_init(url: str) -> None:
+    u = urlparse(url)
+    env = dict(os.environ)
+    if u.password:
+        env["PGPASSWORD"] = u.password
+    args = [
+        "-h",
+        u.hostname or "127.0.0.1",
+        "-p",
+        str(u.port or 5432),
+        "-U",
+        u.username or "postgres",
+    ]
+    subprocess.run(
+        ["pgbench", *args, "-i", "-q", "-s", "1", PGBENCH_DB],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
+# --- reads ----------------------------------------------------------------------------------
+
+
+def time_reads(lo: int, hi: int) -> tuple[float, float, float]:
+    from django.core.management import call_command
+
+    from credits import selectors
+    from credits.models import Account
+
+    rng = random.Random(7)
+    balance, statement = [], []
+    for _ in range(200):
+        pk = rng.randint(lo, hi)
+        t = time.perf_counter()
+        acc = Account.objects.only("balance", "reserved", "kind").get(pk=pk)
+        _ = acc.balance - acc.reserved
+        balance.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        rows, _next = selectors.statement_page(acc)
+        statement.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    call_command("credits_reconcile")
+    reconcile_s = time.perf_counter() - t
+    return statistics.median(balance) * 1000, statistics.median(statement) * 1000, reconcile_s
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", action="store_true", help="1M accounts and 10M entries")
+    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each payment run")
+    parser.add_argument("--keep", action="store_true", help="keep the bench databases")
+    opts = parser.parse_args()
+    url = server_url()
+    n_accounts, n_entries = (1_000_000, 10_000_000) if opts.scale else (10_000, 100_000)
+
+    for db in (LEDGER_DB, PGBENCH_DB):
+        admin_sql(url, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        admin_sql(url, f'CREATE DATABASE "{db}"')
+    try:
+        setup_django(url)
+        from django.core.management import call_command
+        from django.db import connection
+
+        call_command("migrate", verbosity=0, skip_checks=True)
+        info = generate(n_accounts, n_entries)
+        print(
+            f"generated {n_accounts:,} accounts and {n_entries:,} entries "
+            f"in {info['seconds']:.1f} s"
+        )
+        connection.close()
+
+        pgbench_init(url)
+        ratios = {}
+        for clients in CLIENTS:
+            pay, refused = payments_per_second(clients, info["lo"], info["hi"], opts.seconds)
+            tps = pgbench_tps(url, clients, int(opts.seconds))
+            ratios[clients] = pay / tps if tps else 0.0
+            print(
+                f"clients={clients}: ledger {pay:,.0f} payments/s ({refused} refused), "
+                f"pgbench tpcb-like {tps:,.0f} tps, ratio {ratios[clients]:.2f}"
+            )
+        balance_ms, statement_ms, reconcile_s = time_reads(info["lo"], info["hi"])
+        print(
+            f"at {n_accounts:,} accounts / {n_entries:,}+ entries: "
+            f"balance read {balance_ms:.2f} ms, "
+            f"first statement page {statement_ms:.2f} ms, full reconcile {reconcile_s:.2f} s"
+        )
+        connection.close()
+    finally:
+        if not opts.keep:
+            for db in (LEDGER_DB, PGBENCH_DB):
+                admin_sql(url, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    print(
+        " ".join(
+            [*(f"ledger_vs_pgbench_{c}={ratios[c]:.2f}" for c in CLIENTS)]
+            + [
+                f"balance_ms={balance_ms:.2f}",
+                f"statement_ms={statement_ms:.2f}",
+                f"reconcile_s={reconcile_s:.2f}",
+            ]
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
