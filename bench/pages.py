@@ -173,9 +173,21 @@ def main() -> None:
     port = free_port()
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     server = subprocess.Popen(
-        [gunicorn, "portal.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-         "--keep-alive", "30"],
-        cwd=ROOT, env={**os.environ, **env}, start_new_session=True,
+        [
+            gunicorn,
+            "portal.wsgi",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--keep-alive",
+            "30",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        start_new_session=True,
     )
     try:
         for _ in range(100):
@@ -186,7 +198,9 @@ def main() -> None:
                 time.sleep(0.2)
         results = {}
         for name, path, logged_in in targets:
-            results[name] = measure(port, path, cookie if logged_in else "", args.seconds, args.clients)
+            results[name] = measure(
+                port, path, cookie if logged_in else "", args.seconds, args.clients
+            )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -195,7 +209,11 @@ def main() -> None:
     base = results["healthz"]["rps"]
     print(f"{'page':<28}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'vs healthz':>12}")
     for name, r in results.items():
-        print(f"{name:<28}{r['rps']:>9.0f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['errors']:>8}{r['rps'] / base:>12.2f}")
+        ratio = r["rps"] / base
+        print(
+            f"{name:<28}{r['rps']:>9.0f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
+            f"{r['errors']:>8}{ratio:>12.2f}"
+        )
     pairs = [f"healthz_rps={base:.0f}"]
     for name, r in results.items():
         if name != "healthz":

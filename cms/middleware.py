@@ -11,7 +11,6 @@ from wagtail.models import Site
 
 from portal.pagecache import content_version
 
-
 # Paths that never render a Wagtail page or its site settings.
 SKIP = ("/admin/", "/healthz", "/static/", "/media/")
 

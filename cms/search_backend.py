@@ -6,7 +6,7 @@ Querying: this backend rewrites the query's CJK runs into the same bigrams and r
 all of them (operator "and"), on SQLite FTS5 and PostgreSQL alike.
 """
 
-from modelsearch.backends.database import SearchBackend as _database_backend_for
+from modelsearch.backends import database as database_backends
 
 from .cjk import has_cjk, query_text
 
@@ -25,7 +25,7 @@ _classes: dict[type, type] = {}
 
 
 def SearchBackend(params):  # noqa: N802 - Wagtail looks this name up
-    backend = _database_backend_for(params)
+    backend = database_backends.SearchBackend(params)
     base = type(backend)
     if base not in _classes:
         _classes[base] = type(

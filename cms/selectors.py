@@ -6,12 +6,7 @@ from wagtail.models import Page
 def latest_news(*, limit: int = 6):
     from .models import NewsPage
 
-    return (
-        NewsPage.objects.live()
-        .public()
-        .select_related("image")
-        .order_by("-date", "-pk")[:limit]
-    )
+    return NewsPage.objects.live().public().select_related("image").order_by("-date", "-pk")[:limit]
 
 
 def search_pages(query: str):

@@ -44,9 +44,7 @@ def community_site_setup(*, area: Area):
         return None
     page = CommunityPage.objects.filter(area=area).first()
     if page is None:
-        page = CommunityPage(
-            title=area.name, slug=community_page_slug(area), area=area, live=True
-        )
+        page = CommunityPage(title=area.name, slug=community_page_slug(area), area=area, live=True)
         home.add_child(instance=page)
         page.save_revision().publish()
 
@@ -58,7 +56,9 @@ def community_site_setup(*, area: Area):
         GroupPagePermission.objects.get_or_create(
             group=group,
             page=page,
-            permission=Permission.objects.get(content_type__app_label="wagtailcore", codename=codename),
+            permission=Permission.objects.get(
+                content_type__app_label="wagtailcore", codename=codename
+            ),
         )
     for codename in ("add_image", "choose_image", "add_document", "choose_document"):
         perm = Permission.objects.filter(codename=codename).first()
@@ -79,11 +79,17 @@ def community_site_setup(*, area: Area):
 def sync_committee_groups(user) -> None:
     """Put `user` in the committee groups of exactly the communities they serve."""
     wanted = set()
-    for m in Membership.objects.active().filter(user=user, role=Role.COMMITTEE).select_related("area"):
+    for m in (
+        Membership.objects.active().filter(user=user, role=Role.COMMITTEE).select_related("area")
+    ):
         community = m.area.ancestor_of_kind(Area.Kind.COMMUNITY)
         if community is not None:
             wanted.add(committee_group_name(community))
-    current = set(user.groups.filter(name__endswith=")").filter(name__contains="两委").values_list("name", flat=True))
+    current = set(
+        user.groups.filter(name__endswith=")")
+        .filter(name__contains="两委")
+        .values_list("name", flat=True)
+    )
     for name in current - wanted:
         user.groups.remove(Group.objects.get(name=name))
     for name in wanted - current:

@@ -31,7 +31,9 @@ def _connect_cache_invalidation():
         if not created:  # the default row Wagtail makes on first use changes nothing shown
             bump_content_version()
 
-    post_save.connect(settings_saved, sender=SiteSettings, dispatch_uid="pagecache-settings", weak=False)
+    post_save.connect(
+        settings_saved, sender=SiteSettings, dispatch_uid="pagecache-settings", weak=False
+    )
     from django.db.models.signals import post_delete
     from wagtail.models import Site
 

@@ -20,21 +20,35 @@ def hide_direct_publish(menu_items, request, context):
 
 
 def _refuse(request, page):
-    messages.error(request, _("Pages here are published through the community's review: submit it for moderation."))
+    messages.error(
+        request,
+        _("Pages here are published through the community's review: submit it for moderation."),
+    )
     return redirect("wagtailadmin_explore", page.get_parent().pk if page.depth > 2 else page.pk)
 
 
 @hooks.register("before_edit_page")
 def refuse_direct_publish_on_edit(request, page):
-    if request.method == "POST" and "action-publish" in request.POST and _must_use_workflow(request.user, page):
+    if (
+        request.method == "POST"
+        and "action-publish" in request.POST
+        and _must_use_workflow(request.user, page)
+    ):
         return _refuse(request, page)
     return None
 
 
 @hooks.register("before_create_page")
 def refuse_direct_publish_on_create(request, parent_page, page_class):
-    if request.method == "POST" and "action-publish" in request.POST and _must_use_workflow(request.user, parent_page):
-        messages.error(request, _("Pages here are published through the community's review: submit it for moderation."))
+    if (
+        request.method == "POST"
+        and "action-publish" in request.POST
+        and _must_use_workflow(request.user, parent_page)
+    ):
+        messages.error(
+            request,
+            _("Pages here are published through the community's review: submit it for moderation."),
+        )
         return redirect("wagtailadmin_explore", parent_page.pk)
     return None
 

@@ -138,7 +138,9 @@ class Organisation(models.Model):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         constraints = [
-            models.UniqueConstraint(fields=["area", "name"], name="organisation_unique_name_in_area")
+            models.UniqueConstraint(
+                fields=["area", "name"], name="organisation_unique_name_in_area"
+            )
         ]
 
     def __str__(self) -> str:
@@ -251,7 +253,9 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "event_key"], name="notification_once_per_event")
+            models.UniqueConstraint(
+                fields=["user", "event_key"], name="notification_once_per_event"
+            )
         ]
         indexes = [models.Index(fields=["user", "read_at"])]
 
@@ -278,3 +282,6 @@ class NotificationOptOut(models.Model):
                 fields=["user", "category", "channel"], name="notification_opt_out_unique"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.category} · {self.channel}"

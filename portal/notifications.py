@@ -42,7 +42,9 @@ def opted_out(user_ids: Iterable[int], category: str, channel: str) -> set[int]:
 
 
 @transaction.atomic
-def notify(*, users, category: str, event_key: str, title: str, body: str = "", url: str = "") -> list[Notification]:
+def notify(
+    *, users, category: str, event_key: str, title: str, body: str = "", url: str = ""
+) -> list[Notification]:
     """Tell `users` about an event.  Returns the notifications created now (not repeats)."""
     if category not in CATEGORIES:
         raise KeyError(f"Unknown notification category {category!r}")
@@ -51,7 +53,9 @@ def notify(*, users, category: str, event_key: str, title: str, body: str = "", 
         return []
     ids = [u.pk for u in users]
     already = set(
-        Notification.objects.filter(user_id__in=ids, event_key=event_key).values_list("user_id", flat=True)
+        Notification.objects.filter(user_id__in=ids, event_key=event_key).values_list(
+            "user_id", flat=True
+        )
     )
     no_app = opted_out(ids, category, NotificationOptOut.Channel.IN_APP)
     no_email = opted_out(ids, category, NotificationOptOut.Channel.EMAIL)

@@ -10,7 +10,9 @@ def communities():
 
 
 def grids_of(community: Area):
-    return Area.objects.filter(kind=Area.Kind.GRID, path__startswith=community.path).order_by("path")
+    return Area.objects.filter(kind=Area.Kind.GRID, path__startswith=community.path).order_by(
+        "path"
+    )
 
 
 def pending_residencies_for(areas: list[Area]):

@@ -59,9 +59,7 @@ def residency_decide(
     *, membership: Membership, decided_by: User, confirm: bool, note: str = ""
 ) -> Membership:
     """A committee member of the grid's community confirms or rejects a residency claim."""
-    membership = Membership.objects.select_for_update().select_related("area").get(
-        pk=membership.pk
-    )
+    membership = Membership.objects.select_for_update().select_related("area").get(pk=membership.pk)
     if membership.role != Role.RESIDENT:
         raise ValidationError(_("Only residency claims are confirmed here."))
     permissions.require(decided_by, "residency.confirm", membership.area)
@@ -88,7 +86,10 @@ def membership_grant(
     if role == Role.RESIDENT:
         raise ValidationError(_("Residency is declared by the resident and confirmed."))
     existing = Membership.objects.filter(
-        user=user, role=role, area=area, organisation=organisation,
+        user=user,
+        role=role,
+        area=area,
+        organisation=organisation,
         status=Membership.Status.ACTIVE,
     ).first()
     if existing:
@@ -96,12 +97,18 @@ def membership_grant(
     try:
         with transaction.atomic():
             membership = Membership.objects.create(
-                user=user, role=role, area=area, organisation=organisation,
+                user=user,
+                role=role,
+                area=area,
+                organisation=organisation,
                 status=Membership.Status.ACTIVE,
             )
     except IntegrityError:
         membership = Membership.objects.get(
-            user=user, role=role, area=area, organisation=organisation,
+            user=user,
+            role=role,
+            area=area,
+            organisation=organisation,
             status=Membership.Status.ACTIVE,
         )
     permissions.forget(user)
@@ -117,7 +124,9 @@ def membership_end(*, membership: Membership) -> Membership:
 
 
 @transaction.atomic
-def preferences_update(*, user: User, language: str | None = None, elder_mode: bool | None = None) -> User:
+def preferences_update(
+    *, user: User, language: str | None = None, elder_mode: bool | None = None
+) -> User:
     fields = []
     if language is not None:
         user.language = language

@@ -24,7 +24,12 @@ def send_mail_task(subject: str, body: str, to: list[str], html: str | None = No
     return send_mail(subject, body, None, to, html_message=html)
 
 
-@shared_task(name="portal.send_notification_email", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    name="portal.send_notification_email",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def send_notification_email(notification_id: int) -> int:
     from .models import Notification
     from .notifications import email_for

@@ -57,8 +57,6 @@ def validate_image_upload(upload) -> None:
     finally:
         upload.seek(0)
     if fmt not in ALLOWED_IMAGE_FORMATS:
-        raise ValidationError(
-            _("Images must be JPEG, PNG, WebP or GIF."), code="image_format"
-        )
+        raise ValidationError(_("Images must be JPEG, PNG, WebP or GIF."), code="image_format")
     if width * height > 40_000_000:
         raise ValidationError(_("The image has too many pixels."), code="image_pixels")

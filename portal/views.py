@@ -4,10 +4,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -127,7 +127,9 @@ def preferences(request):
             settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 86400, samesite="Lax"
         )
     if elder_mode is not None:
-        response.set_cookie(ELDER_COOKIE, "1" if elder_mode else "0", max_age=365 * 86400, samesite="Lax")
+        response.set_cookie(
+            ELDER_COOKIE, "1" if elder_mode else "0", max_age=365 * 86400, samesite="Lax"
+        )
     if request.user.is_authenticated:
         services.preferences_update(user=request.user, language=language, elder_mode=elder_mode)
     return response

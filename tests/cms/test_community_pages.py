@@ -37,7 +37,13 @@ def test_committee_cannot_publish_directly_but_through_the_workflow(tree):
     author = factories.member("committee", tree["community"])
     reviewer = factories.member("committee", tree["community"])
     community = CommunityPage.objects.get(area=tree["community"])
-    news = NewsPage(title="楼道堆物清理通知", slug="notice", date=datetime.date(2026, 11, 1), body="<p>周六统一清理</p>", live=False)
+    news = NewsPage(
+        title="楼道堆物清理通知",
+        slug="notice",
+        date=datetime.date(2026, 11, 1),
+        body="<p>周六统一清理</p>",
+        live=False,
+    )
     community.add_child(instance=news)
 
     news.save_revision(user=author)
@@ -66,7 +72,13 @@ def test_direct_publish_in_the_admin_is_refused(client, tree):
     form = client.get(url)
     assert form.status_code == 200
     assert 'name="action-publish"' not in form.content.decode()
-    data = {"title": "偷偷发布", "slug": "sneaky", "date": "2026-11-01", "body": '{"blocks":[],"entityMap":{}}', "action-publish": "1"}
+    data = {
+        "title": "偷偷发布",
+        "slug": "sneaky",
+        "date": "2026-11-01",
+        "body": '{"blocks":[],"entityMap":{}}',
+        "action-publish": "1",
+    }
     client.post(url, data)
     assert not NewsPage.objects.filter(slug="sneaky", live=True).exists()
 
@@ -85,10 +97,14 @@ def test_ending_a_committee_membership_removes_admin_rights(tree):
 
 
 @pytest.mark.django_db
-def test_community_page_lists_its_news_in_a_constant_number_of_queries(client, tree, django_assert_max_num_queries):
+def test_community_page_lists_its_news_in_a_constant_number_of_queries(
+    client, tree, django_assert_max_num_queries
+):
     community = CommunityPage.objects.get(area=tree["community"])
     for i in range(12):
-        n = NewsPage(title=f"动态{i}", slug=f"d{i}", date=datetime.date(2026, 10, i + 1), body="<p>x</p>")
+        n = NewsPage(
+            title=f"动态{i}", slug=f"d{i}", date=datetime.date(2026, 10, i + 1), body="<p>x</p>"
+        )
         community.add_child(instance=n)
     response = client.get(community.url)
     assert response.status_code == 200

@@ -12,7 +12,12 @@ from cms.models import CommunityPage, HomePage, NewsPage
 
 def add_news(parent, n, start=0):
     for i in range(start, start + n):
-        page = NewsPage(title=f"动态{i}", slug=f"news-{i}", date=datetime.date(2026, 1, 1) + datetime.timedelta(days=i), body="<p>x</p>")
+        page = NewsPage(
+            title=f"动态{i}",
+            slug=f"news-{i}",
+            date=datetime.date(2026, 1, 1) + datetime.timedelta(days=i),
+            body="<p>x</p>",
+        )
         parent.add_child(instance=page)
 
 
@@ -25,7 +30,9 @@ def cold_queries(client, url):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("signed_in", [False, True])
-def test_home_and_community_pages_make_a_constant_number_of_queries(client, tree, resident, signed_in):
+def test_home_and_community_pages_make_a_constant_number_of_queries(
+    client, tree, resident, signed_in
+):
     if signed_in:
         client.force_login(resident)
     home = HomePage.objects.get()

@@ -16,7 +16,13 @@ def test_bigrams_cover_every_adjacent_pair():
 
 def add_news(title, body, **kw):
     home = HomePage.objects.get()
-    page = NewsPage(title=title, slug=f"n{NewsPage.objects.count()}", date=datetime.date(2026, 5, 1), body=body, **kw)
+    page = NewsPage(
+        title=title,
+        slug=f"n{NewsPage.objects.count()}",
+        date=datetime.date(2026, 5, 1),
+        body=body,
+        **kw,
+    )
     home.add_child(instance=page)
     page.save_revision().publish()
     return page

@@ -24,7 +24,9 @@ def test_newcomer_signs_up_verifies_declares_and_switches_views(page, shot):
         page.click("main button[type=submit]")
     assert "验证" in page.content()  # "verify your email" page, in Chinese
 
-    link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", mail.outbox[-1].body).group(1)
+    link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", mail.outbox[-1].body).group(
+        1
+    )
     page.goto(base + link)
     page.click("main button[type=submit]")
     page.wait_for_load_state()

@@ -33,7 +33,9 @@ def test_signup_sends_a_verification_mail_and_the_link_verifies(client):
     user = User.objects.get(username="13912345678")
     assert not EmailAddress.objects.get(user=user).verified
     assert len(mail.outbox) == 1
-    link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", mail.outbox[0].body).group(1)
+    link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", mail.outbox[0].body).group(
+        1
+    )
     assert client.get(link).status_code == 200  # a page with a button: GET changes nothing
     assert not EmailAddress.objects.get(user=user).verified
     client.post(link)
@@ -95,7 +97,9 @@ def test_failed_logins_are_rate_limited(client):
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     for _ in range(5):
         client.post(reverse("account_login"), {"login": "13800002222", "password": "wrong"})
-    response = client.post(reverse("account_login"), {"login": "13800002222", "password": "pass-Word-2026"})
+    response = client.post(
+        reverse("account_login"), {"login": "13800002222", "password": "pass-Word-2026"}
+    )
     assert response.status_code in (200, 429)
     assert client.get(reverse("portal:dashboard")).status_code == 302  # still not signed in
 
@@ -104,7 +108,9 @@ def test_failed_logins_are_rate_limited(client):
 def test_forged_post_without_csrf_token_is_refused_and_changes_nothing(resident):
     c = Client(enforce_csrf_checks=True)
     c.force_login(resident)
-    response = c.post(reverse("portal:preferences"), {"elder_mode": "1"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    response = c.post(
+        reverse("portal:preferences"), {"elder_mode": "1"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
     assert response.status_code == 403
     assert "为了您的安全" in response.content.decode()
     resident.refresh_from_db()
@@ -141,7 +147,8 @@ def test_wagtail_admin_login_goes_through_allauth(client):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "lang,text", [("zh-hans", "忘记密码"), ("zh-hant", "忘記您的密碼"), ("en", "Forgot your password")]
+    "lang,text",
+    [("zh-hans", "忘记密码"), ("zh-hant", "忘記您的密碼"), ("en", "Forgot your password")],
 )
 def test_account_pages_are_translated(client, lang, text):
     client.cookies["django_language"] = lang

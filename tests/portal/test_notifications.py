@@ -17,8 +17,20 @@ def category():
 @pytest.mark.django_db
 def test_notify_stores_and_emails_once_per_event(resident, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.notify(users=[resident], category="test.news", event_key="e1", title="停水通知", body="明天停水")
-        notifications.notify(users=[resident], category="test.news", event_key="e1", title="停水通知", body="明天停水")
+        notifications.notify(
+            users=[resident],
+            category="test.news",
+            event_key="e1",
+            title="停水通知",
+            body="明天停水",
+        )
+        notifications.notify(
+            users=[resident],
+            category="test.news",
+            event_key="e1",
+            title="停水通知",
+            body="明天停水",
+        )
     assert Notification.objects.filter(user=resident).count() == 1
     assert len(mail.outbox) == 1
     assert mail.outbox[0].subject == "停水通知" and "明天停水" in mail.outbox[0].body
@@ -41,9 +53,9 @@ def test_settings_page_switches_categories_off(client, resident):
     ticked = [f"{c}:{ch}" for c in notifications.CATEGORIES for ch in ("email", "in_app")]
     ticked.remove("test.news:email")
     client.post(reverse("portal:notification_settings"), {"on": ticked})
-    assert set(NotificationOptOut.objects.filter(user=resident).values_list("category", "channel")) == {
-        ("test.news", "email")
-    }
+    assert set(
+        NotificationOptOut.objects.filter(user=resident).values_list("category", "channel")
+    ) == {("test.news", "email")}
     body = client.get(reverse("portal:notification_settings")).content.decode()
     assert 'value="test.news:in_app" id="n-test.news-in_app" checked' in body
 

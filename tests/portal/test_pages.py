@@ -29,7 +29,9 @@ def test_home_page_is_chinese_by_default(client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("lang,text", [("zh-hans", "页面不存在"), ("zh-hant", "頁面不存在"), ("en", "Page not found")])
+@pytest.mark.parametrize(
+    "lang,text", [("zh-hans", "页面不存在"), ("zh-hant", "頁面不存在"), ("en", "Page not found")]
+)
 def test_404_is_translated(client, lang, text):
     client.cookies["django_language"] = lang
     response = client.get("/no/such/page/")
@@ -66,7 +68,9 @@ def test_preferences_are_saved_on_the_account(client, resident):
 
 @pytest.mark.django_db
 def test_preferences_never_redirect_off_site(client):
-    response = client.post(reverse("portal:preferences"), {"language": "en", "next": "https://evil.example/"})
+    response = client.post(
+        reverse("portal:preferences"), {"language": "en", "next": "https://evil.example/"}
+    )
     assert response["Location"] == "/"
 
 
@@ -76,14 +80,18 @@ def test_valid_image_passes():
 
 def test_non_image_is_refused_even_with_an_image_name():
     with pytest.raises(ValidationError) as exc:
-        validate_image_upload(SimpleUploadedFile("a.jpg", b"%PDF-1.4 not an image", content_type="image/jpeg"))
+        validate_image_upload(
+            SimpleUploadedFile("a.jpg", b"%PDF-1.4 not an image", content_type="image/jpeg")
+        )
     assert exc.value.code == "not_an_image"
 
 
 def test_oversized_image_is_refused(settings):
     settings.PORTAL_MAX_IMAGE_BYTES = 100
     with pytest.raises(ValidationError) as exc:
-        validate_image_upload(SimpleUploadedFile("a.png", png((200, 200)), content_type="image/png"))
+        validate_image_upload(
+            SimpleUploadedFile("a.png", png((200, 200)), content_type="image/png")
+        )
     assert exc.value.code == "image_too_large"
 
 
@@ -108,7 +116,9 @@ def test_browser_language_header_does_not_override_chinese_default(client):
 
 
 @pytest.mark.django_db
-def test_anonymous_pages_are_cached_and_publishing_refreshes_them(client, settings, django_assert_num_queries):
+def test_anonymous_pages_are_cached_and_publishing_refreshes_them(
+    client, settings, django_assert_num_queries
+):
     import datetime
 
     from django.core.cache import cache
@@ -122,7 +132,9 @@ def test_anonymous_pages_are_cached_and_publishing_refreshes_them(client, settin
     with django_assert_num_queries(0):
         assert client.get("/").content == first.content
     home = HomePage.objects.get()
-    news = NewsPage(title="新通知：周六停水", slug="tingshui", date=datetime.date(2026, 11, 20), body="<p>x</p>")
+    news = NewsPage(
+        title="新通知：周六停水", slug="tingshui", date=datetime.date(2026, 11, 20), body="<p>x</p>"
+    )
     home.add_child(instance=news)
     news.save_revision().publish()
     assert "新通知：周六停水" in client.get("/").content.decode()

@@ -10,7 +10,9 @@ from tests import factories
 @pytest.mark.django_db
 def test_declare_then_committee_confirms(tree, committee_member):
     user = factories.UserFactory()
-    claim = services.residency_declare(user=user, community=tree["community"], grid=tree["grid"], address="3号楼")
+    claim = services.residency_declare(
+        user=user, community=tree["community"], grid=tree["grid"], address="3号楼"
+    )
     assert claim.status == "pending"
     services.residency_decide(membership=claim, decided_by=committee_member, confirm=True)
     claim.refresh_from_db()
@@ -42,7 +44,9 @@ def test_form_shows_translated_error_for_grid_outside_community(client, tree):
 @pytest.mark.django_db
 def test_nobody_confirms_their_own_residency(tree):
     committee = factories.member(Role.COMMITTEE, tree["community"])
-    claim = services.residency_declare(user=committee, community=tree["community"], grid=tree["grid"])
+    claim = services.residency_declare(
+        user=committee, community=tree["community"], grid=tree["grid"]
+    )
     with pytest.raises(ValidationError):
         services.residency_decide(membership=claim, decided_by=committee, confirm=True)
     claim.refresh_from_db()
@@ -52,17 +56,23 @@ def test_nobody_confirms_their_own_residency(tree):
 @pytest.mark.django_db
 def test_committee_of_another_community_cannot_confirm(tree):
     stranger = factories.member(Role.COMMITTEE, tree["other_community"])
-    claim = services.residency_declare(user=factories.UserFactory(), community=tree["community"], grid=tree["grid"])
+    claim = services.residency_declare(
+        user=factories.UserFactory(), community=tree["community"], grid=tree["grid"]
+    )
     with pytest.raises(PermissionDenied):
         services.residency_decide(membership=claim, decided_by=stranger, confirm=True)
 
 
 @pytest.mark.django_db
 def test_rejection_needs_a_reason_and_a_decided_claim_stays_decided(tree, committee_member):
-    claim = services.residency_declare(user=factories.UserFactory(), community=tree["community"], grid=tree["grid"])
+    claim = services.residency_declare(
+        user=factories.UserFactory(), community=tree["community"], grid=tree["grid"]
+    )
     with pytest.raises(ValidationError):
         services.residency_decide(membership=claim, decided_by=committee_member, confirm=False)
-    services.residency_decide(membership=claim, decided_by=committee_member, confirm=False, note="查无此户")
+    services.residency_decide(
+        membership=claim, decided_by=committee_member, confirm=False, note="查无此户"
+    )
     with pytest.raises(ValidationError):
         services.residency_decide(membership=claim, decided_by=committee_member, confirm=True)
 
@@ -70,7 +80,9 @@ def test_rejection_needs_a_reason_and_a_decided_claim_stays_decided(tree, commit
 @pytest.mark.django_db
 def test_declaring_again_replaces_the_old_claim(tree):
     user = factories.resident(tree["grid"])
-    services.residency_declare(user=user, community=tree["other_community"], grid=tree["other_grid"])
+    services.residency_declare(
+        user=user, community=tree["other_community"], grid=tree["other_grid"]
+    )
     live = Membership.objects.filter(user=user, role="resident", status__in=["pending", "active"])
     assert [m.area for m in live] == [tree["other_grid"]]
 
@@ -78,8 +90,14 @@ def test_declaring_again_replaces_the_old_claim(tree):
 @pytest.mark.django_db
 def test_queue_lists_only_claims_in_my_community_and_hides_phone(client, tree, committee_member):
     mine = factories.UserFactory(phone="13712345678")
-    services.residency_declare(user=mine, community=tree["community"], grid=tree["grid"], address="5号楼")
-    services.residency_declare(user=factories.UserFactory(display_name="别的社区居民"), community=tree["other_community"], grid=tree["other_grid"])
+    services.residency_declare(
+        user=mine, community=tree["community"], grid=tree["grid"], address="5号楼"
+    )
+    services.residency_declare(
+        user=factories.UserFactory(display_name="别的社区居民"),
+        community=tree["other_community"],
+        grid=tree["other_grid"],
+    )
     client.force_login(committee_member)
     body = client.get(reverse("portal:residency_queue")).content.decode()
     assert mine.display_name in body and "5号楼" in body

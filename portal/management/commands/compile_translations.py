@@ -12,7 +12,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         roots = [Path(p) for p in settings.LOCALE_PATHS]
-        roots += [Path(settings.BASE_DIR) / app / "locale" for app in ("cms", "deliberation", "credits", "triage")]
+        roots += [
+            Path(settings.BASE_DIR) / app / "locale"
+            for app in ("cms", "deliberation", "credits", "triage")
+        ]
         count = 0
         for root in roots:
             for po_path in root.glob("*/LC_MESSAGES/*.po"):

@@ -11,7 +11,7 @@ class Command(BaseCommand):
             "\n".join(
                 [
                     "",
-                    "Demo logins (password for all: %s)" % DEMO_PASSWORD,
+                    f"Demo logins (password for all: {DEMO_PASSWORD})",
                     "  admin        site administrator — Wagtail admin at http://127.0.0.1:8000/admin/",
                     "  13800000001  张丽, 新湛社区 committee member",
                     "  13800000003  李娜, grid worker",

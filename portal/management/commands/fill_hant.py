@@ -1,8 +1,9 @@
 """Fill 繁體中文 (zh_Hant) catalogues from the 简体中文 (zh_Hans) ones with OpenCC.
 
-A developer tool (run by `make messages`): translators write zh_Hans, this converts the
-characters (s2t: vocabulary stays mainland, as our residents use it) into zh_Hant for every message not yet
-translated there, so the two never drift apart.  `--force` re-converts every message.
+A developer tool (run by `make messages`): translators write zh_Hans; this converts the
+characters (s2t: the vocabulary stays mainland, as our residents use it) into zh_Hant
+for every message not yet translated there, so the two never drift apart.
+`--force` re-converts every message.
 """
 
 from pathlib import Path
@@ -24,7 +25,10 @@ class Command(BaseCommand):
 
         cc = OpenCC("s2t")
         base = Path(settings.BASE_DIR)
-        roots = [base / a / "locale" for a in (apps or ["portal", "cms", "credits", "deliberation", "triage"])]
+        roots = [
+            base / a / "locale"
+            for a in (apps or ["portal", "cms", "credits", "deliberation", "triage"])
+        ]
         for root in roots:
             for hans_path in root.glob("zh_Hans/LC_MESSAGES/*.po"):
                 hant_path = root / "zh_Hant" / "LC_MESSAGES" / hans_path.name
@@ -38,7 +42,12 @@ class Command(BaseCommand):
                         continue
                     dst = by_id.get((src.msgctxt, src.msgid))
                     if dst is None:
-                        dst = polib.POEntry(msgid=src.msgid, msgctxt=src.msgctxt, msgid_plural=src.msgid_plural, occurrences=src.occurrences)
+                        dst = polib.POEntry(
+                            msgid=src.msgid,
+                            msgctxt=src.msgctxt,
+                            msgid_plural=src.msgid_plural,
+                            occurrences=src.occurrences,
+                        )
                         hant.append(dst)
                     if dst.msgstr and not force and "fuzzy" not in dst.flags:
                         continue
