@@ -7,6 +7,7 @@ translated message before anything is written.
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ import nh3
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.models import Area, Membership, Organisation, Role
@@ -50,6 +51,23 @@ S = Request.Status
 OPEN_HANDLING = [S.ASSIGNED, S.IN_PROGRESS, S.RESOLVED]
 DEFAULT_DEADLINE_HOURS = {"government": 35, "community": 21, "private": 7}
 KEYWORD_BOOST = 0.25
+
+
+def in_site_language(fn):
+    """Timeline notes written by the system are stored in the site's language (简体中文),
+    whatever language the process (a Celery worker, a management command) runs in."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with translation.override(settings.LANGUAGE_CODE):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _site_str(text) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text)
 
 
 def confidence_threshold() -> float:
@@ -328,6 +346,7 @@ def directory_matches(text: str, area: Area, limit: int = 5) -> list[ServiceDire
     return found
 
 
+@in_site_language
 def private_reply(req: Request) -> str:
     entries = directory_matches(req.text, req.area)
     lines = [
@@ -416,7 +435,7 @@ def request_submit(
         req,
         Event.Kind.SUBMITTED,
         actor=entered_by or reporter,
-        note=Request.Channel(channel).label,
+        note=_site_str(Request.Channel(channel).label),
         at=now,
     )
     if not classify_now:
@@ -430,6 +449,7 @@ def request_submit(
 
 
 @transaction.atomic
+@in_site_language
 def request_classify(*, request: Request, now: datetime | None = None) -> Request:
     """Suggest a class; route at once when confident, else wait in the triage queue."""
     req = Request.objects.select_for_update(of=("self",)).get(pk=request.pk)
@@ -459,6 +479,7 @@ def request_classify(*, request: Request, now: datetime | None = None) -> Reques
     return req
 
 
+@in_site_language
 def _route(
     req: Request,
     request_class: str,
@@ -771,6 +792,7 @@ def request_reopen(*, request: Request, user, reason: str, now: datetime | None 
 
 
 @transaction.atomic
+@in_site_language
 def escalate_overdue(*, now: datetime | None = None) -> int:
     """Hand every overdue open request's supervision one level up and tell both sides.
 
@@ -857,6 +879,7 @@ def request_make_topic(*, request: Request, actor):
     return req
 
 
+@in_site_language
 def on_topic_decided(sender, topic=None, decision: str = "", **kwargs) -> None:
     """deliberation.signals.topic_decided → close every request turned into that topic."""
     if topic is None:
