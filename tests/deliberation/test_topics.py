@@ -133,3 +133,27 @@ def test_follow_and_unfollow(community, resident, neighbours):
     assert Follow.objects.filter(topic=t, user=neighbours[0]).count() == 1
     services.topic_unfollow(user=neighbours[0], topic=t)
     assert not Follow.objects.filter(topic=t, user=neighbours[0]).exists()
+
+
+def test_opted_out_residents_get_no_new_topic_email(
+    community, resident, neighbours, django_capture_on_commit_callbacks
+):
+    from portal.notifications import preferences_set
+
+    preferences_set(user=neighbours[0], off={(services.CAT_NEW_TOPIC, "email")})
+    with django_capture_on_commit_callbacks(execute=True):
+        make_topic(community, resident, title="垃圾分类")
+    recipients = {m.to[0] for m in mail.outbox}
+    assert neighbours[0].email not in recipients
+    assert {neighbours[1].email, neighbours[2].email} <= recipients
+
+
+def test_categories_registered_for_opt_out():
+    from portal.notifications import CATEGORIES
+
+    assert {
+        services.CAT_NEW_TOPIC,
+        services.CAT_TOPIC_UPDATE,
+        services.CAT_REGISTRATION,
+        services.CAT_MODERATION,
+    } <= set(CATEGORIES)
