@@ -14,6 +14,10 @@ class TimeInput(forms.TimeInput):
 
 
 class CommunityChoiceField(forms.ModelChoiceField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("empty_label", None)  # most people serve in one community
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, obj):
         return obj.name
 

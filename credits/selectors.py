@@ -11,6 +11,7 @@ from portal import permissions
 from portal.models import Area, User
 
 from .models import (
+    CENT,
     ZERO,
     Account,
     Entry,
@@ -42,8 +43,8 @@ def accounts_of(user) -> list[Account]:
 
 def balance_summary(user) -> dict:
     accounts = accounts_of(user)
-    balance = sum((a.balance for a in accounts), ZERO)
-    reserved = sum((a.reserved for a in accounts), ZERO)
+    balance = sum((a.balance for a in accounts), ZERO).quantize(CENT)
+    reserved = sum((a.reserved for a in accounts), ZERO).quantize(CENT)
     return {
         "accounts": accounts,
         "balance": balance,
@@ -73,12 +74,16 @@ def statement_rows(account: Account):
     )
 
 
+def _q(value) -> Decimal:
+    """Aggregates come back as 2.5 on SQLite and 2.50 on PostgreSQL: show 2.50 everywhere."""
+    return Decimal(value or 0).quantize(CENT)
+
+
 def verified_hours(user) -> Decimal:
-    return (
+    return _q(
         ServiceLog.objects.filter(volunteer=user, status=ServiceLog.Status.APPROVED).aggregate(
             s=Sum("hours")
         )["s"]
-        or ZERO
     )
 
 
@@ -192,10 +197,10 @@ def community_stats(community: Area) -> dict:
         or ZERO
     )
     return {
-        "issued": outstanding + redeemed,
-        "redeemed": redeemed,
-        "outstanding": outstanding,
-        "hours": hours,
+        "issued": _q(outstanding + redeemed),
+        "redeemed": _q(redeemed),
+        "outstanding": _q(outstanding),
+        "hours": _q(hours),
     }
 
 
@@ -212,7 +217,7 @@ def leaderboard(community: Area, limit: int = 10) -> list[dict]:
     return [
         {
             "name": users[r["volunteer"]].public_name,
-            "hours": r["hours"],
+            "hours": _q(r["hours"]),
             "stars": range(star_level(r["hours"])),
         }
         for r in rows
