@@ -144,6 +144,7 @@ def topic(request, pk):
             "outcome_form": OutcomeForm() if manager and not outcome else None,
             "statuses": Topic.Status.choices,
             "followup_statuses": FollowUp.Status.choices,
+            "polls": list(t.polls.all()),
         },
     )
 

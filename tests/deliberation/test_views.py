@@ -257,3 +257,10 @@ def test_committee_publishes_outcome_from_topic_page(client, community, committe
     client.post(outcome_url, {"decision": "改主意了"})
     t.outcome.refresh_from_db()
     assert t.outcome.decision == "投放点设在北门东侧"
+
+
+def test_topic_page_links_its_polls(client, community, committee_member, resident):
+    t = make_topic(community, resident)
+    p = make_poll(community, committee_member, question="电梯装在哪一侧？", topic=t)
+    html = client.get(t.get_absolute_url()).content.decode()
+    assert "电梯装在哪一侧？" in html and p.get_absolute_url() in html
