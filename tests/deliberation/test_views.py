@@ -264,3 +264,28 @@ def test_topic_page_links_its_polls(client, community, committee_member, residen
     p = make_poll(community, committee_member, question="电梯装在哪一侧？", topic=t)
     html = client.get(t.get_absolute_url()).content.decode()
     assert "电梯装在哪一侧？" in html and p.get_absolute_url() in html
+
+
+def test_my_participation_constant_queries(
+    client, community, committee_member, resident, neighbours, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def grow(n):
+        for i in range(n):
+            t = make_topic(community, resident, title=f"我的话题{i}", tags=["公共"])
+            services.topic_support(user=neighbours[0], topic=t)
+            services.contribution_add(user=resident, topic=t, text=f"补充{i}", stance="suggestion")
+            s = make_session(community, committee_member, title=f"活动{i}")
+            services.registration_create(user=resident, session=s)
+
+    grow(2)
+    client.force_login(resident)
+    url = reverse("deliberation:mine")
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    grow(10)
+    with django_assert_num_queries(len(small.captured_queries)):
+        assert client.get(url).status_code == 200
