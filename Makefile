@@ -6,7 +6,9 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
-export DJANGO_SETTINGS_MODULE ?= portal.settings.dev
+# Each target names its settings: the suite must never run on dev settings.
+DEV := DJANGO_SETTINGS_MODULE=portal.settings.dev
+TESTENV := DJANGO_SETTINGS_MODULE=portal.settings.test
 
 .PHONY: run test install setup serve bench bench-scale lint messages compilemessages clean e2e
 
@@ -19,37 +21,40 @@ $(VENV)/.installed: requirements.txt requirements/test.txt
 install: $(VENV)/.installed
 
 compilemessages: install
-	$(PY) manage.py compile_translations
+	$(DEV) $(PY) manage.py compile_translations
 
 setup: install compilemessages
 	mkdir -p var
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
+	$(DEV) $(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py load_demo
 
 ## make run: install, migrate, load demo content, serve web + Celery worker + beat.
 run: setup
-	@$(PY) manage.py demo_credentials
+	@$(DEV) $(PY) manage.py demo_credentials
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops web, worker and beat)"
 	@trap 'kill 0' INT TERM EXIT; \
-	$(VENV)/bin/celery -A portal worker --beat --loglevel=INFO --concurrency=2 \
+	$(DEV) $(VENV)/bin/celery -A portal worker --beat --loglevel=INFO --concurrency=2 \
 	    --schedule=var/celerybeat-schedule & \
-	$(PY) manage.py runserver $(HOST):$(PORT) --noreload & \
+	$(DEV) $(PY) manage.py runserver $(HOST):$(PORT) --noreload & \
 	wait
 
 ## make test: the whole suite (SQLite unless DATABASE_URL is set).
 test: install compilemessages
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	mkdir -p var
+	$(TESTENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 e2e: install compilemessages
-	$(VENV)/bin/pytest -m e2e $(PYTEST_ARGS)
+	$(TESTENV) $(VENV)/bin/pytest -m e2e $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
 messages: install
-	$(PY) manage.py makemessages -l zh_Hans -l zh_Hant -l en --ignore=.venv --ignore=var
-	$(PY) manage.py fill_hant
+	for app in portal cms credits deliberation triage; do \
+	  (cd $$app && $(DEV) ../$(PY) ../manage.py makemessages -l zh_Hans -l zh_Hant -l en --ignore=migrations) || exit 1; \
+	done
+	$(DEV) $(PY) manage.py fill_hant
 
 ## make bench: page, ledger and triage figures (see bench/).
 bench: install compilemessages

@@ -37,6 +37,14 @@ def is_postgres():
     return connection.vendor == "postgresql"
 
 
+def pytest_configure(config):
+    # DJANGO_SETTINGS_MODULE in the environment beats pyproject.toml in pytest-django:
+    # refuse to run the suite on dev or production settings by accident.
+    module = os.environ.get("DJANGO_SETTINGS_MODULE", "portal.settings.test")
+    if module != "portal.settings.test":
+        raise pytest.UsageError(f"tests need portal.settings.test, not {module}")
+
+
 def pytest_collection_modifyitems(config, items):
     from django.conf import settings
 
