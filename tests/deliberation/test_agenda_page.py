@@ -1,6 +1,8 @@
 import datetime
+import json
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from deliberation import services
@@ -100,3 +102,38 @@ def test_agenda_form_offers_only_this_communitys_sessions(community, tree, commi
     form_class = AgendaPage.get_edit_handler().get_form_class()
     form = form_class(parent_page=community.page, for_user=committee_member)
     assert list(form.fields["session"].queryset) == [mine]
+
+
+def test_committee_edits_agenda_in_admin_and_submits_to_workflow(client, agenda, committee_member):
+    from wagtail.models import WorkflowState
+
+    client.force_login(committee_member)
+    edit = reverse("wagtailadmin_pages:edit", args=[agenda.pk])
+    assert client.get(edit).status_code == 200
+    data = {
+        "title": agenda.title,
+        "slug": agenda.slug,
+        "session": agenda.session_id,
+        "intro": json.dumps(
+            {
+                "blocks": [
+                    {
+                        "key": "a",
+                        "type": "unstyled",
+                        "text": "更新议程",
+                        "depth": 0,
+                        "inlineStyleRanges": [],
+                        "entityRanges": [],
+                    }
+                ],
+                "entityMap": {},
+            }
+        ),
+        "outcome_summary": '{"blocks":[],"entityMap":{}}',
+        "action-submit": "submit",
+    }
+    response = client.post(edit, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    state = WorkflowState.objects.get(base_content_type__model="page", object_id=str(agenda.pk))
+    assert state.status == WorkflowState.STATUS_IN_PROGRESS
+    assert state.workflow.name.endswith("发布审核")
