@@ -182,3 +182,24 @@ def section_context(request, area) -> dict | None:
         "recent": recent,
         "can_report": can(request.user, "triage.report", area),
     }
+
+
+def with_places(rows):
+    """Set `r.place` (the grid's full name) on each request with one query for all.
+
+    `Area.full_name` asks the tree for ancestors, one query per row otherwise.
+    """
+    rows = list(rows)
+    paths = set()
+    for r in rows:
+        paths.update(r.area.ancestor_paths())
+    names = {
+        a.path: a for a in Area.objects.filter(path__in=paths).only("path", "name", "kind", "depth")
+    }
+    for r in rows:
+        r.place = "".join(
+            names[p].name
+            for p in r.area.ancestor_paths()
+            if p in names and names[p].kind != Area.Kind.CITY
+        )
+    return rows

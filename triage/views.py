@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.models import Area, Membership, Organisation, User
+from portal.models import Area, Membership, Organisation, Role, User
 from portal.permissions import areas_for, can, home_membership, is_site_admin, require
 
 from . import forms, selectors, services
@@ -36,6 +36,7 @@ def index(request):
         if area is not None:
             qs = qs.within(area)
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_places(page.object_list)
     user = request.user
     return render(
         request,
@@ -44,8 +45,7 @@ def index(request):
             "page": page,
             "area": area,
             "can_report": home_membership(user) is not None,
-            "can_intake": can(user, "triage.report_for_resident")
-            or can(user, "triage.hotline_intake"),
+            "can_intake": bool(_intake_scope(user)[0]) if user.is_authenticated else False,
             "can_triage": can(user, "triage.triage"),
             "orgs": selectors.handler_orgs(user),
             "can_dashboard": can(user, "triage.view_dashboard"),
@@ -89,9 +89,32 @@ def new(request):
     return render(request, "triage/new.html", {"form": form, "grid": grid})
 
 
+def is_hotline(org) -> bool:
+    """The 12345 hotline is the department organisation answering on 12345."""
+    return bool(
+        org
+        and org.kind == Organisation.Kind.DEPARTMENT
+        and (org.phone.strip() == "12345" or "12345" in org.name)
+    )
+
+
 def _intake_scope(user):
+    """Channels and grids a staff member may enter requests for.
+
+    Hotline intake needs a department membership on the 12345 hotline organisation
+    (any department may hold `triage.hotline_intake`, but only the hotline takes calls).
+    """
+    from portal.permissions import _memberships
+
     channels, roots = [], []
-    hotline_roots = areas_for(user, "triage.hotline_intake")
+    if is_site_admin(user):
+        hotline_roots = areas_for(user, "triage.hotline_intake")
+    else:
+        hotline_roots = [
+            m.area
+            for m in _memberships(user)
+            if m.role == Role.DEPARTMENT and is_hotline(m.organisation)
+        ]
     if hotline_roots:
         channels.append(Request.Channel.HOTLINE)
         roots += hotline_roots
@@ -329,14 +352,14 @@ def inbox(request, org_pk: int):
     org = get_object_or_404(Organisation, pk=org_pk)
     if not (is_site_admin(request.user) or org in selectors.handler_orgs(request.user)):
         raise PermissionDenied(_("This is not your organisation's inbox."))
-    rows = list(selectors.inbox(org)[:200])
+    rows = selectors.with_places(selectors.inbox(org)[:200])
     return render(request, "triage/inbox.html", {"org": org, "rows": rows, "now": timezone.now()})
 
 
 @login_required
 def queue(request):
     require(request.user, "triage.triage")
-    rows = list(selectors.triage_queue(request.user)[:200])
+    rows = selectors.with_places(selectors.triage_queue(request.user)[:200])
     return render(request, "triage/queue.html", {"rows": rows})
 
 

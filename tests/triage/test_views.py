@@ -179,3 +179,69 @@ def test_dashboard_panel_and_pages_render(client, w):
     assert "SR" in page
     for name in ["triage:index", "triage:new", "triage:directory"]:
         assert client.get(reverse(name)).status_code == 200
+
+
+def test_hotline_staff_enter_calls_other_departments_cannot(client, w):
+    client.force_login(w["people"]["chengguan"])
+    assert client.get(reverse("triage:intake")).status_code == 403
+    client.force_login(w["people"]["hotline"])
+    r = client.post(
+        reverse("triage:intake"),
+        {
+            "channel": "hotline",
+            "grid": w["tree"]["grid2"].pk,
+            "resident_phone": "13500001111",
+            "reporter_name": "赵先生",
+            "text": "来电人反映：家门口马路上的供水管爆了，水流了一地",
+            "contact": "phone",
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[:500]
+    req = Request.objects.get()
+    assert req.channel == "hotline" and req.reporter is None
+    assert req.reporter_name == "赵先生" and req.area == w["tree"]["grid2"]
+    assert req.organisation == w["orgs"]["shuiwu"]
+
+
+def test_inbox_query_count_is_pinned(client, w, django_assert_num_queries):
+    def add(n):
+        for i in range(n):
+            services.request_submit(
+                channel="web",
+                text=f"路口井盖丢了第{i}个，很危险",
+                area=w["tree"]["grid"],
+                reporter=w["resident"],
+                service_type=w["types"]["road"],
+            )
+
+    add(3)
+    client.force_login(w["people"]["chengguan"])
+    url = reverse("triage:inbox", args=[w["orgs"]["chengguan"].pk])
+    client.get(url)  # warm per-process caches (site settings, translations)
+    with django_assert_num_queries(6):  # session, user, memberships, site, inbox…
+        client.get(url)
+    add(7)
+    with django_assert_num_queries(6):  # the same with 10 rows: no query per row
+        page = client.get(url)
+    assert page.content.decode().count("SR0") == 10
+
+
+def test_community_section_shows_the_figures(rf, w):
+    from django.contrib.auth.models import AnonymousUser
+
+    from cms.sections import sections_for
+
+    hotline_request(w)
+    request = rf.get("/")
+    request.user = AnonymousUser()
+    found = dict((s.key, ctx) for s, ctx in sections_for(request, w["tree"]["community"]))
+    assert found["triage"]["stats"]["total"] == 1
+
+
+def test_the_retrain_task_uses_staff_labels(w):
+    from triage import tasks
+    from triage.models import Label
+
+    Label.objects.create(target="class", text="小区喷泉的水发臭了", label="小事")
+    assert tasks.retrain.delay("class").get() == 2
+    assert tasks.escalate_overdue.delay().get() == 0
