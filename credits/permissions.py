@@ -1,7 +1,7 @@
-"""Moral-bank actions beyond those portal.permissions already lists."""
+"""Moral-bank permissions.
 
-from portal.models import Role
-from portal.permissions import register
-
-# Seeing a community's open redemptions and the verification queue.
-register("credits.view_queue", {Role.COMMITTEE})
+Every action this app checks (credits.log_hours, verify_hours, redeem, fulfil, manage) is
+already in portal.permissions.ACTIONS; staff of a reward's provider organisation may also
+fulfil it (credits.services.can_fulfil).  New actions would be registered here with
+`portal.permissions.register()`; this module is imported from CreditsConfig.ready().
+"""

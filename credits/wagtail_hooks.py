@@ -1,14 +1,30 @@
 """Earning rules and the reward catalogue, edited by staff in the Wagtail admin."""
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from portal import permissions
+
 from .models import EarningRule, Reward
 
 
-class EarningRuleViewSet(SnippetViewSet):
+class CommunityScopedViewSet(SnippetViewSet):
+    """Committee staff see their own communities' rows; site administrators see all."""
+
+    def get_queryset(self, request):
+        qs = self.model._default_manager.select_related("community")
+        if permissions.is_site_admin(request.user):
+            return qs
+        cond = Q(pk__in=[])
+        for root in permissions.areas_for(request.user, "credits.manage"):
+            cond |= Q(community__path__startswith=root.path)
+        return qs.filter(cond)
+
+
+class EarningRuleViewSet(CommunityScopedViewSet):
     model = EarningRule
     icon = "cogs"
     menu_label = _("Earning rules")
@@ -35,7 +51,7 @@ class EarningRuleViewSet(SnippetViewSet):
     ]
 
 
-class RewardViewSet(SnippetViewSet):
+class RewardViewSet(CommunityScopedViewSet):
     model = Reward
     icon = "pick"
     menu_label = _("Reward catalogue")

@@ -1,0 +1,50 @@
+import pytest
+from celery import current_app
+from django.conf import settings
+from wagtail.snippets.models import get_snippet_models
+
+from credits.models import EarningRule, Reward
+from portal.notifications import CATEGORIES
+
+
+def test_rules_and_catalogue_are_wagtail_snippets():
+    models = get_snippet_models()
+    assert EarningRule in models and Reward in models
+
+
+def test_beat_runs_expiry_and_nightly_reconcile():
+    import credits.tasks  # noqa: F401  (registers the tasks)
+
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"credits.expire_redemptions", "credits.reconcile"} <= tasks
+    assert {"credits.expire_redemptions", "credits.reconcile"} <= set(current_app.tasks)
+
+
+def test_notification_categories_registered():
+    assert {"credits.hours", "credits.redemption", "credits.reconcile"} <= set(CATEGORIES)
+
+
+@pytest.mark.django_db
+def test_admin_lists_and_edits_rewards(client, community, settings):
+    from tests.credits.factories import reward
+    from tests.factories import UserFactory
+
+    settings.PORTAL_REQUIRE_STAFF_MFA = False
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    reward(community, name="长者食堂午餐券")
+    client.force_login(admin)
+    listing = client.get("/admin/snippets/credits/reward/")
+    assert listing.status_code == 200 and "长者食堂午餐券" in listing.content.decode()
+    assert client.get("/admin/snippets/credits/reward/add/").status_code == 200
+    assert client.get("/admin/snippets/credits/earningrule/add/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_admin_rows_scoped_to_the_committees_community(tree, committee_member, rf):
+    from tests.credits.factories import reward
+
+    mine = reward(tree["community"])
+    reward(tree["other_community"])
+    request = rf.get("/")
+    request.user = committee_member
+    assert list(Reward.snippet_viewset.get_queryset(request)) == [mine]
