@@ -74,7 +74,7 @@ def public_requests(area: Area | None = None):
 
 
 def dashboard_stats(area: Area, *, since=None) -> dict:
-    """The figures every report on 三事分流 quotes, for `area`'s subtree (three queries)."""
+    """The figures every report on 三事分流 quotes, for `area`'s subtree, in one query."""
     qs = Request.objects.filter(area_path__startswith=area.path)
     if since is not None:
         qs = qs.filter(created_at__gte=since)

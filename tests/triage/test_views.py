@@ -245,3 +245,13 @@ def test_the_retrain_task_uses_staff_labels(w):
     Label.objects.create(target="class", text="小区喷泉的水发臭了", label="小事")
     assert tasks.retrain.delay("class").get() == 2
     assert tasks.escalate_overdue.delay().get() == 0
+
+
+def test_service_types_are_edited_in_the_wagtail_admin(client, w, settings):
+    settings.PORTAL_REQUIRE_STAFF_MFA = False
+    admin = factories.UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(admin)
+    listing = client.get("/admin/snippets/triage/servicetype/")
+    assert listing.status_code == 200 and "道路设施" in listing.content.decode()
+    edit = client.get(f"/admin/snippets/triage/servicetype/edit/{w['types']['road'].pk}/")
+    assert edit.status_code == 200 and "keywords" in edit.content.decode()
