@@ -139,18 +139,20 @@ def _bars(rows) -> list[dict]:
 
 
 def dashboard_areas(user) -> list[Area]:
-    """Communities, streets and districts the user may see figures for."""
-    roots = areas_for(user, "triage.view_dashboard")
+    """Communities, streets and districts the user may see figures for.
+
+    A grid worker's membership is on grids: they see their community's figures.
+    """
     out, seen = [], set()
-    for root in roots:
+    for root in areas_for(user, "triage.view_dashboard"):
+        if root.kind == Area.Kind.GRID:
+            root = root.community or root
         for a in Area.get_tree(root).filter(
             kind__in=[Area.Kind.DISTRICT, Area.Kind.STREET, Area.Kind.COMMUNITY]
         ):
             if a.pk not in seen:
                 seen.add(a.pk)
                 out.append(a)
-        if root.kind == Area.Kind.GRID and root.community and root.community.pk not in seen:
-            pass  # a grid worker sees their community's figures through the public section
     return out
 
 

@@ -46,6 +46,17 @@ def test_the_whole_loop_report_route_handle_reply_rate(w):
     assert kinds[-4:] == ["started", "resolved", "replied", "rated"]
 
 
+def test_the_resident_is_told_when_the_reply_comes(w, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        req = road(w)
+        services.request_reply(request=req, actor=w["people"]["chengguan"], reply="井盖已更换")
+    to_resident = [m for m in mail.outbox if w["resident"].email in m.to]
+    assert [m.subject for m in to_resident] == [
+        "您的诉求已转交市南区城市管理局办理",
+        "您的诉求已答复",
+    ]
+
+
 def test_only_the_handling_organisation_may_reply(w):
     req = road(w)
     with pytest.raises(PermissionDenied):

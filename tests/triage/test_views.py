@@ -156,6 +156,12 @@ def test_dashboard_figures_query_count_and_export(client, w, django_assert_max_n
     assert req.number in cells and "13711112222" not in map(str, cells)
 
 
+def test_grid_workers_see_their_community_figures(client, w):
+    client.force_login(w["people"]["grid_worker"])
+    page = client.get(reverse("triage:dashboard"))
+    assert page.status_code == 200 and "新湛社区" in page.content.decode()
+
+
 def test_residents_have_no_dashboard(client, w):
     client.force_login(w["resident"])
     assert client.get(reverse("triage:dashboard")).status_code == 403
