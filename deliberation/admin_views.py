@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from . import selectors, services
 from .models import Poll, Session
@@ -19,7 +19,9 @@ from .models import Poll, Session
 def _ids(request, action="deliberation.manage") -> list[int]:
     communities = selectors.managed_communities(request.user, action)
     if not communities:
-        raise PermissionDenied(_("You do not have permission to do this here."))
+        raise PermissionDenied(
+            pgettext("deliberation", "You do not have permission to do this here.")
+        )
     return [c.pk for c in communities]
 
 
@@ -53,7 +55,9 @@ def home(request):
 def checkin(request, pk):
     session = get_object_or_404(Session.objects.select_related("community"), pk=pk)
     if not services.acts_in(request.user, "deliberation.check_in", session.community):
-        raise PermissionDenied(_("You do not have permission to do this here."))
+        raise PermissionDenied(
+            pgettext("deliberation", "You do not have permission to do this here.")
+        )
     if request.method == "POST":
         try:
             reg, new = services.checkin(
@@ -64,11 +68,15 @@ def checkin(request, pk):
         else:
             if new:
                 messages.success(
-                    request, _("%(name)s is checked in.") % {"name": reg.user.public_name}
+                    request,
+                    pgettext("deliberation", "%(name)s is checked in.")
+                    % {"name": reg.user.public_name},
                 )
             else:
                 messages.warning(
-                    request, _("%(name)s was already checked in.") % {"name": reg.user.public_name}
+                    request,
+                    pgettext("deliberation", "%(name)s was already checked in.")
+                    % {"name": reg.user.public_name},
                 )
         return redirect("deliberation_admin:checkin", pk=session.pk)
     return render(
@@ -118,7 +126,15 @@ def attendance_xlsx(request, pk):
     session = get_object_or_404(
         Session, pk=pk, community_id__in=_ids(request, "deliberation.check_in")
     )
-    rows = [[_("Name"), _("Status"), _("Registered at"), _("Checked in at"), _("Code")]]
+    rows = [
+        [
+            pgettext("deliberation", "Name"),
+            pgettext("deliberation", "Status"),
+            pgettext("deliberation", "Registered at"),
+            pgettext("deliberation", "Checked in at"),
+            pgettext("deliberation", "Code"),
+        ]
+    ]
     for r in selectors.session_registrations(session):
         rows.append(
             [
@@ -131,25 +147,29 @@ def attendance_xlsx(request, pk):
                 r.code,
             ]
         )
-    return _xlsx(rows, title=_("Attendance"), filename=f"attendance-{session.pk}.xlsx")
+    return _xlsx(
+        rows, title=pgettext("deliberation", "Attendance"), filename=f"attendance-{session.pk}.xlsx"
+    )
 
 
 def poll_xlsx(request, pk):
     poll = get_object_or_404(Poll, pk=pk, community_id__in=_ids(request))
     rows = [
-        [_("Question"), poll.question],
-        [_("Voters"), selectors.poll_voters(poll)],
+        [pgettext("deliberation", "Question"), poll.question],
+        [pgettext("deliberation", "Voters"), selectors.poll_voters(poll)],
         [],
-        [_("Option"), _("Votes")],
+        [pgettext("deliberation", "Option"), pgettext("deliberation", "Votes")],
     ]
     rows += [[o.label, o.count] for o in selectors.poll_tally(poll)]
-    return _xlsx(rows, title=_("Results"), filename=f"poll-{poll.pk}.xlsx")
+    return _xlsx(rows, title=pgettext("deliberation", "Results"), filename=f"poll-{poll.pk}.xlsx")
 
 
 def _managed(request):
     communities = selectors.managed_communities(request.user)
     if not communities:
-        raise PermissionDenied(_("You do not have permission to do this here."))
+        raise PermissionDenied(
+            pgettext("deliberation", "You do not have permission to do this here.")
+        )
     return communities
 
 
@@ -202,10 +222,15 @@ def session_new(request):
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         else:
-            messages.success(request, _("The session is published; residents can register."))
+            messages.success(
+                request,
+                pgettext("deliberation", "The session is published; residents can register."),
+            )
             return redirect("deliberation_admin:checkin", pk=session.pk)
     return render(
-        request, "deliberation/admin/form.html", {"form": form, "title": _("New session")}
+        request,
+        "deliberation/admin/form.html",
+        {"form": form, "title": pgettext("deliberation", "New session")},
     )
 
 
@@ -233,9 +258,13 @@ def poll_new(request):
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         else:
-            messages.success(request, _("The poll is published."))
+            messages.success(request, pgettext("deliberation", "The poll is published."))
             return redirect("deliberation_admin:poll", pk=poll.pk)
-    return render(request, "deliberation/admin/form.html", {"form": form, "title": _("New poll")})
+    return render(
+        request,
+        "deliberation/admin/form.html",
+        {"form": form, "title": pgettext("deliberation", "New poll")},
+    )
 
 
 def format_new(request):
@@ -257,9 +286,13 @@ def format_new(request):
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         else:
-            messages.success(request, _("The format is added."))
+            messages.success(request, pgettext("deliberation", "The format is added."))
             return redirect("deliberation_admin:home")
-    return render(request, "deliberation/admin/form.html", {"form": form, "title": _("New format")})
+    return render(
+        request,
+        "deliberation/admin/form.html",
+        {"form": form, "title": pgettext("deliberation", "New format")},
+    )
 
 
 def add_to_session(request, pk):
@@ -275,5 +308,8 @@ def add_to_session(request, pk):
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     else:
-        messages.success(request, _("The topic is on the agenda; its followers have been told."))
+        messages.success(
+            request,
+            pgettext("deliberation", "The topic is on the agenda; its followers have been told."),
+        )
     return redirect("deliberation_admin:home")

@@ -1,11 +1,11 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DeliberationConfig(AppConfig):
     name = "deliberation"
     label = "deliberation"
-    verbose_name = _("Deliberation")
+    verbose_name = pgettext_lazy("deliberation", "Deliberation")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
@@ -17,23 +17,33 @@ class DeliberationConfig(AppConfig):
 
         register_category(
             services.CAT_NEW_TOPIC,
-            _("New topic in my community"),
-            _("When a neighbour or the committee raises a topic in your community."),
+            pgettext_lazy("deliberation", "New topic in my community"),
+            pgettext_lazy(
+                "deliberation",
+                "When a neighbour or the committee raises a topic in your community.",
+            ),
         )
         register_category(
             services.CAT_TOPIC_UPDATE,
-            _("Topic I follow changed"),
-            _("Agenda, decision and follow-up news on topics you raised, support or follow."),
+            pgettext_lazy("deliberation", "Topic I follow changed"),
+            pgettext_lazy(
+                "deliberation",
+                "Agenda, decision and follow-up news on topics you raised, support or follow.",
+            ),
         )
         register_category(
             services.CAT_REGISTRATION,
-            _("My registration"),
-            _("Registration, waiting list, reminders and check-in for sessions."),
+            pgettext_lazy("deliberation", "My registration"),
+            pgettext_lazy(
+                "deliberation", "Registration, waiting list, reminders and check-in for sessions."
+            ),
         )
         register_category(
             services.CAT_MODERATION,
-            _("My contribution moderated"),
-            _("When a contribution of yours is hidden, restored or removed."),
+            pgettext_lazy("deliberation", "My contribution moderated"),
+            pgettext_lazy(
+                "deliberation", "When a contribution of yours is hidden, restored or removed."
+            ),
         )
         register_panel(
             "deliberation",

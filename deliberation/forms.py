@@ -1,18 +1,22 @@
 from django import forms
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Contribution
 from .selectors import formats_for
 
 
 class TopicForm(forms.Form):
-    format = forms.ChoiceField(label=_("Format"))
-    title = forms.CharField(label=_("Title"), max_length=120)
+    format = forms.ChoiceField(label=pgettext_lazy("deliberation", "Format"))
+    title = forms.CharField(label=pgettext_lazy("deliberation", "Title"), max_length=120)
     body = forms.CharField(
-        label=_("Description"), widget=forms.Textarea(attrs={"rows": 6}), max_length=5000
+        label=pgettext_lazy("deliberation", "Description"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=5000,
     )
     tags = forms.CharField(
-        label=_("Tags"), required=False, help_text=_("Separate tags with commas, e.g. 停车, 电梯")
+        label=pgettext_lazy("deliberation", "Tags"),
+        required=False,
+        help_text=pgettext_lazy("deliberation", "Separate tags with commas, e.g. 停车, 电梯"),
     )
 
     def __init__(self, *args, community=None, **kwargs):
@@ -27,23 +31,41 @@ class TopicForm(forms.Form):
 
 class ContributionForm(forms.Form):
     stance = forms.ChoiceField(
-        label=_("My position"), choices=[("", "—"), *Contribution.Stance.choices], required=False
+        label=pgettext_lazy("deliberation", "My position"),
+        choices=[("", "—"), *Contribution.Stance.choices],
+        required=False,
     )
     text = forms.CharField(
-        label=_("My contribution"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
+        label=pgettext_lazy("deliberation", "My contribution"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
     )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class OutcomeForm(forms.Form):
-    decision = forms.CharField(label=_("Decision"), widget=forms.Textarea(attrs={"rows": 4}))
-    votes_for = forms.IntegerField(label=_("Votes for"), required=False, min_value=0)
-    votes_against = forms.IntegerField(label=_("Votes against"), required=False, min_value=0)
-    votes_abstain = forms.IntegerField(label=_("Abstentions"), required=False, min_value=0)
-    followup_action = forms.CharField(label=_("Follow-up action"), required=False, max_length=200)
-    followup_responsible = forms.CharField(label=_("Responsible"), required=False, max_length=120)
+    decision = forms.CharField(
+        label=pgettext_lazy("deliberation", "Decision"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    votes_for = forms.IntegerField(
+        label=pgettext_lazy("deliberation", "Votes for"), required=False, min_value=0
+    )
+    votes_against = forms.IntegerField(
+        label=pgettext_lazy("deliberation", "Votes against"), required=False, min_value=0
+    )
+    votes_abstain = forms.IntegerField(
+        label=pgettext_lazy("deliberation", "Abstentions"), required=False, min_value=0
+    )
+    followup_action = forms.CharField(
+        label=pgettext_lazy("deliberation", "Follow-up action"), required=False, max_length=200
+    )
+    followup_responsible = forms.CharField(
+        label=pgettext_lazy("deliberation", "Responsible"), required=False, max_length=120
+    )
     followup_due = forms.DateField(
-        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=pgettext_lazy("deliberation", "Due date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def clean(self):
@@ -52,7 +74,10 @@ class OutcomeForm(forms.Form):
             data.get("followup_responsible") and data.get("followup_due")
         ):
             raise forms.ValidationError(
-                _("A follow-up needs an action, who is responsible and a due date.")
+                pgettext_lazy(
+                    "deliberation",
+                    "A follow-up needs an action, who is responsible and a due date.",
+                )
             )
         return data
 
@@ -65,25 +90,43 @@ class _DateTimeInput(forms.DateTimeInput):
 
 
 class SessionForm(forms.Form):
-    community = forms.ChoiceField(label=_("Community"))
-    format = forms.ChoiceField(label=_("Format"))
-    title = forms.CharField(label=_("Title"), max_length=120)
+    community = forms.ChoiceField(label=pgettext_lazy("deliberation", "Community"))
+    format = forms.ChoiceField(label=pgettext_lazy("deliberation", "Format"))
+    title = forms.CharField(label=pgettext_lazy("deliberation", "Title"), max_length=120)
     description = forms.CharField(
-        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=pgettext_lazy("deliberation", "Description"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
     )
-    starts_at = forms.DateTimeField(label=_("Starts at"), widget=_DateTimeInput())
-    ends_at = forms.DateTimeField(label=_("Ends at"), widget=_DateTimeInput())
-    place = forms.CharField(label=_("Place"), max_length=200, required=False)
-    online_url = forms.URLField(label=_("Online link"), required=False, assume_scheme="https")
-    capacity = forms.IntegerField(label=_("Capacity"), min_value=1, initial=30)
+    starts_at = forms.DateTimeField(
+        label=pgettext_lazy("deliberation", "Starts at"), widget=_DateTimeInput()
+    )
+    ends_at = forms.DateTimeField(
+        label=pgettext_lazy("deliberation", "Ends at"), widget=_DateTimeInput()
+    )
+    place = forms.CharField(
+        label=pgettext_lazy("deliberation", "Place"), max_length=200, required=False
+    )
+    online_url = forms.URLField(
+        label=pgettext_lazy("deliberation", "Online link"), required=False, assume_scheme="https"
+    )
+    capacity = forms.IntegerField(
+        label=pgettext_lazy("deliberation", "Capacity"), min_value=1, initial=30
+    )
     registration_opens = forms.DateTimeField(
-        label=_("Registration opens"), widget=_DateTimeInput(), required=False
+        label=pgettext_lazy("deliberation", "Registration opens"),
+        widget=_DateTimeInput(),
+        required=False,
     )
     registration_closes = forms.DateTimeField(
-        label=_("Registration closes"), widget=_DateTimeInput(), required=False
+        label=pgettext_lazy("deliberation", "Registration closes"),
+        widget=_DateTimeInput(),
+        required=False,
     )
     topics = forms.MultipleChoiceField(
-        label=_("Topics"), required=False, widget=forms.CheckboxSelectMultiple
+        label=pgettext_lazy("deliberation", "Topics"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     def __init__(self, *args, communities=(), topics=(), formats=(), **kwargs):
@@ -94,23 +137,30 @@ class SessionForm(forms.Form):
 
 
 class PollForm(forms.Form):
-    community = forms.ChoiceField(label=_("Community"))
-    question = forms.CharField(label=_("Question"), max_length=200)
+    community = forms.ChoiceField(label=pgettext_lazy("deliberation", "Community"))
+    question = forms.CharField(label=pgettext_lazy("deliberation", "Question"), max_length=200)
     options = forms.CharField(
-        label=_("Options"),
+        label=pgettext_lazy("deliberation", "Options"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("One option per line."),
+        help_text=pgettext_lazy("deliberation", "One option per line."),
     )
     kind = forms.ChoiceField(
-        label=_("Kind"),
-        choices=[("single", _("single choice")), ("multiple", _("multiple choice"))],
+        label=pgettext_lazy("deliberation", "Kind"),
+        choices=[
+            ("single", pgettext_lazy("deliberation", "single choice")),
+            ("multiple", pgettext_lazy("deliberation", "multiple choice")),
+        ],
     )
-    opens_at = forms.DateTimeField(label=_("Opens at"), widget=_DateTimeInput())
-    closes_at = forms.DateTimeField(label=_("Closes at"), widget=_DateTimeInput())
+    opens_at = forms.DateTimeField(
+        label=pgettext_lazy("deliberation", "Opens at"), widget=_DateTimeInput()
+    )
+    closes_at = forms.DateTimeField(
+        label=pgettext_lazy("deliberation", "Closes at"), widget=_DateTimeInput()
+    )
     hide_results_until_close = forms.BooleanField(
-        label=_("Hide results until the poll closes"), required=False
+        label=pgettext_lazy("deliberation", "Hide results until the poll closes"), required=False
     )
-    topic = forms.ChoiceField(label=_("Topic"), required=False)
+    topic = forms.ChoiceField(label=pgettext_lazy("deliberation", "Topic"), required=False)
 
     def __init__(self, *args, communities=(), topics=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -119,11 +169,13 @@ class PollForm(forms.Form):
 
 
 class FormatForm(forms.Form):
-    community = forms.ChoiceField(label=_("Community"))
-    code = forms.SlugField(label=_("Code"), max_length=40)
-    name = forms.CharField(label=_("Name"), max_length=60)
+    community = forms.ChoiceField(label=pgettext_lazy("deliberation", "Community"))
+    code = forms.SlugField(label=pgettext_lazy("deliberation", "Code"), max_length=40)
+    name = forms.CharField(label=pgettext_lazy("deliberation", "Name"), max_length=60)
     description = forms.CharField(
-        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=pgettext_lazy("deliberation", "Description"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
     )
 
     def __init__(self, *args, communities=(), **kwargs):

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from taggit.managers import TaggableManager
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel
@@ -37,13 +37,13 @@ def new_checkin_code() -> str:
 class Format(models.Model):
     """A way of deliberating (有话大声说, 圆桌话题 …).  Data, so a community can add its own."""
 
-    code = models.SlugField(_("code"), max_length=40)
-    name = models.CharField(_("name"), max_length=60)
-    description = models.TextField(_("description"), blank=True)
+    code = models.SlugField(pgettext_lazy("deliberation", "code"), max_length=40)
+    name = models.CharField(pgettext_lazy("deliberation", "name"), max_length=60)
+    description = models.TextField(pgettext_lazy("deliberation", "description"), blank=True)
     # None: offered to every community; otherwise a community's own format.
     community = models.ForeignKey(
         "portal.Area",
-        verbose_name=_("community"),
+        verbose_name=pgettext_lazy("deliberation", "community"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
@@ -51,13 +51,13 @@ class Format(models.Model):
         limit_choices_to={"kind": "community"},
     )
     support_threshold = models.PositiveIntegerField(
-        _("support needed for the agenda queue"), default=10
+        pgettext_lazy("deliberation", "support needed for the agenda queue"), default=10
     )
-    order = models.PositiveIntegerField(_("order"), default=0)
+    order = models.PositiveIntegerField(pgettext_lazy("deliberation", "order"), default=0)
 
     class Meta:
-        verbose_name = _("format")
-        verbose_name_plural = _("formats")
+        verbose_name = pgettext_lazy("deliberation", "format")
+        verbose_name_plural = pgettext_lazy("deliberation", "formats")
         ordering = ["order", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -81,44 +81,62 @@ class TopicQuerySet(SearchableQuerySetMixin, models.QuerySet):
 
 class Topic(CJKSearchMixin, index.Indexed, models.Model):
     class Status(models.TextChoices):
-        PROPOSED = "proposed", _("proposed")
-        UNDER_DISCUSSION = "discussion", _("under discussion")
-        ON_AGENDA = "agenda", _("on the agenda")
-        DECIDED = "decided", _("decided")
-        DONE = "done", _("done")
-        DECLINED = "declined", _("declined")
+        PROPOSED = "proposed", pgettext_lazy("deliberation", "proposed")
+        UNDER_DISCUSSION = "discussion", pgettext_lazy("deliberation", "under discussion")
+        ON_AGENDA = "agenda", pgettext_lazy("deliberation", "on the agenda")
+        DECIDED = "decided", pgettext_lazy("deliberation", "decided")
+        DONE = "done", pgettext_lazy("deliberation", "done")
+        DECLINED = "declined", pgettext_lazy("deliberation", "declined")
 
     CLOSED = (Status.DECIDED, Status.DONE, Status.DECLINED)
 
     community = models.ForeignKey(
         "portal.Area",
-        verbose_name=_("community"),
+        verbose_name=pgettext_lazy("deliberation", "community"),
         on_delete=models.PROTECT,
         related_name="topics",
         limit_choices_to={"kind": "community"},
     )
     format = models.ForeignKey(
-        Format, verbose_name=_("format"), on_delete=models.PROTECT, related_name="topics"
+        Format,
+        verbose_name=pgettext_lazy("deliberation", "format"),
+        on_delete=models.PROTECT,
+        related_name="topics",
     )
-    title = models.CharField(_("title"), max_length=120)
-    body = models.TextField(_("description"))
-    tags = TaggableManager(_("tags"), blank=True)
+    title = models.CharField(pgettext_lazy("deliberation", "title"), max_length=120)
+    body = models.TextField(pgettext_lazy("deliberation", "description"))
+    tags = TaggableManager(pgettext_lazy("deliberation", "tags"), blank=True)
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("raised by"),
+        verbose_name=pgettext_lazy("deliberation", "raised by"),
         on_delete=models.PROTECT,
         related_name="topics_raised",
     )
-    source_label = models.CharField(_("source"), max_length=120, blank=True)
-    status = models.CharField(
-        _("status"), max_length=12, choices=Status.choices, default=Status.PROPOSED
+    source_label = models.CharField(
+        pgettext_lazy("deliberation", "source"), max_length=120, blank=True
     )
-    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    status = models.CharField(
+        pgettext_lazy("deliberation", "status"),
+        max_length=12,
+        choices=Status.choices,
+        default=Status.PROPOSED,
+    )
+    decline_reason = models.TextField(
+        pgettext_lazy("deliberation", "reason for declining"), blank=True
+    )
     # Denormalised so list pages need no COUNT per row; kept exact by services (F updates).
-    support_count = models.PositiveIntegerField(_("supporters"), default=0)
-    contribution_count = models.PositiveIntegerField(_("contributions"), default=0)
-    queued_at = models.DateTimeField(_("entered the agenda queue"), null=True, blank=True)
-    created_at = models.DateTimeField(_("raised at"), default=timezone.now)
+    support_count = models.PositiveIntegerField(
+        pgettext_lazy("deliberation", "supporters"), default=0
+    )
+    contribution_count = models.PositiveIntegerField(
+        pgettext_lazy("deliberation", "contributions"), default=0
+    )
+    queued_at = models.DateTimeField(
+        pgettext_lazy("deliberation", "entered the agenda queue"), null=True, blank=True
+    )
+    created_at = models.DateTimeField(
+        pgettext_lazy("deliberation", "raised at"), default=timezone.now
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = TopicQuerySet.as_manager()
@@ -133,8 +151,8 @@ class Topic(CJKSearchMixin, index.Indexed, models.Model):
     ]
 
     class Meta:
-        verbose_name = _("topic")
-        verbose_name_plural = _("topics")
+        verbose_name = pgettext_lazy("deliberation", "topic")
+        verbose_name_plural = pgettext_lazy("deliberation", "topics")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["community", "status", "-created_at"])]
 
@@ -158,7 +176,7 @@ class Support(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("support")
+        verbose_name = pgettext_lazy("deliberation", "support")
         constraints = [
             models.UniqueConstraint(fields=["topic", "user"], name="support_once_per_user")
         ]
@@ -173,7 +191,7 @@ class Follow(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("follow")
+        verbose_name = pgettext_lazy("deliberation", "follow")
         constraints = [
             models.UniqueConstraint(fields=["topic", "user"], name="follow_once_per_user")
         ]
@@ -184,14 +202,14 @@ class Follow(models.Model):
 
 class Contribution(models.Model):
     class Stance(models.TextChoices):
-        SUPPORT = "support", _("support")
-        OPPOSE = "oppose", _("oppose")
-        SUGGESTION = "suggestion", _("suggestion")
+        SUPPORT = "support", pgettext_lazy("deliberation", "support")
+        OPPOSE = "oppose", pgettext_lazy("deliberation", "oppose")
+        SUGGESTION = "suggestion", pgettext_lazy("deliberation", "suggestion")
 
     class Status(models.TextChoices):
-        VISIBLE = "visible", _("visible")
-        HIDDEN = "hidden", _("hidden pending moderation")
-        REMOVED = "removed", _("removed by a moderator")
+        VISIBLE = "visible", pgettext_lazy("deliberation", "visible")
+        HIDDEN = "hidden", pgettext_lazy("deliberation", "hidden pending moderation")
+        REMOVED = "removed", pgettext_lazy("deliberation", "removed by a moderator")
 
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="contributions")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -203,23 +221,30 @@ class Contribution(models.Model):
     root = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    stance = models.CharField(_("stance"), max_length=12, choices=Stance.choices, blank=True)
-    text = models.TextField(_("text"))
+    stance = models.CharField(
+        pgettext_lazy("deliberation", "stance"), max_length=12, choices=Stance.choices, blank=True
+    )
+    text = models.TextField(pgettext_lazy("deliberation", "text"))
     status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.VISIBLE
+        pgettext_lazy("deliberation", "status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.VISIBLE,
     )
     report_count = models.PositiveIntegerField(default=0)
     moderated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    moderation_reason = models.TextField(_("moderation reason"), blank=True)
+    moderation_reason = models.TextField(
+        pgettext_lazy("deliberation", "moderation reason"), blank=True
+    )
     moderated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = _("contribution")
-        verbose_name_plural = _("contributions")
+        verbose_name = pgettext_lazy("deliberation", "contribution")
+        verbose_name_plural = pgettext_lazy("deliberation", "contributions")
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["topic", "parent", "status", "created_at"])]
 
@@ -246,7 +271,7 @@ class ContributionRevision(models.Model):
 class ContributionReport(models.Model):
     contribution = models.ForeignKey(Contribution, on_delete=models.CASCADE, related_name="reports")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    reason = models.CharField(pgettext_lazy("deliberation", "reason"), max_length=200, blank=True)
     # Reports a moderator has dealt with (restore) no longer count towards hiding.
     resolved = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -265,25 +290,35 @@ class Session(models.Model):
 
     community = models.ForeignKey(
         "portal.Area",
-        verbose_name=_("community"),
+        verbose_name=pgettext_lazy("deliberation", "community"),
         on_delete=models.PROTECT,
         related_name="deliberation_sessions",
     )
     format = models.ForeignKey(
-        Format, verbose_name=_("format"), on_delete=models.PROTECT, related_name="sessions"
+        Format,
+        verbose_name=pgettext_lazy("deliberation", "format"),
+        on_delete=models.PROTECT,
+        related_name="sessions",
     )
-    title = models.CharField(_("title"), max_length=120)
-    description = models.TextField(_("description"), blank=True)
+    title = models.CharField(pgettext_lazy("deliberation", "title"), max_length=120)
+    description = models.TextField(pgettext_lazy("deliberation", "description"), blank=True)
     topics = models.ManyToManyField(
-        Topic, verbose_name=_("topics"), blank=True, related_name="sessions"
+        Topic,
+        verbose_name=pgettext_lazy("deliberation", "topics"),
+        blank=True,
+        related_name="sessions",
     )
-    starts_at = models.DateTimeField(_("starts at"))
-    ends_at = models.DateTimeField(_("ends at"))
-    place = models.CharField(_("place"), max_length=200, blank=True)
-    online_url = models.URLField(_("online link"), blank=True)
-    capacity = models.PositiveIntegerField(_("capacity"), default=30)
-    registration_opens = models.DateTimeField(_("registration opens"), null=True, blank=True)
-    registration_closes = models.DateTimeField(_("registration closes"), null=True, blank=True)
+    starts_at = models.DateTimeField(pgettext_lazy("deliberation", "starts at"))
+    ends_at = models.DateTimeField(pgettext_lazy("deliberation", "ends at"))
+    place = models.CharField(pgettext_lazy("deliberation", "place"), max_length=200, blank=True)
+    online_url = models.URLField(pgettext_lazy("deliberation", "online link"), blank=True)
+    capacity = models.PositiveIntegerField(pgettext_lazy("deliberation", "capacity"), default=30)
+    registration_opens = models.DateTimeField(
+        pgettext_lazy("deliberation", "registration opens"), null=True, blank=True
+    )
+    registration_closes = models.DateTimeField(
+        pgettext_lazy("deliberation", "registration closes"), null=True, blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -291,8 +326,8 @@ class Session(models.Model):
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = _("session")
-        verbose_name_plural = _("sessions")
+        verbose_name = pgettext_lazy("deliberation", "session")
+        verbose_name_plural = pgettext_lazy("deliberation", "sessions")
         ordering = ["starts_at", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -315,9 +350,9 @@ class Session(models.Model):
 
 class Registration(models.Model):
     class Status(models.TextChoices):
-        REGISTERED = "registered", _("registered")
-        WAITING = "waiting", _("on the waiting list")
-        CANCELLED = "cancelled", _("cancelled")
+        REGISTERED = "registered", pgettext_lazy("deliberation", "registered")
+        WAITING = "waiting", pgettext_lazy("deliberation", "on the waiting list")
+        CANCELLED = "cancelled", pgettext_lazy("deliberation", "cancelled")
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="registrations")
     user = models.ForeignKey(
@@ -325,21 +360,28 @@ class Registration(models.Model):
         on_delete=models.CASCADE,
         related_name="deliberation_registrations",
     )
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    status = models.CharField(
+        pgettext_lazy("deliberation", "status"), max_length=12, choices=Status.choices
+    )
     code = models.CharField(
-        _("check-in code"), max_length=12, unique=True, default=new_checkin_code
+        pgettext_lazy("deliberation", "check-in code"),
+        max_length=12,
+        unique=True,
+        default=new_checkin_code,
     )
     # Waiting-list order: the time the person (re)joined.
     queued_at = models.DateTimeField(default=timezone.now)
-    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(
+        pgettext_lazy("deliberation", "checked in at"), null=True, blank=True
+    )
     checked_in_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("registration")
-        verbose_name_plural = _("registrations")
+        verbose_name = pgettext_lazy("deliberation", "registration")
+        verbose_name_plural = pgettext_lazy("deliberation", "registrations")
         ordering = ["queued_at", "pk"]
         constraints = [
             # One row per person and session: registering again after cancelling reuses it.
@@ -357,21 +399,29 @@ class Poll(models.Model):
     """A vote (民决) among a community's confirmed residents."""
 
     class Kind(models.TextChoices):
-        SINGLE = "single", _("single choice")
-        MULTIPLE = "multiple", _("multiple choice")
+        SINGLE = "single", pgettext_lazy("deliberation", "single choice")
+        MULTIPLE = "multiple", pgettext_lazy("deliberation", "multiple choice")
 
     community = models.ForeignKey(
-        "portal.Area", verbose_name=_("community"), on_delete=models.PROTECT, related_name="+"
+        "portal.Area",
+        verbose_name=pgettext_lazy("deliberation", "community"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     topic = models.ForeignKey(
         Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="polls"
     )
-    question = models.CharField(_("question"), max_length=200)
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SINGLE)
-    opens_at = models.DateTimeField(_("opens at"))
-    closes_at = models.DateTimeField(_("closes at"))
+    question = models.CharField(pgettext_lazy("deliberation", "question"), max_length=200)
+    kind = models.CharField(
+        pgettext_lazy("deliberation", "kind"),
+        max_length=10,
+        choices=Kind.choices,
+        default=Kind.SINGLE,
+    )
+    opens_at = models.DateTimeField(pgettext_lazy("deliberation", "opens at"))
+    closes_at = models.DateTimeField(pgettext_lazy("deliberation", "closes at"))
     hide_results_until_close = models.BooleanField(
-        _("hide results until the poll closes"), default=False
+        pgettext_lazy("deliberation", "hide results until the poll closes"), default=False
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -379,7 +429,7 @@ class Poll(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("poll")
+        verbose_name = pgettext_lazy("deliberation", "poll")
         ordering = ["-opens_at", "-pk"]
 
     def __str__(self) -> str:
@@ -398,7 +448,7 @@ class Poll(models.Model):
 
 class PollOption(models.Model):
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="options")
-    label = models.CharField(_("option"), max_length=120)
+    label = models.CharField(pgettext_lazy("deliberation", "option"), max_length=120)
     order = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -441,20 +491,26 @@ class Outcome(models.Model):
     """The decision on a topic, published after its session."""
 
     topic = models.OneToOneField(Topic, on_delete=models.CASCADE, related_name="outcome")
-    decision = models.TextField(_("decision"))
+    decision = models.TextField(pgettext_lazy("deliberation", "decision"))
     poll = models.ForeignKey(
         Poll, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    votes_for = models.PositiveIntegerField(_("votes for"), null=True, blank=True)
-    votes_against = models.PositiveIntegerField(_("votes against"), null=True, blank=True)
-    votes_abstain = models.PositiveIntegerField(_("abstentions"), null=True, blank=True)
+    votes_for = models.PositiveIntegerField(
+        pgettext_lazy("deliberation", "votes for"), null=True, blank=True
+    )
+    votes_against = models.PositiveIntegerField(
+        pgettext_lazy("deliberation", "votes against"), null=True, blank=True
+    )
+    votes_abstain = models.PositiveIntegerField(
+        pgettext_lazy("deliberation", "abstentions"), null=True, blank=True
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name = _("outcome")
+        verbose_name = pgettext_lazy("deliberation", "outcome")
 
     def __str__(self) -> str:
         return self.decision[:40]
@@ -466,21 +522,24 @@ class Outcome(models.Model):
 
 class FollowUp(models.Model):
     class Status(models.TextChoices):
-        PLANNED = "planned", _("planned")
-        IN_PROGRESS = "in_progress", _("in progress")
-        DONE = "done", _("done")
+        PLANNED = "planned", pgettext_lazy("deliberation", "planned")
+        IN_PROGRESS = "in_progress", pgettext_lazy("deliberation", "in progress")
+        DONE = "done", pgettext_lazy("deliberation", "done")
 
     outcome = models.ForeignKey(Outcome, on_delete=models.CASCADE, related_name="followups")
-    action = models.CharField(_("action"), max_length=200)
-    responsible = models.CharField(_("responsible"), max_length=120)
-    due_date = models.DateField(_("due date"))
+    action = models.CharField(pgettext_lazy("deliberation", "action"), max_length=200)
+    responsible = models.CharField(pgettext_lazy("deliberation", "responsible"), max_length=120)
+    due_date = models.DateField(pgettext_lazy("deliberation", "due date"))
     status = models.CharField(
-        _("status"), max_length=12, choices=Status.choices, default=Status.PLANNED
+        pgettext_lazy("deliberation", "status"),
+        max_length=12,
+        choices=Status.choices,
+        default=Status.PLANNED,
     )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = _("follow-up action")
+        verbose_name = pgettext_lazy("deliberation", "follow-up action")
         ordering = ["due_date", "pk"]
 
     def __str__(self) -> str:
@@ -513,19 +572,24 @@ class AgendaPage(Page):
 
     session = models.ForeignKey(
         Session,
-        verbose_name=_("session"),
+        verbose_name=pgettext_lazy("deliberation", "session"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",  # a session does not need to list the pages that show it
     )
     intro = RichTextField(
-        _("introduction"), blank=True, features=["bold", "italic", "link", "ul", "ol"]
+        pgettext_lazy("deliberation", "introduction"),
+        blank=True,
+        features=["bold", "italic", "link", "ul", "ol"],
     )
     outcome_summary = RichTextField(
-        _("outcome summary"),
+        pgettext_lazy("deliberation", "outcome summary"),
         blank=True,
-        help_text=_("Written after the session; the decision on each topic is shown below it."),
+        help_text=pgettext_lazy(
+            "deliberation",
+            "Written after the session; the decision on each topic is shown below it.",
+        ),
     )
 
     content_panels = [
@@ -539,7 +603,7 @@ class AgendaPage(Page):
     base_form_class = AgendaPageForm
 
     class Meta:
-        verbose_name = _("agenda page")
+        verbose_name = pgettext_lazy("deliberation", "agenda page")
 
     def get_context(self, request, *args, **kwargs):
         from .selectors import agenda_items

@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from portal import permissions
 from portal.models import Area, Membership, Role, User
@@ -103,13 +103,15 @@ def acts_in(user, action: str, community: Area) -> bool:
 
 def _require_in(user, action: str, community: Area, message=None) -> None:
     if not acts_in(user, action, community):
-        raise PermissionDenied(message or _("You do not have permission to do this here."))
+        raise PermissionDenied(
+            message or pgettext("deliberation", "You do not have permission to do this here.")
+        )
 
 
 def _community(area: Area) -> Area:
     community = area.ancestor_of_kind(Area.Kind.COMMUNITY)
     if community is None:
-        raise ValidationError(_("Choose a community."))
+        raise ValidationError(pgettext("deliberation", "Choose a community."))
     return community
 
 
@@ -119,7 +121,7 @@ def format_for(community: Area, code: str) -> Format:
         or Format.objects.filter(code=code, community__isnull=True).first()
     )
     if fmt is None:
-        raise ValidationError(_("Unknown format."))
+        raise ValidationError(pgettext("deliberation", "Unknown format."))
     return fmt
 
 
@@ -165,9 +167,11 @@ def format_create(*, user, community: Area, code: str, name: str, description: s
     _require_in(user, "deliberation.manage", community)
     name = clean_text(name, max_length=60)
     if not name or not code:
-        raise ValidationError(_("Give the format a name and a code."))
+        raise ValidationError(pgettext("deliberation", "Give the format a name and a code."))
     if formats_for(community).filter(code=code).exists():
-        raise ValidationError(_("This community already has a format with that code."))
+        raise ValidationError(
+            pgettext("deliberation", "This community already has a format with that code.")
+        )
     return Format.objects.create(
         community=community, code=code, name=name, description=clean_text(description), order=100
     )
@@ -197,9 +201,9 @@ def topic_create(
     title = clean_text(title, max_length=120)
     body = clean_text(body)
     if not title:
-        raise ValidationError(_("Give the topic a title."))
+        raise ValidationError(pgettext("deliberation", "Give the topic a title."))
     if not body:
-        raise ValidationError(_("Describe the topic."))
+        raise ValidationError(pgettext("deliberation", "Describe the topic."))
     fmt = format_for(community, format_code)
     topic = Topic.objects.create(
         community=community,
@@ -227,7 +231,7 @@ def topic_create(
         users=list(residents),
         category=CAT_NEW_TOPIC,
         event_key=f"deliberation:topic:{topic.pk}:new",
-        title=_("New topic in %(community)s: %(title)s")
+        title=pgettext("deliberation", "New topic in %(community)s: %(title)s")
         % {"community": community.name, "title": topic.title},
         body=topic.body[:300],
         url=topic.get_absolute_url(),
@@ -250,7 +254,10 @@ def topic_raise(
         user,
         "deliberation.raise_topic",
         community,
-        _("Only confirmed residents and the committee of this community can raise topics here."),
+        pgettext(
+            "deliberation",
+            "Only confirmed residents and the committee of this community can raise topics here.",
+        ),
     )
     if permissions.can(user, "deliberation.manage", community) or is_resident_of(user, community):
         return topic_create(
@@ -262,7 +269,10 @@ def topic_raise(
             tags=tags,
         )
     raise PermissionDenied(
-        _("Only confirmed residents and the committee of this community can raise topics here.")
+        pgettext(
+            "deliberation",
+            "Only confirmed residents and the committee of this community can raise topics here.",
+        )
     )
 
 
@@ -272,19 +282,21 @@ def topic_support(*, user, topic: Topic) -> Support:
     topic = _lock(Topic, topic.pk)
     if not is_resident_of(user, topic.community):
         raise PermissionDenied(
-            _("Only confirmed residents of this community can support its topics.")
+            pgettext(
+                "deliberation", "Only confirmed residents of this community can support its topics."
+            )
         )
     if topic.raised_by_id == user.pk:
-        raise ValidationError(_("You cannot support your own topic."))
+        raise ValidationError(pgettext("deliberation", "You cannot support your own topic."))
     if topic.is_closed:
-        raise ValidationError(_("This topic is closed."))
+        raise ValidationError(pgettext("deliberation", "This topic is closed."))
     if Support.objects.filter(topic=topic, user=user).exists():
-        raise ValidationError(_("You already support this topic."))
+        raise ValidationError(pgettext("deliberation", "You already support this topic."))
     try:
         with transaction.atomic():
             support = Support.objects.create(topic=topic, user=user)
     except IntegrityError as exc:
-        raise ValidationError(_("You already support this topic.")) from exc
+        raise ValidationError(pgettext("deliberation", "You already support this topic.")) from exc
     Topic.objects.filter(pk=topic.pk).update(support_count=F("support_count") + 1)
     topic.refresh_from_db(fields=["support_count"])
     _follow(topic, user)
@@ -299,7 +311,10 @@ def topic_support(*, user, topic: Topic) -> Support:
         _tell_followers(
             topic,
             event="queued",
-            title=_("“%(title)s” has enough support and is in the committee's agenda queue")
+            title=pgettext(
+                "deliberation",
+                "“%(title)s” has enough support and is in the committee's agenda queue",
+            )
             % {"title": topic.title},
         )
     return support
@@ -308,7 +323,7 @@ def topic_support(*, user, topic: Topic) -> Support:
 @transaction.atomic
 def topic_follow(*, user, topic: Topic) -> Follow:
     if not getattr(user, "is_authenticated", False):
-        raise PermissionDenied(_("Sign in to follow a topic."))
+        raise PermissionDenied(pgettext("deliberation", "Sign in to follow a topic."))
     follow, _created = Follow.objects.get_or_create(topic=topic, user=user)
     return follow
 
@@ -340,10 +355,12 @@ def topic_status_set(*, user, topic: Topic, status: str, reason: str = "") -> To
     if status == topic.status:
         return topic
     if status not in _ALLOWED_MOVES.get(topic.status, set()):
-        raise ValidationError(_("A topic cannot move from this status to that one."))
+        raise ValidationError(
+            pgettext("deliberation", "A topic cannot move from this status to that one.")
+        )
     reason = clean_text(reason, max_length=1000)
     if status == Topic.Status.DECLINED and not reason:
-        raise ValidationError(_("Give a reason for declining the topic."))
+        raise ValidationError(pgettext("deliberation", "Give a reason for declining the topic."))
     topic.status = status
     if status == Topic.Status.DECLINED:
         topic.decline_reason = reason
@@ -353,7 +370,7 @@ def topic_status_set(*, user, topic: Topic, status: str, reason: str = "") -> To
     _tell_followers(
         topic,
         event=f"status:{status}:{timezone.now().timestamp():.0f}",
-        title=_("“%(title)s” is now: %(status)s")
+        title=pgettext("deliberation", "“%(title)s” is now: %(status)s")
         % {"title": topic.title, "status": topic.get_status_display()},
         body=reason,
         exclude=[user.pk],
@@ -374,21 +391,34 @@ def contribution_add(
         or acts_in(user, "deliberation.contribute", topic.community)
     ):
         raise PermissionDenied(
-            _("Only residents and staff of this community can take part in its discussions.")
+            pgettext(
+                "deliberation",
+                "Only residents and staff of this community can take part in its discussions.",
+            )
         )
     if topic.is_closed:
-        raise ValidationError(_("This topic is closed: contributions are no longer possible."))
+        raise ValidationError(
+            pgettext("deliberation", "This topic is closed: contributions are no longer possible.")
+        )
     if parent is not None and (
         parent.topic_id != topic.pk or parent.status == Contribution.Status.REMOVED
     ):
-        raise ValidationError(_("You can only reply to a contribution on this topic."))
+        raise ValidationError(
+            pgettext("deliberation", "You can only reply to a contribution on this topic.")
+        )
     if parent is None and stance not in Contribution.Stance.values:
-        raise ValidationError(_("Choose whether you support, oppose or suggest."))
+        raise ValidationError(
+            pgettext("deliberation", "Choose whether you support, oppose or suggest.")
+        )
     if stance and stance not in Contribution.Stance.values:
-        raise ValidationError(_("Choose whether you support, oppose or suggest."))
+        raise ValidationError(
+            pgettext("deliberation", "Choose whether you support, oppose or suggest.")
+        )
     text = clean_text(text)
     if not text:
-        raise ValidationError(_("Write something first (markup is not kept)."))
+        raise ValidationError(
+            pgettext("deliberation", "Write something first (markup is not kept).")
+        )
     contribution = Contribution.objects.create(
         topic=topic,
         author=user,
@@ -406,14 +436,18 @@ def contribution_add(
 def contribution_edit(*, user, contribution: Contribution, text: str) -> Contribution:
     contribution = _lock(Contribution, contribution.pk)
     if contribution.author_id != user.pk:
-        raise PermissionDenied(_("Only the author can edit a contribution."))
+        raise PermissionDenied(pgettext("deliberation", "Only the author can edit a contribution."))
     if contribution.topic.is_closed:
-        raise ValidationError(_("This topic is closed: contributions are no longer possible."))
+        raise ValidationError(
+            pgettext("deliberation", "This topic is closed: contributions are no longer possible.")
+        )
     if contribution.status == Contribution.Status.REMOVED:
-        raise ValidationError(_("A removed contribution cannot be edited."))
+        raise ValidationError(pgettext("deliberation", "A removed contribution cannot be edited."))
     text = clean_text(text)
     if not text:
-        raise ValidationError(_("Write something first (markup is not kept)."))
+        raise ValidationError(
+            pgettext("deliberation", "Write something first (markup is not kept).")
+        )
     if text == contribution.text:
         return contribution
     ContributionRevision.objects.create(contribution=contribution, text=contribution.text)
@@ -430,11 +464,13 @@ def contribution_report(
     """Report a contribution; the N-th open report hides it until a moderator decides."""
     contribution = _lock(Contribution, contribution.pk)
     if not getattr(user, "is_authenticated", False):
-        raise PermissionDenied(_("Sign in to report a contribution."))
+        raise PermissionDenied(pgettext("deliberation", "Sign in to report a contribution."))
     if contribution.author_id == user.pk:
-        raise ValidationError(_("You cannot report your own contribution."))
+        raise ValidationError(pgettext("deliberation", "You cannot report your own contribution."))
     if ContributionReport.objects.filter(contribution=contribution, user=user).exists():
-        raise ValidationError(_("You have already reported this contribution."))
+        raise ValidationError(
+            pgettext("deliberation", "You have already reported this contribution.")
+        )
     report = ContributionReport.objects.create(
         contribution=contribution, user=user, reason=clean_text(reason, max_length=200)
     )
@@ -452,8 +488,13 @@ def contribution_report(
             users=[contribution.author],
             category=CAT_MODERATION,
             event_key=f"deliberation:contribution:{contribution.pk}:hidden:{report.pk}",
-            title=_("Your contribution is hidden until a moderator reviews it"),
-            body=_("Several residents reported it. A committee member will restore or remove it."),
+            title=pgettext(
+                "deliberation", "Your contribution is hidden until a moderator reviews it"
+            ),
+            body=pgettext(
+                "deliberation",
+                "Several residents reported it. A committee member will restore or remove it.",
+            ),
             url=contribution.topic.get_absolute_url(),
         )
     contribution.save(update_fields=fields)
@@ -469,17 +510,17 @@ def contribution_moderate(
     permissions.require(user, "deliberation.moderate", contribution.topic.community)
     reason = clean_text(reason, max_length=1000)
     if not reason:
-        raise ValidationError(_("Give a reason: the author will see it."))
+        raise ValidationError(pgettext("deliberation", "Give a reason: the author will see it."))
     if decision == "restore":
         contribution.status = Contribution.Status.VISIBLE
         ContributionReport.objects.filter(contribution=contribution).update(resolved=True)
         contribution.report_count = 0
-        title = _("Your contribution has been restored")
+        title = pgettext("deliberation", "Your contribution has been restored")
     elif decision == "remove":
         contribution.status = Contribution.Status.REMOVED
-        title = _("Your contribution has been removed")
+        title = pgettext("deliberation", "Your contribution has been removed")
     else:
-        raise ValidationError(_("Choose restore or remove."))
+        raise ValidationError(pgettext("deliberation", "Choose restore or remove."))
     contribution.moderated_by = user
     contribution.moderation_reason = reason
     contribution.moderated_at = timezone.now()
@@ -489,7 +530,7 @@ def contribution_moderate(
         category=CAT_MODERATION,
         event_key=f"deliberation:contribution:{contribution.pk}:{decision}:{contribution.moderated_at.timestamp():.0f}",
         title=title,
-        body=_("Reason: %(reason)s") % {"reason": reason},
+        body=pgettext("deliberation", "Reason: %(reason)s") % {"reason": reason},
         url=contribution.topic.get_absolute_url(),
     )
     return contribution
@@ -517,13 +558,15 @@ def session_create(
 ) -> Session:
     permissions.require(user, "deliberation.manage", community)
     if ends_at <= starts_at:
-        raise ValidationError(_("A session must end after it starts."))
+        raise ValidationError(pgettext("deliberation", "A session must end after it starts."))
     if capacity < 1:
-        raise ValidationError(_("A session needs room for at least one person."))
+        raise ValidationError(
+            pgettext("deliberation", "A session needs room for at least one person.")
+        )
     if not place and not online_url:
-        raise ValidationError(_("Give a place or an online link."))
+        raise ValidationError(pgettext("deliberation", "Give a place or an online link."))
     if registration_opens and registration_closes and registration_closes <= registration_opens:
-        raise ValidationError(_("Registration must close after it opens."))
+        raise ValidationError(pgettext("deliberation", "Registration must close after it opens."))
     session = Session.objects.create(
         community=community,
         format=format_for(community, format_code),
@@ -548,9 +591,9 @@ def session_add_topic(*, user, session: Session, topic: Topic) -> None:
     """Put a topic on a session's agenda."""
     permissions.require(user, "deliberation.manage", session.community)
     if topic.community_id != session.community_id:
-        raise ValidationError(_("The topic belongs to another community."))
+        raise ValidationError(pgettext("deliberation", "The topic belongs to another community."))
     if topic.is_closed:
-        raise ValidationError(_("This topic is closed."))
+        raise ValidationError(pgettext("deliberation", "This topic is closed."))
     session.topics.add(topic)
     if topic.status != Topic.Status.ON_AGENDA:
         Topic.objects.filter(pk=topic.pk).update(status=Topic.Status.ON_AGENDA)
@@ -558,9 +601,9 @@ def session_add_topic(*, user, session: Session, topic: Topic) -> None:
         _tell_followers(
             topic,
             event=f"agenda:{session.pk}",
-            title=_("“%(title)s” is on the agenda of %(session)s")
+            title=pgettext("deliberation", "“%(title)s” is on the agenda of %(session)s")
             % {"title": topic.title, "session": session.title},
-            body=_("%(when)s, %(place)s")
+            body=pgettext("deliberation", "%(when)s, %(place)s")
             % {
                 "when": timezone.localtime(session.starts_at).strftime("%Y-%m-%d %H:%M"),
                 "place": session.place or session.online_url,
@@ -574,7 +617,7 @@ def _registration_notice(reg: Registration, title: str, event: str) -> None:
         category=CAT_REGISTRATION,
         event_key=f"deliberation:registration:{reg.pk}:{event}:{reg.queued_at.timestamp():.0f}",
         title=title,
-        body=_("%(session)s · %(when)s · %(place)s")
+        body=pgettext("deliberation", "%(session)s · %(when)s · %(place)s")
         % {
             "session": reg.session.title,
             "when": timezone.localtime(reg.session.starts_at).strftime("%Y-%m-%d %H:%M"),
@@ -599,12 +642,20 @@ def registration_create(
         is_resident_of(user, session.community)
         or acts_in(user, "deliberation.register", session.community)
     ):
-        raise PermissionDenied(_("Only residents and volunteers of this community can register."))
+        raise PermissionDenied(
+            pgettext(
+                "deliberation", "Only residents and volunteers of this community can register."
+            )
+        )
     if not session.registration_open(now):
-        raise ValidationError(_("Registration for this session is not open."))
+        raise ValidationError(
+            pgettext("deliberation", "Registration for this session is not open.")
+        )
     reg = Registration.objects.filter(session=session, user=user).first()
     if reg is not None and reg.status != Registration.Status.CANCELLED:
-        raise ValidationError(_("You are already registered for this session."))
+        raise ValidationError(
+            pgettext("deliberation", "You are already registered for this session.")
+        )
     taken = Registration.objects.filter(
         session=session, status=Registration.Status.REGISTERED
     ).count()
@@ -619,12 +670,16 @@ def registration_create(
     reg.session = session
     if status == Registration.Status.REGISTERED:
         _registration_notice(
-            reg, _("You are registered: %(session)s") % {"session": session.title}, "registered"
+            reg,
+            pgettext("deliberation", "You are registered: %(session)s")
+            % {"session": session.title},
+            "registered",
         )
     else:
         _registration_notice(
             reg,
-            _("You are on the waiting list: %(session)s") % {"session": session.title},
+            pgettext("deliberation", "You are on the waiting list: %(session)s")
+            % {"session": session.title},
             "waiting",
         )
     return reg
@@ -639,17 +694,20 @@ def registration_cancel(*, user, registration: Registration) -> Registration:
     if reg.user_id != user.pk and not permissions.can(
         user, "deliberation.manage", session.community
     ):
-        raise PermissionDenied(_("You can only cancel your own registration."))
+        raise PermissionDenied(
+            pgettext("deliberation", "You can only cancel your own registration.")
+        )
     if reg.status == Registration.Status.CANCELLED:
         return reg
     if reg.checked_in_at:
-        raise ValidationError(_("You have already been checked in."))
+        raise ValidationError(pgettext("deliberation", "You have already been checked in."))
     was_registered = reg.status == Registration.Status.REGISTERED
     reg.status = Registration.Status.CANCELLED
     reg.save(update_fields=["status"])
     _registration_notice(
         reg,
-        _("Your registration is cancelled: %(session)s") % {"session": session.title},
+        pgettext("deliberation", "Your registration is cancelled: %(session)s")
+        % {"session": session.title},
         "cancelled",
     )
     if was_registered:
@@ -676,7 +734,7 @@ def _promote_waiting(session: Session) -> None:
         reg.session = session
         _registration_notice(
             reg,
-            _("A seat is free: you are now registered for %(session)s")
+            pgettext("deliberation", "A seat is free: you are now registered for %(session)s")
             % {"session": session.title},
             "promoted",
         )
@@ -710,16 +768,20 @@ def checkin(
         .first()
     )
     if reg is None:
-        raise ValidationError(_("No registration has this code."))
+        raise ValidationError(pgettext("deliberation", "No registration has this code."))
     if reg.session_id != session.pk:
-        raise ValidationError(_("This code is for another session."))
+        raise ValidationError(pgettext("deliberation", "This code is for another session."))
     if reg.status != Registration.Status.REGISTERED:
-        raise ValidationError(_("This person is not registered (waiting list or cancelled)."))
+        raise ValidationError(
+            pgettext("deliberation", "This person is not registered (waiting list or cancelled).")
+        )
     now = now or timezone.now()
     if not reg.checked_in_at and not (
         reg.session.starts_at - CHECKIN_MARGIN <= now <= reg.session.ends_at + CHECKIN_MARGIN
     ):
-        raise ValidationError(_("Check-in is only possible on the day of the session."))
+        raise ValidationError(
+            pgettext("deliberation", "Check-in is only possible on the day of the session.")
+        )
     if reg.checked_in_at:
         award_attendance(reg)  # idempotent: pays only if an earlier attempt could not
         return reg, False
@@ -731,8 +793,8 @@ def checkin(
         users=[reg.user],
         category=CAT_REGISTRATION,
         event_key=f"deliberation:registration:{reg.pk}:checked_in",
-        title=_("Checked in: %(session)s") % {"session": reg.session.title},
-        body=_("Thank you for taking part."),
+        title=pgettext("deliberation", "Checked in: %(session)s") % {"session": reg.session.title},
+        body=pgettext("deliberation", "Thank you for taking part."),
         url=reg.session.get_absolute_url(),
     )
     return reg, True
@@ -793,7 +855,7 @@ def session_reminders_send(*, now: datetime.datetime | None = None) -> int:
                     users=users,
                     category=CAT_REGISTRATION,
                     event_key=f"deliberation:session:{session.pk}:reminder",
-                    title=_("Reminder: %(session)s starts %(when)s")
+                    title=pgettext("deliberation", "Reminder: %(session)s starts %(when)s")
                     % {
                         "session": session.title,
                         "when": timezone.localtime(session.starts_at).strftime("%m-%d %H:%M"),
@@ -827,11 +889,11 @@ def poll_create(
     options = [clean_text(o, max_length=120) for o in options]
     options = [o for o in options if o]
     if len(options) < 2:
-        raise ValidationError(_("A poll needs at least two options."))
+        raise ValidationError(pgettext("deliberation", "A poll needs at least two options."))
     if closes_at <= opens_at:
-        raise ValidationError(_("A poll must close after it opens."))
+        raise ValidationError(pgettext("deliberation", "A poll must close after it opens."))
     if kind not in Poll.Kind.values:
-        raise ValidationError(_("Choose single or multiple choice."))
+        raise ValidationError(pgettext("deliberation", "Choose single or multiple choice."))
     poll = Poll.objects.create(
         community=community,
         topic=topic,
@@ -855,25 +917,29 @@ def poll_vote(
     """One ballot per confirmed resident of the poll's community, while the poll is open."""
     poll = _lock(Poll, poll.pk)
     if not is_resident_of(user, poll.community):
-        raise PermissionDenied(_("Only confirmed residents of this community can vote."))
+        raise PermissionDenied(
+            pgettext("deliberation", "Only confirmed residents of this community can vote.")
+        )
     if not poll.is_open(now):
-        raise ValidationError(_("This poll is not open for voting."))
+        raise ValidationError(pgettext("deliberation", "This poll is not open for voting."))
     try:
         ids = {int(i) for i in option_ids}
     except (TypeError, ValueError) as exc:
-        raise ValidationError(_("Choose from the options given.")) from exc
+        raise ValidationError(pgettext("deliberation", "Choose from the options given.")) from exc
     options = list(PollOption.objects.filter(poll=poll, pk__in=ids))
     if not options or len(options) != len(ids):
-        raise ValidationError(_("Choose from the options given."))
+        raise ValidationError(pgettext("deliberation", "Choose from the options given."))
     if poll.kind == Poll.Kind.SINGLE and len(options) != 1:
-        raise ValidationError(_("Choose exactly one option."))
+        raise ValidationError(pgettext("deliberation", "Choose exactly one option."))
     if Ballot.objects.filter(poll=poll, user=user).exists():
-        raise ValidationError(_("You have already voted in this poll."))
+        raise ValidationError(pgettext("deliberation", "You have already voted in this poll."))
     try:
         with transaction.atomic():
             ballot = Ballot.objects.create(poll=poll, user=user)
     except IntegrityError as exc:
-        raise ValidationError(_("You have already voted in this poll.")) from exc
+        raise ValidationError(
+            pgettext("deliberation", "You have already voted in this poll.")
+        ) from exc
     Vote.objects.bulk_create([Vote(ballot=ballot, option=o) for o in options])
     return ballot
 
@@ -897,15 +963,17 @@ def outcome_publish(
     topic = _lock(Topic, topic.pk)
     permissions.require(user, "deliberation.manage", topic.community)
     if topic.status in (Topic.Status.DECLINED, Topic.Status.DECIDED, Topic.Status.DONE):
-        raise ValidationError(_("This topic already has an outcome or was declined."))
+        raise ValidationError(
+            pgettext("deliberation", "This topic already has an outcome or was declined.")
+        )
     decision = clean_text(decision)
     if not decision:
-        raise ValidationError(_("Write the decision."))
+        raise ValidationError(pgettext("deliberation", "Write the decision."))
     if poll is not None and poll.community_id != topic.community_id:
-        raise ValidationError(_("The poll belongs to another community."))
+        raise ValidationError(pgettext("deliberation", "The poll belongs to another community."))
     for n in (votes_for, votes_against, votes_abstain):
         if n is not None and n < 0:
-            raise ValidationError(_("Vote counts cannot be negative."))
+            raise ValidationError(pgettext("deliberation", "Vote counts cannot be negative."))
     outcome = Outcome.objects.create(
         topic=topic,
         decision=decision,
@@ -922,7 +990,7 @@ def outcome_publish(
     _tell_followers(
         topic,
         event="decided",
-        title=_("Decided: %(title)s") % {"title": topic.title},
+        title=pgettext("deliberation", "Decided: %(title)s") % {"title": topic.title},
         body=decision,
     )
     signals.topic_decided.send(sender=Topic, topic=topic, decision=decision)
@@ -935,7 +1003,11 @@ def _followup_make(
     action = clean_text(action, max_length=200)
     responsible = clean_text(responsible, max_length=120)
     if not action or not responsible or not due_date:
-        raise ValidationError(_("A follow-up needs an action, who is responsible and a due date."))
+        raise ValidationError(
+            pgettext(
+                "deliberation", "A follow-up needs an action, who is responsible and a due date."
+            )
+        )
     return FollowUp.objects.create(
         outcome=outcome, action=action, responsible=responsible, due_date=due_date
     )
@@ -960,7 +1032,7 @@ def followup_status_set(*, user, followup: FollowUp, status: str) -> FollowUp:
     topic = followup.outcome.topic
     permissions.require(user, "deliberation.manage", topic.community)
     if status not in FollowUp.Status.values:
-        raise ValidationError(_("Unknown status."))
+        raise ValidationError(pgettext("deliberation", "Unknown status."))
     if status == followup.status:
         return followup
     followup.status = status
@@ -968,7 +1040,7 @@ def followup_status_set(*, user, followup: FollowUp, status: str) -> FollowUp:
     _tell_followers(
         topic,
         event=f"followup:{followup.pk}:{status}",
-        title=_("Follow-up on “%(title)s”: %(action)s is %(status)s")
+        title=pgettext("deliberation", "Follow-up on “%(title)s”: %(action)s is %(status)s")
         % {
             "title": topic.title,
             "action": followup.action,
@@ -982,5 +1054,9 @@ def followup_status_set(*, user, followup: FollowUp, status: str) -> FollowUp:
         .exists()
     ):
         Topic.objects.filter(pk=topic.pk).update(status=Topic.Status.DONE)
-        _tell_followers(topic, event="done", title=_("Done: %(title)s") % {"title": topic.title})
+        _tell_followers(
+            topic,
+            event="done",
+            title=pgettext("deliberation", "Done: %(title)s") % {"title": topic.title},
+        )
     return followup

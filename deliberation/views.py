@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from portal import permissions
@@ -26,7 +26,7 @@ from .qr import qr_svg
 def _error_text(exc) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
-    return str(exc) or _("You do not have permission to do this here.")
+    return str(exc) or pgettext("deliberation", "You do not have permission to do this here.")
 
 
 def action(view):
@@ -107,7 +107,10 @@ def topic_raise(request, code):
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, _error_text(exc))
         else:
-            messages.success(request, _("Your topic is published. Neighbours can now support it."))
+            messages.success(
+                request,
+                pgettext("deliberation", "Your topic is published. Neighbours can now support it."),
+            )
             return redirect(topic)
     return render(request, "deliberation/topic_form.html", {"community": area, "form": form})
 
@@ -153,7 +156,7 @@ def topic(request, pk):
 def topic_support(request, pk):
     t = get_object_or_404(Topic, pk=pk)
     services.topic_support(user=request.user, topic=t)
-    messages.success(request, _("Thank you for your support."))
+    messages.success(request, pgettext("deliberation", "Thank you for your support."))
     return redirect(t)
 
 
@@ -162,10 +165,12 @@ def topic_follow(request, pk):
     t = get_object_or_404(Topic, pk=pk)
     if request.POST.get("follow") == "0":
         services.topic_unfollow(user=request.user, topic=t)
-        messages.success(request, _("You no longer follow this topic."))
+        messages.success(request, pgettext("deliberation", "You no longer follow this topic."))
     else:
         services.topic_follow(user=request.user, topic=t)
-        messages.success(request, _("You will be told when this topic changes."))
+        messages.success(
+            request, pgettext("deliberation", "You will be told when this topic changes.")
+        )
     return redirect(t)
 
 
@@ -174,12 +179,16 @@ def contribute(request, pk):
     t = get_object_or_404(Topic, pk=pk)
     form = ContributionForm(request.POST)
     if not form.is_valid():
-        raise ValidationError(_("Write something first (markup is not kept)."))
+        raise ValidationError(
+            pgettext("deliberation", "Write something first (markup is not kept).")
+        )
     parent = None
     if form.cleaned_data.get("parent"):
         parent = Contribution.objects.filter(pk=form.cleaned_data["parent"]).first()
         if parent is None:
-            raise ValidationError(_("You can only reply to a contribution on this topic."))
+            raise ValidationError(
+                pgettext("deliberation", "You can only reply to a contribution on this topic.")
+            )
     services.contribution_add(
         user=request.user,
         topic=t,
@@ -187,7 +196,7 @@ def contribute(request, pk):
         stance=form.cleaned_data.get("stance") or "",
         parent=parent,
     )
-    messages.success(request, _("Your contribution is published."))
+    messages.success(request, pgettext("deliberation", "Your contribution is published."))
     return redirect(t)
 
 
@@ -195,7 +204,7 @@ def contribute(request, pk):
 def contribution_edit(request, pk):
     c = get_object_or_404(Contribution, pk=pk)
     services.contribution_edit(user=request.user, contribution=c, text=request.POST.get("text", ""))
-    messages.success(request, _("Your contribution is updated."))
+    messages.success(request, pgettext("deliberation", "Your contribution is updated."))
     return redirect(c.topic)
 
 
@@ -205,7 +214,7 @@ def contribution_report(request, pk):
     services.contribution_report(
         user=request.user, contribution=c, reason=request.POST.get("reason", "")
     )
-    messages.success(request, _("Thank you: moderators will look at it."))
+    messages.success(request, pgettext("deliberation", "Thank you: moderators will look at it."))
     return redirect(c.topic)
 
 
@@ -218,7 +227,9 @@ def contribution_moderate(request, pk):
         decision=request.POST.get("decision", ""),
         reason=request.POST.get("reason", ""),
     )
-    messages.success(request, _("Moderation saved; the author has been told."))
+    messages.success(
+        request, pgettext("deliberation", "Moderation saved; the author has been told.")
+    )
     return redirect(request.POST.get("next") or c.topic.get_absolute_url())
 
 
@@ -231,7 +242,7 @@ def topic_status(request, pk):
         status=request.POST.get("status", ""),
         reason=request.POST.get("reason", ""),
     )
-    messages.success(request, _("Status changed; followers have been told."))
+    messages.success(request, pgettext("deliberation", "Status changed; followers have been told."))
     return redirect(t)
 
 
@@ -260,7 +271,9 @@ def topic_outcome(request, pk):
         votes_abstain=d.get("votes_abstain"),
         followups=followups,
     )
-    messages.success(request, _("The outcome is published; followers have been told."))
+    messages.success(
+        request, pgettext("deliberation", "The outcome is published; followers have been told.")
+    )
     return redirect(t)
 
 
@@ -270,7 +283,9 @@ def followup_status(request, pk):
     services.followup_status_set(
         user=request.user, followup=f, status=request.POST.get("status", "")
     )
-    messages.success(request, _("Follow-up updated; followers have been told."))
+    messages.success(
+        request, pgettext("deliberation", "Follow-up updated; followers have been told.")
+    )
     return redirect(f.outcome.topic)
 
 
@@ -305,12 +320,15 @@ def session_register(request, pk):
     s = get_object_or_404(Session, pk=pk)
     reg = services.registration_create(user=request.user, session=s)
     if reg.status == Registration.Status.REGISTERED:
-        messages.success(request, _("You are registered. Show your code at the door."))
+        messages.success(
+            request, pgettext("deliberation", "You are registered. Show your code at the door.")
+        )
     else:
         messages.warning(
             request,
-            _(
-                "The session is full: you are on the waiting list and will be told if a seat frees up."  # noqa: E501
+            pgettext(
+                "deliberation",
+                "The session is full: you are on the waiting list and will be told if a seat frees up.",  # noqa: E501
             ),
         )
     return redirect(s)
@@ -321,7 +339,7 @@ def session_cancel(request, pk):
     s = get_object_or_404(Session, pk=pk)
     reg = get_object_or_404(Registration, session=s, user=request.user)
     services.registration_cancel(user=request.user, registration=reg)
-    messages.success(request, _("Your registration is cancelled."))
+    messages.success(request, pgettext("deliberation", "Your registration is cancelled."))
     return redirect(s)
 
 
@@ -354,7 +372,7 @@ def poll(request, pk):
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, _error_text(exc))
         else:
-            messages.success(request, _("Your vote is counted."))
+            messages.success(request, pgettext("deliberation", "Your vote is counted."))
         return redirect(p)
     voted = request.user.is_authenticated and p.ballots.filter(user=request.user).exists()
     show = p.results_visible() or permissions.can(request.user, "deliberation.manage", p.community)

@@ -1,5 +1,5 @@
 from django.urls import include, path, reverse
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
@@ -36,5 +36,8 @@ class CommitteeMenuItem(MenuItem):
 @hooks.register("register_admin_menu_item")
 def menu_item():
     return CommitteeMenuItem(
-        _("Deliberation"), reverse("deliberation_admin:home"), icon_name="group", order=250
+        pgettext_lazy("deliberation", "Deliberation"),
+        reverse("deliberation_admin:home"),
+        icon_name="group",
+        order=250,
     )

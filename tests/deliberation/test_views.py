@@ -289,3 +289,14 @@ def test_my_participation_constant_queries(
     grow(10)
     with django_assert_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def test_catalogue_does_not_shadow_other_apps_words():
+    """Every msgid carries the "deliberation" context, so Wagtail's "Reports" menu or
+    "Edit" button keep their own Chinese words."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert translation.pgettext("deliberation", "Reports") == "举报数"
+        assert translation.gettext("Reports") != "举报数"
+        assert translation.gettext("Edit") != "修改"
