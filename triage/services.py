@@ -584,6 +584,13 @@ def request_confirm(
             target="department",
             defaults={"text": req.text, "label": organisation.name, "created_by": actor},
         )
+    every = int(getattr(settings, "TRIAGE_RETRAIN_EVERY", 25))
+    if every and Label.objects.filter(target="class").count() % every == 0:
+        from portal.tasks import enqueue
+
+        from .tasks import retrain
+
+        enqueue(retrain, "class")  # a batch of corrections: retrain now, not tonight
     _event(
         req,
         Event.Kind.TRIAGED,

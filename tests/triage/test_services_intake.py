@@ -110,3 +110,22 @@ def test_hotline_intake_keeps_callers_details(w):
     )
     assert req.channel == "hotline" and req.organisation == w["orgs"]["shuiwu"]
     assert req.reporter_name == "王女士"
+
+
+def test_every_nth_correction_retrains_the_model(w, settings, django_capture_on_commit_callbacks):
+    from triage.models import ClassifierModel
+
+    settings.TRIAGE_CONFIDENCE_THRESHOLD = 1.01
+    settings.TRIAGE_RETRAIN_EVERY = 2
+    reqs = [submit(w, f"那件事{i}还是没人管") for i in range(2)]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_confirm(
+            request=reqs[0], actor=w["people"]["committee"], request_class="community"
+        )
+    assert ClassifierModel.objects.filter(target="class").count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_confirm(
+            request=reqs[1], actor=w["people"]["committee"], request_class="private"
+        )
+    active = ClassifierModel.objects.get(target="class", is_active=True)
+    assert active.version == 2 and active.source == "seed+2 labels"
