@@ -1,7 +1,4 @@
-import datetime
-
 import pytest
-from django.core import mail
 from django.urls import reverse
 
 from deliberation import services
@@ -215,8 +212,7 @@ def test_anonymous_post_redirects_to_login(client, community, resident):
     t = make_topic(community, resident)
     response = client.post(reverse("deliberation:topic_support", args=[t.pk]))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
-    assert not mail.outbox or True
-    assert datetime  # keep import used
+    assert not Support.objects.exists()
 
 
 def test_refusals_are_translated_into_chinese(client, community, resident, neighbours):
