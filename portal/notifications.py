@@ -48,7 +48,9 @@ def notify(
     """Tell `users` about an event.  Returns the notifications created now (not repeats)."""
     if category not in CATEGORIES:
         raise KeyError(f"Unknown notification category {category!r}")
-    users = [u for u in users if u is not None and u.is_active]
+    # The same person may be reached twice (two grid memberships, follower and author):
+    # they get one notice.
+    users = list({u.pk: u for u in users if u is not None and u.is_active}.values())
     if not users:
         return []
     ids = [u.pk for u in users]

@@ -5,6 +5,17 @@ import pytest
 from tests import factories
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: cached sites, pages and fragments from an
+    earlier test may point at rows its flush has deleted."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def tree(db):
     return factories.city_tree()
@@ -53,6 +64,13 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords and not on_pg:
             item.add_marker(skip_pg)
+        # Transactional tests (browser journeys, concurrency) flush the database; with
+        # serialized rollback what migrations made (home page, site, deliberation
+        # formats) is restored for the tests after them.
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction"):
+            kwargs = {**marker.kwargs, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
 
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

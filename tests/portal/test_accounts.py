@@ -135,7 +135,8 @@ def test_staff_with_totp_reach_the_wagtail_admin_in_chinese(client, tree):
     client.force_login(staff)
     response = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 200
-    assert "仪表板" in response.content.decode() or "控制面板" in response.content.decode()
+    body = response.content.decode()
+    assert '<html lang="zh-hans"' in body and "跳到主要内容" in body  # Wagtail's own catalogue
 
 
 @pytest.mark.django_db

@@ -64,3 +64,11 @@ def test_settings_page_switches_categories_off(client, resident):
 def test_unknown_category_is_a_programming_error(resident):
     with pytest.raises(KeyError):
         notifications.notify(users=[resident], category="nope", event_key="x", title="t")
+
+
+@pytest.mark.django_db
+def test_a_user_listed_twice_is_notified_once(resident, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notifications.notify(users=[resident, resident], category="test.news", event_key="e3", title="t")
+    assert Notification.objects.filter(user=resident).count() == 1
+    assert len(mail.outbox) == 1
