@@ -112,7 +112,7 @@ class CommunityPage(CJKSearchMixin, Page):
     ]
     search_fields = [*Page.search_fields, index.SearchField("intro"), *CJK_SEARCH_FIELDS]
     parent_page_types = ["cms.HomePage"]
-    subpage_types = ["cms.NewsPage", "cms.StandardPage"]
+    subpage_types = ["cms.NewsPage", "cms.StandardPage", "deliberation.AgendaPage"]
 
     class Meta:
         verbose_name = _("community page")

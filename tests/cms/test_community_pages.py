@@ -109,3 +109,12 @@ def test_community_page_lists_its_news_in_a_constant_number_of_queries(
     response = client.get(community.url)
     assert response.status_code == 200
     assert "动态11" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_committee_may_add_agenda_pages_under_its_community_page(tree):
+    from deliberation.models import AgendaPage
+
+    community = CommunityPage.objects.get(area=tree["community"])
+    assert AgendaPage in community.specific_class.allowed_subpage_models()
+    assert AgendaPage.can_create_at(community)
