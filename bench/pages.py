@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -75,6 +76,7 @@ def _client(port: int, path: str, cookie: str, deadline: float, conns: int, out)
 
 
 def measure(port: int, path: str, cookie: str, seconds: float, clients: int) -> dict:
+    path = quote(path, safe="/?=&%")
     # Warm up (templates, caches, renditions) before timing.
     _warm = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     for _ in range(5):

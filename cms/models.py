@@ -133,7 +133,7 @@ class CommunityPage(CJKSearchMixin, Page):
             )
         )
         context["grids"] = SimpleLazyObject(lambda: list(self.area.get_children()))
-        context["sections"] = sections_for(request, self.area)
+        context["sections"] = SimpleLazyObject(lambda: sections_for(request, self.area))
         return context
 
 

@@ -56,4 +56,5 @@ class DeliberationConfig(AppConfig):
             "deliberation/panels/community_section.html",
             selectors.community_section,
             order=10,
+            cache_seconds=60,
         )

@@ -29,7 +29,9 @@ class TriageConfig(AppConfig):
             _("New, transferred, supervised and overdue requests for your organisation."),
         )
         register_panel("triage", "triage/panel.html", selectors.panel_context, order=40)
-        register_section("triage", "triage/section.html", selectors.section_context, order=40)
+        register_section(
+            "triage", "triage/section.html", selectors.section_context, order=40, cache_seconds=60
+        )
         self._connect_deliberation()
 
     @staticmethod

@@ -8,7 +8,7 @@ from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 
 from portal.models import Area, Organisation
-from portal.permissions import areas_for, can, home_membership
+from portal.permissions import areas_for, home_membership
 
 from .models import Request, RequestClass
 
@@ -182,7 +182,6 @@ def section_context(request, area) -> dict | None:
         "area": area,
         "stats": stats,
         "recent": recent,
-        "can_report": can(request.user, "triage.report", area),
     }
 
 
