@@ -140,6 +140,51 @@ def _lock_accounts(ids: Iterable[int]) -> dict[int, Account]:
     return accounts
 
 
+def _lock_and_find(ids: Iterable[int], key: str, fp: str):
+    """Lock the accounts, then look the key up: one round trip on PostgreSQL.
+
+    The look-up runs after the locks are held, so it sees a twin request that committed
+    while this one waited (READ COMMITTED takes a fresh snapshot per statement).
+    """
+    ids = sorted(set(ids))
+    if connection.vendor != "postgresql":
+        accounts = _lock_accounts(ids)
+        return accounts, _existing(key, fp)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, kind, community_id, user_id, organisation_id, balance, reserved "
+            "FROM credits_account WHERE id = ANY(%s) ORDER BY id FOR UPDATE; "
+            "SELECT id, fingerprint FROM credits_transaction WHERE idempotency_key = %s",
+            [ids, key],
+        )
+        rows = cursor.fetchall()
+        cursor.nextset()
+        found = cursor.fetchone()
+    accounts = {}
+    for row in rows:
+        account = Account(
+            id=row[0],
+            kind=row[1],
+            community_id=row[2],
+            user_id=row[3],
+            organisation_id=row[4],
+            balance=row[5],
+            reserved=row[6],
+        )
+        account._state.adding = False
+        accounts[account.pk] = account
+    if len(accounts) != len(ids):
+        raise LedgerError(_("Unknown account."), code="account_unknown")
+    if found is None:
+        return accounts, None
+    if found[1] != fp:
+        raise IdempotencyConflictError(
+            _("This request key was already used for a different request."),
+            code="idempotency_conflict",
+        )
+    return accounts, Transaction.objects.get(pk=found[0])
+
+
 def _post(
     *,
     kind: str,
@@ -328,8 +373,7 @@ def transfer(
     if from_account.pk == to_account.pk:
         raise LedgerError(_("Choose two different accounts."), code="same_account")
     fp = fingerprint(kind="transfer", src=from_account.pk, dst=to_account.pk, amount=amount)
-    accounts = _lock_accounts([from_account.pk, to_account.pk])
-    existing = _existing(key, fp)
+    accounts, existing = _lock_and_find([from_account.pk, to_account.pk], key, fp)
     if existing is not None:
         return existing
     return _post(
@@ -398,8 +442,8 @@ def deed_award(
         return None
     resident = account_for(user=user, community=community)
     issuer = issuance_account(community=community)
-    accounts = _lock_accounts([resident.pk, issuer.pk])
-    existing = _existing(key, fp)  # a concurrent twin may have committed while we waited
+    # A concurrent twin may have committed while we waited for the locks.
+    accounts, existing = _lock_and_find([resident.pk, issuer.pk], key, fp)
     if existing is not None:
         return existing
     amount = (rule.amount * quantity).quantize(CENT)

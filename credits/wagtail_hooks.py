@@ -2,13 +2,26 @@
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from portal import permissions
 
 from .models import EarningRule, Reward
+
+
+class CommunityScopedForm(WagtailAdminModelForm):
+    """A committee member picks only communities they manage."""
+
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+        if for_user is not None and not permissions.is_site_admin(for_user):
+            from .forms import communities_qs
+
+            roots = permissions.areas_for(for_user, "credits.manage")
+            self.fields["community"].queryset = communities_qs(roots)
 
 
 class CommunityScopedViewSet(SnippetViewSet):
@@ -39,7 +52,7 @@ class EarningRuleViewSet(CommunityScopedViewSet):
         "is_active",
     ]
     list_filter = ["deed", "is_active"]
-    panels = [
+    edit_handler_panels = [
         FieldPanel("community"),
         FieldPanel("deed"),
         FieldPanel("amount"),
@@ -49,6 +62,7 @@ class EarningRuleViewSet(CommunityScopedViewSet):
         FieldRowPanel([FieldPanel("valid_from"), FieldPanel("valid_to")], heading=_("Valid")),
         FieldPanel("is_active"),
     ]
+    edit_handler = ObjectList(edit_handler_panels, base_form_class=CommunityScopedForm)
 
 
 class RewardViewSet(CommunityScopedViewSet):
@@ -57,7 +71,7 @@ class RewardViewSet(CommunityScopedViewSet):
     menu_label = _("Reward catalogue")
     list_display = ["name", "community", "kind", "cost", "stock", "provider", "is_active"]
     list_filter = ["kind", "is_active"]
-    panels = [
+    edit_handler_panels = [
         FieldPanel("community"),
         FieldPanel("kind"),
         FieldPanel("name"),
@@ -73,6 +87,7 @@ class RewardViewSet(CommunityScopedViewSet):
             heading=_("Availability"),
         ),
     ]
+    edit_handler = ObjectList(edit_handler_panels, base_form_class=CommunityScopedForm)
 
 
 class MoralBankGroup(SnippetViewSetGroup):

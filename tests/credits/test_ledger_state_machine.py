@@ -181,8 +181,8 @@ def test_ledger_state_machine():
     run_state_machine_as_test(
         LedgerMachine,
         settings=settings(
-            max_examples=15,
-            stateful_step_count=15,
+            max_examples=30,
+            stateful_step_count=20,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         ),

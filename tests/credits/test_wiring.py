@@ -48,3 +48,10 @@ def test_admin_rows_scoped_to_the_committees_community(tree, committee_member, r
     request = rf.get("/")
     request.user = committee_member
     assert list(Reward.snippet_viewset.get_queryset(request)) == [mine]
+
+
+@pytest.mark.django_db
+def test_admin_form_offers_only_the_committees_communities(tree, committee_member):
+    form_class = Reward.snippet_viewset.get_form_class()
+    form = form_class(for_user=committee_member)
+    assert list(form.fields["community"].queryset) == [tree["community"]]
