@@ -10,12 +10,16 @@ from django.conf import settings
 from django.db import connections
 
 
+def replicas() -> list[str]:
+    return [name for name in settings.DATABASES if name != "default"]
+
+
 class ReplicaRouter:
     def db_for_read(self, model, **hints):
         if connections["default"].in_atomic_block:
             return "default"
-        replicas = [name for name in settings.DATABASES if name != "default"]
-        return random.choice(replicas) if replicas else "default"
+        names = replicas()
+        return random.choice(names) if names else "default"
 
     def db_for_write(self, model, **hints):
         return "default"

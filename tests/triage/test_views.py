@@ -240,8 +240,11 @@ def test_community_section_shows_the_figures(rf, w):
     hotline_request(w)
     request = rf.get("/")
     request.user = AnonymousUser()
-    found = dict((s.key, ctx) for s, ctx in sections_for(request, w["tree"]["community"]))
-    assert found["triage"]["stats"]["total"] == 1
+    from triage.selectors import section_context
+
+    assert section_context(request, w["tree"]["community"])["stats"]["total"] == 1
+    html = "".join(sections_for(request, w["tree"]["community"]))
+    assert 'data-testid="triage-section"' in html
 
 
 def test_the_retrain_task_uses_staff_labels(w):
