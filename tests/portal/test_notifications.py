@@ -69,6 +69,8 @@ def test_unknown_category_is_a_programming_error(resident):
 @pytest.mark.django_db
 def test_a_user_listed_twice_is_notified_once(resident, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.notify(users=[resident, resident], category="test.news", event_key="e3", title="t")
+        notifications.notify(
+            users=[resident, resident], category="test.news", event_key="e3", title="t"
+        )
     assert Notification.objects.filter(user=resident).count() == 1
     assert len(mail.outbox) == 1
