@@ -5,6 +5,7 @@ Each script prints its own table and ends with a `name=value ...` line; scripts 
 need PostgreSQL are skipped (and say so) when BENCH_PG_URL is not reachable.
 """
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,13 @@ def main() -> int:
     for name in SCRIPTS:
         path = ROOT / "bench" / name
         if not path.exists():
+            continue
+        if name == "ledger.py" and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+            print(
+                "== bench/ledger.py skipped: it compares with pgbench and needs "
+                "DATABASE_URL=postgres://… (see README)",
+                flush=True,
+            )
             continue
         print(f"== bench/{name}", flush=True)
         proc = subprocess.run([sys.executable, str(path)], cwd=ROOT, capture_output=True, text=True)
