@@ -94,3 +94,20 @@ def shot(page):
             page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
 
     return take
+
+
+def sign_in(page, user, password: str = "pass-Word-2026") -> None:
+    """Log `user` in through the real login form (factories' password by default)."""
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.get_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+    page.context.clear_cookies()
+    page.goto(page.base_url + "/accounts/login/")
+    page.fill("input[name=login]", user.username)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.locator("form").filter(has=page.locator("input[name=login]")).locator(
+            "button[type=submit]"
+        ).click()

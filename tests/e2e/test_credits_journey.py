@@ -5,29 +5,13 @@ import re
 from decimal import Decimal
 
 import pytest
-from allauth.account.models import EmailAddress
 
 from credits.models import Account, Redemption, ServiceLog
 from tests import factories
 from tests.credits.factories import fund, reward, rule, yesterday
-
-PASSWORD = "pass-Word-2026"
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def sign_in(page, user):
-    EmailAddress.objects.get_or_create(
-        user=user, email=user.email, defaults={"verified": True, "primary": True}
-    )
-    page.context.clear_cookies()
-    page.goto(page.base_url + "/accounts/login/")
-    page.fill("input[name=login]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form").filter(has=page.locator("input[name=login]")).locator(
-        "button[type=submit]"
-    ).click()
-    page.wait_for_load_state()
 
 
 def test_resident_redeems_and_committee_hands_over(page, shot):

@@ -4,29 +4,13 @@ committee member at the door, and later reads the published outcome."""
 import datetime
 
 import pytest
-from allauth.account.models import EmailAddress
 
 from deliberation import services
 from deliberation.models import Registration
 from tests import factories
 from tests.deliberation.factories import session as make_session
 from tests.deliberation.factories import topic as make_topic
-
-PASSWORD = "pass-Word-2026"
-
-
-def sign_in(page, user):
-    EmailAddress.objects.get_or_create(
-        user=user, email=user.email, defaults={"verified": True, "primary": True}
-    )
-    page.context.clear_cookies()
-    page.goto(page.base_url + "/accounts/login/")
-    page.fill("input[name=login]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form").filter(has=page.locator("input[name=login]")).locator(
-        "button[type=submit]"
-    ).click()
-    page.wait_for_load_state()
+from tests.e2e.conftest import sign_in
 
 
 @pytest.mark.django_db(transaction=True)

@@ -2,27 +2,11 @@
 management bureau, the handler replies from its inbox, and the resident rates it."""
 
 import pytest
-from allauth.account.models import EmailAddress
 
 from tests import factories
+from tests.e2e.conftest import sign_in
 from tests.triage.factories import world
 from triage.models import Request
-
-PASSWORD = "pass-Word-2026"
-
-
-def sign_in(page, user):
-    EmailAddress.objects.get_or_create(
-        user=user, email=user.email, defaults={"verified": True, "primary": True}
-    )
-    page.context.clear_cookies()
-    page.goto(page.base_url + "/accounts/login/")
-    page.fill("input[name=login]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form").filter(has=page.locator("input[name=login]")).locator(
-        "button[type=submit]"
-    ).click()
-    page.wait_for_load_state()
 
 
 @pytest.mark.django_db(transaction=True)
