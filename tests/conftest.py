@@ -16,6 +16,30 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _serialized_snapshot_on_every_connection(django_db_setup, django_db_blocker):
+    """Serialized rollback restores from `connection._test_serialized_contents`, which
+    only the connection object that set up the database carries.  Playwright's sync API
+    runs an event loop in the test thread, and Django's context-local connection handler
+    then creates fresh connection objects: their restore was silently skipped and later
+    tests lost the rows migrations made.  Every new default connection gets the snapshot.
+    """
+    from django.db import connections
+
+    snapshot = getattr(connections["default"], "_test_serialized_contents", None)
+    original = connections.create_connection
+
+    def create_connection(alias):
+        conn = original(alias)
+        if alias == "default" and snapshot is not None:
+            conn._test_serialized_contents = snapshot
+        return conn
+
+    connections.create_connection = create_connection
+    yield
+    connections.create_connection = original
+
+
 @pytest.fixture
 def tree(db):
     return factories.city_tree()

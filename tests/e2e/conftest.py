@@ -30,31 +30,9 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.e2e)
 
 
-_SNAPSHOT: dict[str, str] = {}
-
-
-def _restore_migration_data():
-    """Journeys need what migrations made (home page, site, deliberation formats).
-
-    Serialized rollback restores it after an earlier transactional test's flush, but
-    Playwright's sync API runs an event loop in this thread, so Django's context-local
-    `connections` gives the test a new connection object without the snapshot and the
-    restore is silently skipped.  The snapshot is taken before Playwright starts.
-    """
-    from django.db import connection
-    from wagtail.models import Site
-
-    snapshot = _SNAPSHOT.get("default")
-    if snapshot and not Site.objects.exists():
-        connection.creation.deserialize_db_from_string(snapshot)
-
-
 @pytest.fixture(scope="session")
 def browser(live_server):
     """Depends on live_server so the server thread starts with the session."""
-    from django.db import connection
-
-    _SNAPSHOT["default"] = getattr(connection, "_test_serialized_contents", None)
     if not os.path.exists(CHROMIUM):
         if os.environ.get("E2E_REQUIRED") == "1":
             pytest.fail(f"Chromium not found at {CHROMIUM}; CI must install it")
@@ -70,8 +48,7 @@ def browser(live_server):
 
 
 @pytest.fixture
-def page(browser, live_server, transactional_db):
-    _restore_migration_data()
+def page(browser, live_server):
     context = browser.new_context(locale="zh-CN", viewport={"width": 412, "height": 900})
     context.set_default_timeout(15000)
     page = context.new_page()
