@@ -1,10 +1,13 @@
 """Earning rules and the reward catalogue, edited by staff in the Wagtail admin."""
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
+from wagtail.permission_policies.base import BasePermissionPolicy
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from portal import permissions
@@ -24,8 +27,78 @@ class CommunityScopedForm(WagtailAdminModelForm):
             self.fields["community"].queryset = communities_qs(roots)
 
 
+class CommunityPermissionPolicy(BasePermissionPolicy):
+    """Who may manage a community's earning rules and rewards: `portal.permissions`.
+
+    A committee member holds "credits.manage" over their community's subtree; the policy
+    asks the same question per instance, so the edit and delete views refuse another
+    community's rows (not only the listing), with no Django model permissions to grant.
+    """
+
+    ACTIONS = {"add", "change", "delete", "view"}
+
+    def user_has_permission(self, user, action):
+        return action in self.ACTIONS and bool(permissions.areas_for(user, "credits.manage"))
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return action in self.ACTIONS and permissions.can(
+            user, "credits.manage", instance.community
+        )
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        qs = self.model._default_manager.all()
+        if not set(actions) & self.ACTIONS:
+            return qs.none()
+        if permissions.is_site_admin(user):
+            return qs
+        cond = Q(pk__in=[])
+        for root in permissions.areas_for(user, "credits.manage"):
+            cond |= Q(community__path__startswith=root.path)
+        return qs.filter(cond)
+
+    def users_with_any_permission(self, actions):
+        from portal.models import User
+
+        return User.objects.filter(
+            Q(is_superuser=True)
+            | Q(
+                memberships__role__in=permissions.ACTIONS["credits.manage"] | {"site_admin"},
+                memberships__status="active",
+            )
+        ).distinct()
+
+
+class InstanceCheckMixin:
+    """Refuse a row the user may not act on, whatever the URL says."""
+
+    instance_action = "change"
+
+    def get_object(self, queryset=None):
+        obj = super().get_object(queryset)
+        if not self.permission_policy.user_has_permission_for_instance(
+            self.request.user, self.instance_action, obj
+        ):
+            raise PermissionDenied
+        return obj
+
+
+class ScopedEditView(InstanceCheckMixin, snippet_views.EditView):
+    instance_action = "change"
+
+
+class ScopedDeleteView(InstanceCheckMixin, snippet_views.DeleteView):
+    instance_action = "delete"
+
+
 class CommunityScopedViewSet(SnippetViewSet):
-    """Committee staff see their own communities' rows; site administrators see all."""
+    """Committee staff see and edit their own communities' rows; site administrators all."""
+
+    edit_view_class = ScopedEditView
+    delete_view_class = ScopedDeleteView
+
+    @property
+    def permission_policy(self):
+        return CommunityPermissionPolicy(self.model)
 
     def get_queryset(self, request):
         qs = self.model._default_manager.select_related("community")

@@ -55,3 +55,30 @@ def test_admin_form_offers_only_the_committees_communities(tree, committee_membe
     form_class = Reward.snippet_viewset.get_form_class()
     form = form_class(for_user=committee_member)
     assert list(form.fields["community"].queryset) == [tree["community"]]
+
+
+@pytest.mark.django_db
+def test_committee_edits_its_own_rewards_in_the_admin_but_not_another_communitys(
+    client, tree, committee_member, settings
+):
+    from tests.credits.factories import reward
+
+    settings.PORTAL_REQUIRE_STAFF_MFA = False
+    mine = reward(tree["community"], name="我们社区的奖品")
+    theirs = reward(tree["other_community"], name="别的社区的奖品")
+    client.force_login(committee_member)
+    listing = client.get("/admin/snippets/credits/reward/").content.decode()
+    assert "我们社区的奖品" in listing and "别的社区的奖品" not in listing
+    assert client.get(f"/admin/snippets/credits/reward/edit/{mine.pk}/").status_code == 200
+    assert client.get("/admin/snippets/credits/earningrule/add/").status_code == 200
+    # Another community's row: refused by URL as well, and a forged post changes nothing.
+    assert client.get(f"/admin/snippets/credits/reward/edit/{theirs.pk}/").status_code in (302, 403)
+    client.post(f"/admin/snippets/credits/reward/delete/{theirs.pk}/")
+    assert Reward.objects.filter(pk=theirs.pk).exists()
+
+
+@pytest.mark.django_db
+def test_residents_get_no_moral_bank_admin(client, resident, settings):
+    settings.PORTAL_REQUIRE_STAFF_MFA = False
+    client.force_login(resident)
+    assert client.get("/admin/snippets/credits/reward/").status_code in (302, 403)
