@@ -34,4 +34,10 @@ class CreditsConfig(AppConfig):
             _("For site administrators: the nightly ledger check found a problem."),
         )
         register_panel("credits", "credits/panel.html", panels.dashboard_panel, order=30)
-        register_section("credits", "credits/section.html", panels.community_section, order=30)
+        register_section(
+            "credits",
+            "credits/section.html",
+            panels.community_section,
+            order=30,
+            cache_seconds=60,
+        )

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from portal import permissions
 from portal.models import Area
+from portal.pagecache import anonymous_cacheable
 
 from . import ical, selectors, services
 from .forms import ContributionForm, OutcomeForm, TopicForm
@@ -51,6 +52,7 @@ def _community(code: str) -> Area:
     return get_object_or_404(Area, code=code, kind=Area.Kind.COMMUNITY)
 
 
+@anonymous_cacheable
 def index(request):
     communities = list(
         selectors.communities().annotate(
@@ -63,6 +65,7 @@ def index(request):
     )
 
 
+@anonymous_cacheable
 def community(request, code):
     area = _community(code)
     f = {k: request.GET.get(k, "").strip() for k in ("format", "status", "tag", "q")}
@@ -115,6 +118,7 @@ def topic_raise(request, code):
     return render(request, "deliberation/topic_form.html", {"community": area, "form": form})
 
 
+@anonymous_cacheable
 def topic(request, pk):
     try:
         t = selectors.topic_detail(pk)
