@@ -26,8 +26,15 @@ class ResidencyForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["community"].queryset = communities()
-        self.fields["community"].label_from_instance = lambda a: a.full_name
-        self.fields["grid"].label_from_instance = lambda a: f"{a.get_parent().name} · {a.name}"
+        # Labels come from one query over all the options' ancestors (not one per option).
+        labels = {
+            a.pk: a.full_name
+            for a in Area.attach_full_names(
+                Area.objects.filter(kind__in=[Area.Kind.COMMUNITY, Area.Kind.GRID])
+            )
+        }
+        self.fields["community"].label_from_instance = lambda a: labels.get(a.pk, a.name)
+        self.fields["grid"].label_from_instance = lambda a: labels.get(a.pk, a.name)
 
     def clean(self):
         data = super().clean()

@@ -84,7 +84,35 @@ class Area(MP_Node):
 
     @property
     def full_name(self) -> str:
-        return "".join(a.name for a in [*self.get_ancestors(), self] if a.kind != self.Kind.CITY)
+        """District, street, community… down to this area (the city is left out).
+
+        One query for this area alone; lists call `Area.attach_full_names()` first so a
+        page of N areas costs one query, not N.
+        """
+        cached = getattr(self, "_full_name", None)
+        if cached is None:
+            Area.attach_full_names([self])
+            cached = self._full_name
+        return cached
+
+    @classmethod
+    def attach_full_names(cls, areas) -> list[Area]:
+        """Compute `full_name` for every area in one query over all their ancestors."""
+        areas = list(areas)
+        paths = {p for a in areas for p in a.ancestor_paths()}
+        names = {
+            path: (name, kind)
+            for path, name, kind in cls.objects.filter(path__in=paths).values_list(
+                "path", "name", "kind"
+            )
+        }
+        for a in areas:
+            a._full_name = "".join(
+                names[p][0]
+                for p in a.ancestor_paths()
+                if p in names and names[p][1] != cls.Kind.CITY
+            )
+        return areas
 
     def contains(self, other: Area) -> bool:
         """True if `other` is this area or lies below it (a path-prefix test, no query)."""

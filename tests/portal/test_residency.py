@@ -117,3 +117,26 @@ def test_area_tree_keeps_its_shape(tree):
         services.area_create(parent=tree["community"], kind="street", name="x", code="bad-street")
     with pytest.raises(ValidationError):
         services.area_create(parent=None, kind="district", name="x", code="bad-district")
+
+
+@pytest.mark.django_db
+def test_residency_form_costs_the_same_queries_however_many_areas(client, tree):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(factories.UserFactory())
+    client.get(reverse("portal:residency"))  # first use creates site settings, once
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get(reverse("portal:residency")).content.decode()
+        return len(ctx), body
+
+    few, _ = count()
+    for i in range(4):
+        c = factories.area(tree["street"], "community", f"新社区{i}")
+        factories.area(c, "grid", "第一网格")
+    client.get(reverse("portal:residency"))  # new community pages refreshed the caches
+    many, body = count()
+    assert few == many
+    assert "市南区八大湖街道新社区3" in body and "市南区八大湖街道新社区3第一网格" in body
