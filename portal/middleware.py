@@ -62,6 +62,16 @@ class StaffMFAMiddleware:
         return self.get_response(request)
 
 
+def requested_language(request) -> str:
+    """The language a person chose (cookie), else 简体中文; Accept-Language is ignored."""
+    from django.utils.translation import check_for_language
+
+    code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if not code or code not in dict(settings.LANGUAGES) or not check_for_language(code):
+        return settings.LANGUAGE_CODE
+    return code
+
+
 class ChineseFirstLocaleMiddleware:
     """Like Django's LocaleMiddleware, but the browser's Accept-Language is ignored.
 
@@ -73,12 +83,7 @@ class ChineseFirstLocaleMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.utils.translation import check_for_language
-
-        code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        if not code or code not in dict(settings.LANGUAGES) or not check_for_language(code):
-            code = settings.LANGUAGE_CODE
-        translation.activate(code)
+        translation.activate(requested_language(request))
         request.LANGUAGE_CODE = translation.get_language()
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)

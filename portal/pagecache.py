@@ -50,8 +50,10 @@ def anonymous_cacheable(view):
 
 
 def _key(request) -> str:
-    lang = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) or settings.LANGUAGE_CODE
-    elder = request.COOKIES.get("elder_mode") == "1"
+    from .middleware import ELDER_COOKIE, requested_language
+
+    lang = requested_language(request)
+    elder = request.COOKIES.get(ELDER_COOKIE) == "1"
     raw = f"{request.get_host()}|{request.get_full_path()}|{lang}|{elder}"
     return f"page:{content_version()}:{hashlib.sha1(raw.encode()).hexdigest()}"
 
