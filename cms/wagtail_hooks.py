@@ -19,38 +19,29 @@ def hide_direct_publish(menu_items, request, context):
         menu_items[:] = [item for item in menu_items if item.name != "action-publish"]
 
 
-def _refuse(request, page):
-    messages.error(
-        request,
-        _("Pages here are published through the community's review: submit it for moderation."),
-    )
-    return redirect("wagtailadmin_explore", page.get_parent().pk if page.depth > 2 else page.pk)
-
-
-@hooks.register("before_edit_page")
-def refuse_direct_publish_on_edit(request, page):
-    if (
+def _refuse_direct_publish(request, page, explore):
+    """A redirect to `explore` if this POST publishes directly under a workflow."""
+    if not (
         request.method == "POST"
         and "action-publish" in request.POST
         and _must_use_workflow(request.user, page)
     ):
-        return _refuse(request, page)
-    return None
+        return None
+    messages.error(
+        request,
+        _("Pages here are published through the community's review: submit it for moderation."),
+    )
+    return redirect("wagtailadmin_explore", explore.pk)
+
+
+@hooks.register("before_edit_page")
+def refuse_direct_publish_on_edit(request, page):
+    return _refuse_direct_publish(request, page, page.get_parent() if page.depth > 2 else page)
 
 
 @hooks.register("before_create_page")
 def refuse_direct_publish_on_create(request, parent_page, page_class):
-    if (
-        request.method == "POST"
-        and "action-publish" in request.POST
-        and _must_use_workflow(request.user, parent_page)
-    ):
-        messages.error(
-            request,
-            _("Pages here are published through the community's review: submit it for moderation."),
-        )
-        return redirect("wagtailadmin_explore", parent_page.pk)
-    return None
+    return _refuse_direct_publish(request, parent_page, parent_page)
 
 
 @hooks.register("before_serve_page")
