@@ -7,7 +7,6 @@ from django.db import transaction
 from django.utils.text import slugify
 from wagtail.models import (
     GroupPagePermission,
-    Page,
     Workflow,
     WorkflowPage,
     WorkflowTask,
@@ -96,10 +95,3 @@ def sync_committee_groups(user) -> None:
         group = Group.objects.filter(name=name).first()
         if group:
             user.groups.add(group)
-
-
-def community_page_for(area: Area) -> Page | None:
-    from .models import CommunityPage
-
-    community = area.ancestor_of_kind(Area.Kind.COMMUNITY)
-    return CommunityPage.objects.filter(area=community).first() if community else None

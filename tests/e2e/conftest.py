@@ -7,7 +7,6 @@ without it) the journeys are skipped, unless E2E_REQUIRED=1 (CI), where that fai
 
 import os
 import shutil
-import tempfile
 
 import pytest
 
@@ -39,12 +38,10 @@ def browser(live_server):
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    profile = tempfile.mkdtemp(prefix="e2e-chromium-")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         yield browser
         browser.close()
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture
@@ -54,9 +51,6 @@ def page(browser, live_server):
     page = context.new_page()
     page.base_url = live_server.url
     yield page
-    shots = os.environ.get("E2E_SCREENSHOTS")
-    if shots:
-        os.makedirs(shots, exist_ok=True)
     context.close()
 
 
