@@ -191,10 +191,10 @@ NEWS = [
     ),
 ]
 
+# slug, title, summary, body: guides live under the home page.
 GUIDES = [
     (
         "yishi-guize",
-        "home",
         "社区议事规则",
         "民事民议民决：议题如何提出、讨论和表决。",
         "<p><b>提出议题</b>：居民或两委都可以提出议题，获得足够居民支持后进入两委议程。</p>"
@@ -203,7 +203,6 @@ GUIDES = [
     ),
     (
         "daode-yinhang-zhangcheng",
-        "home",
         "道德银行章程",
         "积分怎么挣、怎么用、怎么查。",
         "<p>志愿服务时长由志愿者申报、社区两委成员核实，本人不能核实自己的时长。积分只能由社区发放，不能转让。"
@@ -211,7 +210,6 @@ GUIDES = [
     ),
     (
         "fuwu-zhinan",
-        "home",
         "诉求办理指南",
         "从反映到答复：每一步都看得见。",
         "<p>诉求提交后，系统自动分类并转交责任单位，限时办理。超时未办的，自动提级督办。"
@@ -264,7 +262,7 @@ def load(ctx) -> None:
         parent.add_child(instance=page)
         page.save_revision().publish()
 
-    for slug, _parent, title, summary, body in GUIDES:
+    for slug, title, summary, body in GUIDES:
         if StandardPage.objects.filter(slug=slug).exists():
             continue
         page = StandardPage(title=title, slug=slug, intro=summary, body=body)
