@@ -214,18 +214,16 @@ def department_for(area: Area, name: str = "") -> Organisation | None:
 
 
 def handlers_of(org: Organisation | None) -> list:
-    """Staff of `org`, each once (a grid worker may hold one membership per grid)."""
+    """Staff of `org`, one entry per membership: notify() tells each person once."""
     if org is None:
         return []
-    users = {}
-    for m in (
-        Membership.objects.active()
+    return [
+        m.user
+        for m in Membership.objects.active()
         .filter(organisation=org, role__in=[Role.DEPARTMENT, Role.COMMITTEE, Role.GRID_WORKER])
         .select_related("user")
         .order_by("pk")
-    ):
-        users.setdefault(m.user_id, m.user)
-    return list(users.values())
+    ]
 
 
 def supervising_orgs(org: Organisation | None) -> list[Organisation]:
