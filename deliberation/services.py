@@ -90,14 +90,8 @@ def is_resident_of(user, community: Area) -> bool:
 
 def acts_in(user, action: str, community: Area) -> bool:
     """`can()` over the community, or a membership for that action inside it (a grid)."""
-    if permissions.can(user, action, community):
-        return True
-    if not getattr(user, "is_authenticated", False):
-        return False
-    roles = permissions.ACTIONS[action]
-    return any(
-        m.role in roles and m.area.path.startswith(community.path)
-        for m in permissions._memberships(user)
+    return permissions.can(user, action, community) or any(
+        area.path.startswith(community.path) for area in permissions.areas_for(user, action)
     )
 
 
