@@ -806,13 +806,16 @@ def escalate_overdue(*, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     count = 0
+    chains: dict[int | None, list[Organisation]] = {}  # one walk up the tree per handler
     overdue = (
         Request.objects.select_for_update(of=("self",))
         .filter(status__in=OPEN_HANDLING, deadline__lt=now)
         .select_related("organisation", "supervisor", "service_type")
     )
     for req in overdue:
-        chain = supervising_orgs(req.organisation)
+        if req.organisation_id not in chains:
+            chains[req.organisation_id] = supervising_orgs(req.organisation)
+        chain = chains[req.organisation_id]
         level = req.escalation_level + 1
         target = chain[level - 1] if len(chain) >= level else (chain[-1] if chain else None)
         req.escalation_level = level
