@@ -771,17 +771,33 @@ def service_log_create(
     )
 
 
-def _require_verifier(actor: User, log: ServiceLog) -> None:
+def _lock_for_decision(actor: User, log: ServiceLog) -> ServiceLog:
+    """Lock the log and check that `actor` may verify it (never their own)."""
+    log = ServiceLog.objects.select_for_update().get(pk=log.pk)
     permissions.require(actor, "credits.verify_hours", log.community)
     if actor.pk == log.volunteer_id:
         raise PermissionDenied(_("Nobody verifies their own service hours."))
+    return log
+
+
+def _decision_reason(reason: str, missing: str) -> str:
+    reason = clean_text(reason)[:200]
+    if not reason:
+        raise LedgerError({"reason": missing}, code="reason_missing")
+    return reason
+
+
+def _decide(log: ServiceLog, status: str, actor: User, **fields) -> None:
+    log.status, log.decided_by, log.decided_at = status, actor, timezone.now()
+    for name, value in fields.items():
+        setattr(log, name, value)
+    log.save(update_fields=["status", "decided_by", "decided_at", *fields])
 
 
 @transaction.atomic
 def service_log_approve(*, actor: User, log: ServiceLog) -> ServiceLog:
     """Verify the hours and pay for them, exactly once (key: the log)."""
-    log = ServiceLog.objects.select_for_update().get(pk=log.pk)
-    _require_verifier(actor, log)
+    log = _lock_for_decision(actor, log)
     if log.status == ServiceLog.Status.APPROVED:
         return log  # a repeated click or a concurrent twin: already paid
     if log.status != ServiceLog.Status.PENDING:
@@ -797,9 +813,7 @@ def service_log_approve(*, actor: User, log: ServiceLog) -> ServiceLog:
         source=f"servicelog:{log.pk}",
         note=log.activity,
     )
-    log.status = ServiceLog.Status.APPROVED
-    log.decided_by, log.decided_at, log.payment = actor, timezone.now(), payment
-    log.save(update_fields=["status", "decided_by", "decided_at", "payment"])
+    _decide(log, ServiceLog.Status.APPROVED, actor, payment=payment)
     notify(
         users=[log.volunteer],
         category="credits.hours",
@@ -813,20 +827,15 @@ def service_log_approve(*, actor: User, log: ServiceLog) -> ServiceLog:
 
 @transaction.atomic
 def service_log_reject(*, actor: User, log: ServiceLog, reason: str) -> ServiceLog:
-    log = ServiceLog.objects.select_for_update().get(pk=log.pk)
-    _require_verifier(actor, log)
-    reason = clean_text(reason)[:200]
-    if not reason:
-        raise LedgerError({"reason": _("Give a reason for the rejection.")}, code="reason_missing")
+    log = _lock_for_decision(actor, log)
+    reason = _decision_reason(reason, _("Give a reason for the rejection."))
     if log.status == ServiceLog.Status.REJECTED:
         return log
     if log.status != ServiceLog.Status.PENDING:
         raise LedgerError(
             _("Only hours awaiting verification can be rejected."), code="not_pending"
         )
-    log.status = ServiceLog.Status.REJECTED
-    log.decided_by, log.decided_at, log.reason = actor, timezone.now(), reason
-    log.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+    _decide(log, ServiceLog.Status.REJECTED, actor, reason=reason)
     notify(
         users=[log.volunteer],
         category="credits.hours",
@@ -841,11 +850,8 @@ def service_log_reject(*, actor: User, log: ServiceLog, reason: str) -> ServiceL
 @transaction.atomic
 def service_log_revoke(*, actor: User, log: ServiceLog, reason: str) -> ServiceLog:
     """Withdraw a verification; the payment is reversed (refused if already spent)."""
-    log = ServiceLog.objects.select_for_update().get(pk=log.pk)
-    _require_verifier(actor, log)
-    reason = clean_text(reason)[:200]
-    if not reason:
-        raise LedgerError({"reason": _("Give a reason for the revocation.")}, code="reason_missing")
+    log = _lock_for_decision(actor, log)
+    reason = _decision_reason(reason, _("Give a reason for the revocation."))
     if log.status == ServiceLog.Status.REVOKED:
         return log
     if log.status != ServiceLog.Status.APPROVED:
@@ -857,9 +863,7 @@ def service_log_revoke(*, actor: User, log: ServiceLog, reason: str) -> ServiceL
             actor=actor,
             idempotency_key=f"servicelog:{log.pk}:revoke",
         )
-    log.status = ServiceLog.Status.REVOKED
-    log.decided_by, log.decided_at, log.reason = actor, timezone.now(), reason
-    log.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+    _decide(log, ServiceLog.Status.REVOKED, actor, reason=reason)
     return log
 
 
