@@ -110,15 +110,20 @@ def my_logs(user):
     return ServiceLog.objects.filter(volunteer=user).select_related("community", "decided_by")
 
 
+def _within(user, action: str, path_field: str) -> Q:
+    """Rows whose `path_field` lies in an area where `user` may take `action` (none: no rows)."""
+    cond = Q(pk__in=[])
+    for root in permissions.areas_for(user, action):
+        cond |= Q(**{f"{path_field}__startswith": root.path})
+    return cond
+
+
 def verification_queue(user):
-    roots = permissions.areas_for(user, "credits.verify_hours")
-    if not roots:
-        return ServiceLog.objects.none()
-    cond = Q()
-    for root in roots:
-        cond |= Q(community__path__startswith=root.path)
     return (
-        ServiceLog.objects.filter(cond, status=ServiceLog.Status.PENDING)
+        ServiceLog.objects.filter(
+            _within(user, "credits.verify_hours", "community__path"),
+            status=ServiceLog.Status.PENDING,
+        )
         .exclude(volunteer=user)
         .select_related("volunteer", "community")
         .order_by("date", "start", "pk")
@@ -126,12 +131,11 @@ def verification_queue(user):
 
 
 def recently_verified(user, limit: int = 20):
-    roots = permissions.areas_for(user, "credits.verify_hours")
-    cond = Q(pk__in=[])
-    for root in roots:
-        cond |= Q(community__path__startswith=root.path)
     return (
-        ServiceLog.objects.filter(cond, status=ServiceLog.Status.APPROVED)
+        ServiceLog.objects.filter(
+            _within(user, "credits.verify_hours", "community__path"),
+            status=ServiceLog.Status.APPROVED,
+        )
         .select_related("volunteer", "community")
         .order_by("-decided_at")[:limit]
     )
@@ -139,11 +143,8 @@ def recently_verified(user, limit: int = 20):
 
 def fulfil_communities(user) -> list[Area]:
     """Communities where `user` may fulfil redemptions (committee scope)."""
-    roots = permissions.areas_for(user, "credits.fulfil")
-    cond = Q(pk__in=[])
-    for root in roots:
-        cond |= Q(path__startswith=root.path)
-    return list(Area.objects.filter(cond, kind=Area.Kind.COMMUNITY).order_by("path"))
+    within = _within(user, "credits.fulfil", "path")
+    return list(Area.objects.filter(within, kind=Area.Kind.COMMUNITY).order_by("path"))
 
 
 def open_redemptions(communities):

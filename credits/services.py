@@ -89,6 +89,34 @@ def _check_key(key: str) -> str:
     return key
 
 
+def _conflict() -> IdempotencyConflictError:
+    return IdempotencyConflictError(
+        _("This request key was already used for a different request."),
+        code="idempotency_conflict",
+    )
+
+
+_LOCK_SQL = (
+    "SELECT id, kind, community_id, user_id, organisation_id, balance, reserved "
+    "FROM credits_account WHERE id = ANY(%s) ORDER BY id FOR UPDATE"
+)
+
+
+def _account_from_row(row) -> Account:
+    """An Account from a `_LOCK_SQL` row, marked as already saved."""
+    account = Account(
+        id=row[0],
+        kind=row[1],
+        community_id=row[2],
+        user_id=row[3],
+        organisation_id=row[4],
+        balance=row[5],
+        reserved=row[6],
+    )
+    account._state.adding = False
+    return account
+
+
 def _existing(key: str, fp: str) -> Transaction | None:
     # Plain SQL: this runs on every ledger write, and a hit (a retry) is the rare case.
     with connection.cursor() as cursor:
@@ -96,13 +124,15 @@ def _existing(key: str, fp: str) -> Transaction | None:
             "SELECT id, fingerprint FROM credits_transaction WHERE idempotency_key = %s", [key]
         )
         row = cursor.fetchone()
+    return _keyed(row, fp)
+
+
+def _keyed(row, fp: str) -> Transaction | None:
+    """The transaction an (id, fingerprint) row names, if the fingerprint matches."""
     if row is None:
         return None
     if row[1] != fp:
-        raise IdempotencyConflictError(
-            _("This request key was already used for a different request."),
-            code="idempotency_conflict",
-        )
+        raise _conflict()
     return Transaction.objects.get(pk=row[0])
 
 
@@ -112,25 +142,8 @@ def _lock_accounts(ids: Iterable[int]) -> dict[int, Account]:
     if connection.vendor == "postgresql":
         # The hot path of every payment, as one plain statement.
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT id, kind, community_id, user_id, organisation_id, balance, reserved "
-                "FROM credits_account WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
-                [ids],
-            )
-            accounts = {
-                row[0]: Account(
-                    id=row[0],
-                    kind=row[1],
-                    community_id=row[2],
-                    user_id=row[3],
-                    organisation_id=row[4],
-                    balance=row[5],
-                    reserved=row[6],
-                )
-                for row in cursor.fetchall()
-            }
-        for account in accounts.values():
-            account._state.adding = False
+            cursor.execute(_LOCK_SQL, [ids])
+            accounts = {row[0]: _account_from_row(row) for row in cursor.fetchall()}
     else:  # SQLite: writers are serialised by the database lock (IMMEDIATE transactions)
         accounts = {
             a.pk: a for a in Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")
@@ -152,37 +165,17 @@ def _lock_and_find(ids: Iterable[int], key: str, fp: str):
         return accounts, _existing(key, fp)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, kind, community_id, user_id, organisation_id, balance, reserved "
-            "FROM credits_account WHERE id = ANY(%s) ORDER BY id FOR UPDATE; "
-            "SELECT id, fingerprint FROM credits_transaction WHERE idempotency_key = %s",
+            _LOCK_SQL + "; SELECT id, fingerprint FROM credits_transaction "
+            "WHERE idempotency_key = %s",
             [ids, key],
         )
         rows = cursor.fetchall()
         cursor.nextset()
         found = cursor.fetchone()
-    accounts = {}
-    for row in rows:
-        account = Account(
-            id=row[0],
-            kind=row[1],
-            community_id=row[2],
-            user_id=row[3],
-            organisation_id=row[4],
-            balance=row[5],
-            reserved=row[6],
-        )
-        account._state.adding = False
-        accounts[account.pk] = account
+    accounts = {row[0]: _account_from_row(row) for row in rows}
     if len(accounts) != len(ids):
         raise LedgerError(_("Unknown account."), code="account_unknown")
-    if found is None:
-        return accounts, None
-    if found[1] != fp:
-        raise IdempotencyConflictError(
-            _("This request key was already used for a different request."),
-            code="idempotency_conflict",
-        )
-    return accounts, Transaction.objects.get(pk=found[0])
+    return accounts, _keyed(found, fp)
 
 
 def _post(
@@ -224,10 +217,7 @@ def _post(
             kind=kind, idempotency_key=key, fingerprint=fp, created_at=now, **fields
         )
     except IntegrityError:
-        raise IdempotencyConflictError(
-            _("This request key was already used for a different request."),
-            code="idempotency_conflict",
-        ) from None
+        raise _conflict() from None
     Entry.objects.bulk_create(
         [
             Entry(transaction=tx, account_id=pk, amount=amount, balance_after=bal, created_at=now)
@@ -298,10 +288,7 @@ def _post_pg(kind, key, fp, lines, after, accounts, balances, reserved, now, fie
             cursor.execute(sql, params)
             tx_id, _n_entries, _n_accounts = cursor.fetchone()
     except IntegrityError:
-        raise IdempotencyConflictError(
-            _("This request key was already used for a different request."),
-            code="idempotency_conflict",
-        ) from None
+        raise _conflict() from None
     for pk in balances:
         accounts[pk].balance, accounts[pk].reserved = balances[pk], reserved[pk]
     tx = Transaction(
@@ -528,10 +515,7 @@ def redemption_reserve(*, user: User, reward: Reward, idempotency_key: str) -> R
     existing = Redemption.objects.filter(idempotency_key=key).first()
     if existing is not None:
         if existing.user_id != user.pk or existing.reward_id != reward.pk:
-            raise IdempotencyConflictError(
-                _("This request key was already used for a different request."),
-                code="idempotency_conflict",
-            )
+            raise _conflict()
         return existing
     require_in(user, "credits.redeem", reward.community)
     today = timezone.localdate()
@@ -787,17 +771,33 @@ def service_log_create(
     )
 
 
-def _require_verifier(actor: User, log: ServiceLog) -> None:
+def _lock_for_decision(actor: User, log: ServiceLog) -> ServiceLog:
+    """Lock the log and check that `actor` may verify it (never their own)."""
+    log = ServiceLog.objects.select_for_update().get(pk=log.pk)
     permissions.require(actor, "credits.verify_hours", log.community)
     if actor.pk == log.volunteer_id:
         raise PermissionDenied(_("Nobody verifies their own service hours."))
+    return log
+
+
+def _decision_reason(reason: str, missing: str) -> str:
+    reason = clean_text(reason)[:200]
+    if not reason:
+        raise LedgerError({"reason": missing}, code="reason_missing")
+    return reason
+
+
+def _decide(log: ServiceLog, status: str, actor: User, **fields) -> None:
+    log.status, log.decided_by, log.decided_at = status, actor, timezone.now()
+    for name, value in fields.items():
+        setattr(log, name, value)
+    log.save(update_fields=["status", "decided_by", "decided_at", *fields])
 
 
 @transaction.atomic
 def service_log_approve(*, actor: User, log: ServiceLog) -> ServiceLog:
     """Verify the hours and pay for them, exactly once (key: the log)."""
-    log = ServiceLog.objects.select_for_update().get(pk=log.pk)
-    _require_verifier(actor, log)
+    log = _lock_for_decision(actor, log)
     if log.status == ServiceLog.Status.APPROVED:
         return log  # a repeated click or a concurrent twin: already paid
     if log.status != ServiceLog.Status.PENDING:
@@ -813,9 +813,7 @@ def service_log_approve(*, actor: User, log: ServiceLog) -> ServiceLog:
         source=f"servicelog:{log.pk}",
         note=log.activity,
     )
-    log.status = ServiceLog.Status.APPROVED
-    log.decided_by, log.decided_at, log.payment = actor, timezone.now(), payment
-    log.save(update_fields=["status", "decided_by", "decided_at", "payment"])
+    _decide(log, ServiceLog.Status.APPROVED, actor, payment=payment)
     notify(
         users=[log.volunteer],
         category="credits.hours",
@@ -829,20 +827,15 @@ def service_log_approve(*, actor: User, log: ServiceLog) -> ServiceLog:
 
 @transaction.atomic
 def service_log_reject(*, actor: User, log: ServiceLog, reason: str) -> ServiceLog:
-    log = ServiceLog.objects.select_for_update().get(pk=log.pk)
-    _require_verifier(actor, log)
-    reason = clean_text(reason)[:200]
-    if not reason:
-        raise LedgerError({"reason": _("Give a reason for the rejection.")}, code="reason_missing")
+    log = _lock_for_decision(actor, log)
+    reason = _decision_reason(reason, _("Give a reason for the rejection."))
     if log.status == ServiceLog.Status.REJECTED:
         return log
     if log.status != ServiceLog.Status.PENDING:
         raise LedgerError(
             _("Only hours awaiting verification can be rejected."), code="not_pending"
         )
-    log.status = ServiceLog.Status.REJECTED
-    log.decided_by, log.decided_at, log.reason = actor, timezone.now(), reason
-    log.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+    _decide(log, ServiceLog.Status.REJECTED, actor, reason=reason)
     notify(
         users=[log.volunteer],
         category="credits.hours",
@@ -857,11 +850,8 @@ def service_log_reject(*, actor: User, log: ServiceLog, reason: str) -> ServiceL
 @transaction.atomic
 def service_log_revoke(*, actor: User, log: ServiceLog, reason: str) -> ServiceLog:
     """Withdraw a verification; the payment is reversed (refused if already spent)."""
-    log = ServiceLog.objects.select_for_update().get(pk=log.pk)
-    _require_verifier(actor, log)
-    reason = clean_text(reason)[:200]
-    if not reason:
-        raise LedgerError({"reason": _("Give a reason for the revocation.")}, code="reason_missing")
+    log = _lock_for_decision(actor, log)
+    reason = _decision_reason(reason, _("Give a reason for the revocation."))
     if log.status == ServiceLog.Status.REVOKED:
         return log
     if log.status != ServiceLog.Status.APPROVED:
@@ -873,9 +863,7 @@ def service_log_revoke(*, actor: User, log: ServiceLog, reason: str) -> ServiceL
             actor=actor,
             idempotency_key=f"servicelog:{log.pk}:revoke",
         )
-    log.status = ServiceLog.Status.REVOKED
-    log.decided_by, log.decided_at, log.reason = actor, timezone.now(), reason
-    log.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+    _decide(log, ServiceLog.Status.REVOKED, actor, reason=reason)
     return log
 
 

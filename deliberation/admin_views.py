@@ -14,6 +14,7 @@ from django.utils.translation import pgettext
 
 from . import selectors, services
 from .models import Poll, Session
+from .views import error_text
 
 
 def _ids(request, action="deliberation.manage") -> list[int]:
@@ -220,7 +221,7 @@ def session_new(request):
                 topics=list(Topic.objects.filter(pk__in=d["topics"])),
             )
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+            messages.error(request, error_text(exc))
         else:
             messages.success(
                 request,
@@ -256,7 +257,7 @@ def poll_new(request):
                 topic=Topic.objects.filter(pk=d["topic"]).first() if d.get("topic") else None,
             )
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, pgettext("deliberation", "The poll is published."))
             return redirect("deliberation_admin:poll", pk=poll.pk)
@@ -284,7 +285,7 @@ def format_new(request):
                 description=d["description"],
             )
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, pgettext("deliberation", "The format is added."))
             return redirect("deliberation_admin:home")
@@ -306,7 +307,7 @@ def add_to_session(request, pk):
     try:
         services.session_add_topic(user=request.user, session=session, topic=topic)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        messages.error(request, error_text(exc))
     else:
         messages.success(
             request,

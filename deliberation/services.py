@@ -90,14 +90,8 @@ def is_resident_of(user, community: Area) -> bool:
 
 def acts_in(user, action: str, community: Area) -> bool:
     """`can()` over the community, or a membership for that action inside it (a grid)."""
-    if permissions.can(user, action, community):
-        return True
-    if not getattr(user, "is_authenticated", False):
-        return False
-    roles = permissions.ACTIONS[action]
-    return any(
-        m.role in roles and m.area.path.startswith(community.path)
-        for m in permissions._memberships(user)
+    return permissions.can(user, action, community) or any(
+        area.path.startswith(community.path) for area in permissions.areas_for(user, action)
     )
 
 
@@ -106,6 +100,17 @@ def _require_in(user, action: str, community: Area, message=None) -> None:
         raise PermissionDenied(
             message or pgettext("deliberation", "You do not have permission to do this here.")
         )
+
+
+def _create_once(model, message: str, **fields):
+    """Create the row a unique constraint allows once; a second one (even racing) is `message`."""
+    if model.objects.filter(**fields).exists():
+        raise ValidationError(message)
+    try:
+        with transaction.atomic():
+            return model.objects.create(**fields)
+    except IntegrityError as exc:
+        raise ValidationError(message) from exc
 
 
 def _community(area: Area) -> Area:
@@ -290,13 +295,9 @@ def topic_support(*, user, topic: Topic) -> Support:
         raise ValidationError(pgettext("deliberation", "You cannot support your own topic."))
     if topic.is_closed:
         raise ValidationError(pgettext("deliberation", "This topic is closed."))
-    if Support.objects.filter(topic=topic, user=user).exists():
-        raise ValidationError(pgettext("deliberation", "You already support this topic."))
-    try:
-        with transaction.atomic():
-            support = Support.objects.create(topic=topic, user=user)
-    except IntegrityError as exc:
-        raise ValidationError(pgettext("deliberation", "You already support this topic.")) from exc
+    support = _create_once(
+        Support, pgettext("deliberation", "You already support this topic."), topic=topic, user=user
+    )
     Topic.objects.filter(pk=topic.pk).update(support_count=F("support_count") + 1)
     topic.refresh_from_db(fields=["support_count"])
     _follow(topic, user)
@@ -931,15 +932,12 @@ def poll_vote(
         raise ValidationError(pgettext("deliberation", "Choose from the options given."))
     if poll.kind == Poll.Kind.SINGLE and len(options) != 1:
         raise ValidationError(pgettext("deliberation", "Choose exactly one option."))
-    if Ballot.objects.filter(poll=poll, user=user).exists():
-        raise ValidationError(pgettext("deliberation", "You have already voted in this poll."))
-    try:
-        with transaction.atomic():
-            ballot = Ballot.objects.create(poll=poll, user=user)
-    except IntegrityError as exc:
-        raise ValidationError(
-            pgettext("deliberation", "You have already voted in this poll.")
-        ) from exc
+    ballot = _create_once(
+        Ballot,
+        pgettext("deliberation", "You have already voted in this poll."),
+        poll=poll,
+        user=user,
+    )
     Vote.objects.bulk_create([Vote(ballot=ballot, option=o) for o in options])
     return ballot
 

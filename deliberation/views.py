@@ -24,7 +24,7 @@ from .models import Contribution, FollowUp, Poll, Registration, Session, Topic
 from .qr import qr_svg
 
 
-def _error_text(exc) -> str:
+def error_text(exc) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
     return str(exc) or pgettext("deliberation", "You do not have permission to do this here.")
@@ -40,7 +40,7 @@ def action(view):
         try:
             return view(request, *args, **kwargs)
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
             return redirect(
                 request.POST.get("next") or request.META.get("HTTP_REFERER") or "deliberation:index"
             )
@@ -108,7 +108,7 @@ def topic_raise(request, code):
                 tags=form.cleaned_data["tags"],
             )
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(
                 request,
@@ -374,7 +374,7 @@ def poll(request, pk):
         try:
             services.poll_vote(user=request.user, poll=p, option_ids=request.POST.getlist("option"))
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, pgettext("deliberation", "Your vote is counted."))
         return redirect(p)

@@ -21,6 +21,7 @@ from portal.models import Area
 
 from . import services as svc
 from .models import ApiKey, GridBoundary, Request, ServiceType
+from .selectors import with_places
 
 FORMATS = {"json", "xml"}
 CONTENT_XML = "application/xml; charset=utf-8"
@@ -106,7 +107,10 @@ def _status_notes(r: Request) -> str:
 
 
 def request_row(r: Request) -> dict:
-    """Anonymised: the grid instead of the address, no reporter, no photos."""
+    """Anonymised: the grid instead of the address, no reporter, no photos.
+
+    `r` comes through selectors.with_places, which sets `r.place` for a whole page at once.
+    """
     return {
         "service_request_id": str(r.pk),
         "status": r.public_status,
@@ -119,7 +123,7 @@ def request_row(r: Request) -> dict:
         "requested_datetime": _iso(r.created_at),
         "updated_datetime": _iso(r.updated_at),
         "expected_datetime": _iso(r.deadline),
-        "address": r.area.full_name,
+        "address": r.place,
         "address_id": r.area.code,
         "zipcode": "",
         "lat": None,
@@ -162,7 +166,7 @@ def requests(request, fmt):
             qs = qs.filter(**{lookup: dt})
     if not any(g.get(k) for k in ("start_date", "end_date", "service_request_id")):
         qs = qs.filter(created_at__gte=timezone.now() - timezone.timedelta(days=90))
-    rows = [request_row(r) for r in qs[:1000]]
+    rows = [request_row(r) for r in with_places(qs[:1000])]
     return _respond(fmt, "service_requests", "request", rows)
 
 
@@ -172,7 +176,7 @@ def request_one(request, pk, fmt):
     r = _public().filter(pk=pk).first()
     if r is None:
         return error(fmt, 404, f"No service request {pk}")
-    return _respond(fmt, "service_requests", "request", [request_row(r)])
+    return _respond(fmt, "service_requests", "request", [request_row(r) for r in with_places([r])])
 
 
 def _grid_for(data) -> Area | None:

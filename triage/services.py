@@ -214,18 +214,16 @@ def department_for(area: Area, name: str = "") -> Organisation | None:
 
 
 def handlers_of(org: Organisation | None) -> list:
-    """Staff of `org`, each once (a grid worker may hold one membership per grid)."""
+    """Staff of `org`, one entry per membership: notify() tells each person once."""
     if org is None:
         return []
-    users = {}
-    for m in (
-        Membership.objects.active()
+    return [
+        m.user
+        for m in Membership.objects.active()
         .filter(organisation=org, role__in=[Role.DEPARTMENT, Role.COMMITTEE, Role.GRID_WORKER])
         .select_related("user")
         .order_by("pk")
-    ):
-        users.setdefault(m.user_id, m.user)
-    return list(users.values())
+    ]
 
 
 def supervising_orgs(org: Organisation | None) -> list[Organisation]:
@@ -808,13 +806,16 @@ def escalate_overdue(*, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     count = 0
+    chains: dict[int | None, list[Organisation]] = {}  # one walk up the tree per handler
     overdue = (
         Request.objects.select_for_update(of=("self",))
         .filter(status__in=OPEN_HANDLING, deadline__lt=now)
         .select_related("organisation", "supervisor", "service_type")
     )
     for req in overdue:
-        chain = supervising_orgs(req.organisation)
+        if req.organisation_id not in chains:
+            chains[req.organisation_id] = supervising_orgs(req.organisation)
+        chain = chains[req.organisation_id]
         level = req.escalation_level + 1
         target = chain[level - 1] if len(chain) >= level else (chain[-1] if chain else None)
         req.escalation_level = level
