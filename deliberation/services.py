@@ -84,7 +84,7 @@ def is_resident_of(user, community: Area) -> bool:
         return False
     return any(
         m.role == Role.RESIDENT and m.area.path.startswith(community.path)
-        for m in permissions._memberships(user)
+        for m in permissions.active_memberships(user)
     )
 
 

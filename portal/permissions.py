@@ -60,8 +60,9 @@ def register(action: str, roles: Iterable[str]) -> None:
     ACTIONS[action] = frozenset(ACTIONS.get(action, frozenset()) | set(roles))
 
 
-def _memberships(user) -> list[Membership]:
-    """Active memberships, fetched once per user object (so once per request)."""
+def active_memberships(user) -> list[Membership]:
+    """Active memberships (with area and organisation), fetched once per user object, so
+    once per request.  Other apps read a user's roles through this, not the database."""
     cached = getattr(user, "_portal_memberships", None)
     if cached is None:
         cached = list(
@@ -80,7 +81,7 @@ def forget(user) -> None:
 def is_site_admin(user) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    return user.is_superuser or any(m.role == R.SITE_ADMIN for m in _memberships(user))
+    return user.is_superuser or any(m.role == R.SITE_ADMIN for m in active_memberships(user))
 
 
 def can(
@@ -101,7 +102,7 @@ def can(
     if is_site_admin(user):
         return True
     roles = ACTIONS[action]
-    for m in _memberships(user):
+    for m in active_memberships(user):
         if m.role not in roles:
             continue
         if area is not None and not area.path.startswith(m.area.path):
@@ -127,7 +128,7 @@ def areas_for(user, action: str) -> list[Area]:
     if is_site_admin(user):
         return list(Area.get_root_nodes())
     roles = ACTIONS[action]
-    return [m.area for m in _memberships(user) if m.role in roles]
+    return [m.area for m in active_memberships(user) if m.role in roles]
 
 
 def home_membership(user) -> Membership | None:

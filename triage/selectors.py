@@ -34,7 +34,7 @@ def handler_orgs(user) -> list[Organisation]:
     """Organisations whose inbox `user` may open."""
     if not getattr(user, "is_authenticated", False):
         return []
-    from portal.permissions import _memberships, is_site_admin
+    from portal.permissions import active_memberships, is_site_admin
 
     if is_site_admin(user):
         return list(
@@ -44,7 +44,7 @@ def handler_orgs(user) -> list[Organisation]:
         )
     orgs = {
         m.organisation_id
-        for m in _memberships(user)
+        for m in active_memberships(user)
         if m.organisation_id and m.role in ("department", "committee", "grid_worker")
     }
     return list(Organisation.objects.filter(pk__in=orgs).order_by("name"))

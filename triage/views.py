@@ -104,7 +104,7 @@ def _intake_scope(user):
     Hotline intake needs a department membership on the 12345 hotline organisation
     (any department may hold `triage.hotline_intake`, but only the hotline takes calls).
     """
-    from portal.permissions import _memberships
+    from portal.permissions import active_memberships
 
     channels, roots = [], []
     if is_site_admin(user):
@@ -112,7 +112,7 @@ def _intake_scope(user):
     else:
         hotline_roots = [
             m.area
-            for m in _memberships(user)
+            for m in active_memberships(user)
             if m.role == Role.DEPARTMENT and is_hotline(m.organisation)
         ]
     if hotline_roots:
