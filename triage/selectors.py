@@ -186,21 +186,9 @@ def section_context(request, area) -> dict | None:
 
 
 def with_places(rows):
-    """Set `r.place` (the grid's full name) on each request with one query for all.
-
-    `Area.full_name` asks the tree for ancestors, one query per row otherwise.
-    """
+    """Set `r.place` (the grid's full name) on each request with one query for all."""
     rows = list(rows)
-    paths = set()
+    Area.attach_full_names(r.area for r in rows)
     for r in rows:
-        paths.update(r.area.ancestor_paths())
-    names = {
-        a.path: a for a in Area.objects.filter(path__in=paths).only("path", "name", "kind", "depth")
-    }
-    for r in rows:
-        r.place = "".join(
-            names[p].name
-            for p in r.area.ancestor_paths()
-            if p in names and names[p].kind != Area.Kind.CITY
-        )
+        r.place = r.area.full_name
     return rows
