@@ -773,7 +773,13 @@ def service_log_create(
 
 def _lock_for_decision(actor: User, log: ServiceLog) -> ServiceLog:
     """Lock the log and check that `actor` may verify it (never their own)."""
-    log = ServiceLog.objects.select_for_update().get(pk=log.pk)
+    # Community and volunteer are read by every decision (permission, payment, notice);
+    # join them rather than fetch each per log in a bulk approval, locking only the log.
+    log = (
+        ServiceLog.objects.select_for_update(of=("self",))
+        .select_related("community", "volunteer")
+        .get(pk=log.pk)
+    )
     permissions.require(actor, "credits.verify_hours", log.community)
     if actor.pk == log.volunteer_id:
         raise PermissionDenied(_("Nobody verifies their own service hours."))
