@@ -8,7 +8,8 @@
    entries whose balance_after is the running total, stored balances equal to the sums.
 3. Payments per second through `credits.services.transfer` at 1, 4 and 8 concurrent
    clients (one process and one connection each), beside `pgbench` tpcb-like at the same
-   client counts against the same server in the same run.
+   client counts against the same server in the same run: `--rounds` rounds of
+   `--seconds` each, ledger and pgbench alternating, the ratio taken of the totals.
 4. At that ledger size: a balance read, the first statement page, a full
    `credits_reconcile`.
 
@@ -192,7 +193,8 @@ def generate(n_accounts: int, n_entries: int) -> dict:
 # --- payments --------------------------------------------------------------------------
 
 
-def payment_worker(lo: int, hi: int, seconds: float, barrier, results) -> None:
+def payment_worker(lo: int, hi: int, barrier, commands, results) -> None:
+    """One client: a process and a connection, running one timed round per command."""
     import django
 
     django.setup()
@@ -202,45 +204,100 @@ def payment_worker(lo: int, hi: int, seconds: float, barrier, results) -> None:
     from credits.models import Account
 
     rng = random.Random(os.getpid())
+    # A caller holds its Account instances (a request loads them once); build each once.
+    accounts: dict[int, Account] = {}
     connection.ensure_connection()
-    barrier.wait()
-    done = errors = 0
-    deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline:
-        a, b = rng.randint(lo, hi), rng.randint(lo, hi)
-        if a == b:
-            continue
-        try:
-            services.transfer(
-                from_account=Account(pk=a),
-                to_account=Account(pk=b),
-                amount="0.01",
-                idempotency_key=f"pay:{uuid.uuid4().hex}",
-            )
-            done += 1
-        except services.LedgerError:
-            errors += 1
+    while (seconds := commands.get()) is not None:
+        barrier.wait()
+        done = errors = 0
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            a, b = rng.randint(lo, hi), rng.randint(lo, hi)
+            if a == b:
+                continue
+            try:
+                services.transfer(
+                    from_account=accounts.get(a) or accounts.setdefault(a, Account(pk=a)),
+                    to_account=accounts.get(b) or accounts.setdefault(b, Account(pk=b)),
+                    amount="0.01",
+                    idempotency_key=f"pay:{uuid.uuid4().hex}",
+                )
+                done += 1
+            except services.LedgerError:
+                errors += 1
+        results.put((done, errors))
     connection.close()
-    results.put((done, errors))
 
 
-def payments_per_second(clients: int, lo: int, hi: int, seconds: float) -> tuple[float, int]:
-    ctx = mp.get_context("spawn")
-    barrier = ctx.Barrier(clients)
-    results = ctx.Queue()
-    procs = [
-        ctx.Process(target=payment_worker, args=(lo, hi, seconds, barrier, results))
-        for _ in range(clients)
-    ]
-    for p in procs:
-        p.start()
-    outcomes = [results.get(timeout=seconds + 120) for _ in procs]
-    for p in procs:
-        p.join()
-    return sum(d for d, _ in outcomes) / seconds, sum(e for _, e in outcomes)
+class PaymentClients:
+    """`clients` worker processes kept alive across rounds, so rounds can alternate."""
+
+    def __init__(self, clients: int, lo: int, hi: int) -> None:
+        ctx = mp.get_context("spawn")
+        self.clients = clients
+        self.commands = ctx.Queue()
+        self.results = ctx.Queue()
+        # Held here: the children unpickle it after start(), so it must outlive __init__.
+        self.barrier = ctx.Barrier(clients)
+        self.procs = [
+            ctx.Process(
+                target=payment_worker, args=(lo, hi, self.barrier, self.commands, self.results)
+            )
+            for _ in range(clients)
+        ]
+        for p in self.procs:
+            p.start()
+
+    def run(self, seconds: float) -> tuple[int, int]:
+        """Payments made and refused by all clients in one round of `seconds`."""
+        for _ in self.procs:
+            self.commands.put(seconds)
+        outcomes = [self.results.get(timeout=seconds + 300) for _ in self.procs]
+        return sum(d for d, _ in outcomes), sum(e for _, e in outcomes)
+
+    def close(self) -> None:
+        for _ in self.procs:
+            self.commands.put(None)
+        for p in self.procs:
+            p.join()
 
 
-def pgbench_tps(url: str, clients: int, seconds: int) -> float:
+def compare(url: str, clients: int, lo: int, hi: int, seconds: float, rounds: int) -> dict:
+    """Ledger payments and pgbench transactions in alternating rounds of equal length.
+
+    The machine's speed drifts (shared cores, the disk's fsync time), so the two are
+    interleaved, the order flipping each round, and the ratio is of the totals.
+    """
+    pool = PaymentClients(clients, lo, hi)
+    paid = refused = 0
+    tpcb = 0.0
+    per_round = []
+    try:
+        for r in range(rounds):
+            order = ("ledger", "pgbench") if r % 2 == 0 else ("pgbench", "ledger")
+            got = {}
+            for what in order:
+                if what == "ledger":
+                    got["ledger"], errors = pool.run(seconds)
+                    refused += errors
+                else:
+                    got["pgbench"] = pgbench_tps(url, clients, seconds) * seconds
+            paid += got["ledger"]
+            tpcb += got["pgbench"]
+            per_round.append(got["ledger"] / got["pgbench"] if got["pgbench"] else 0.0)
+    finally:
+        pool.close()
+    elapsed = seconds * rounds
+    return {
+        "payments": paid / elapsed,
+        "refused": refused,
+        "tps": tpcb / elapsed,
+        "ratio": paid / tpcb if tpcb else 0.0,
+        "rounds": per_round,
+    }
+
+
+def pgbench_tps(url: str, clients: int, seconds: float) -> float:
     u = urlparse(url)
     env = dict(os.environ)
     if u.password:
@@ -263,7 +320,7 @@ def pgbench_tps(url: str, clients: int, seconds: int) -> float:
             "-j",
             str(clients),
             "-T",
-            str(seconds),
+            str(round(seconds)),
             PGBENCH_DB,
         ],
         env=env,
@@ -331,7 +388,10 @@ def time_reads(lo: int, hi: int) -> tuple[float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", action="store_true", help="1M accounts and 10M entries")
-    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each payment run")
+    parser.add_argument("--seconds", type=int, default=5, help="length of each timed round")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternating ledger/pgbench rounds per client count"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the bench databases")
     opts = parser.parse_args()
     url = server_url()
@@ -356,12 +416,14 @@ def main() -> None:
         pgbench_init(url)
         ratios = {}
         for clients in CLIENTS:
-            pay, refused = payments_per_second(clients, info["lo"], info["hi"], opts.seconds)
-            tps = pgbench_tps(url, clients, int(opts.seconds))
-            ratios[clients] = pay / tps if tps else 0.0
+            got = compare(url, clients, info["lo"], info["hi"], opts.seconds, opts.rounds)
+            ratios[clients] = got["ratio"]
             print(
-                f"clients={clients}: ledger {pay:,.0f} payments/s ({refused} refused), "
-                f"pgbench tpcb-like {tps:,.0f} tps, ratio {ratios[clients]:.2f}"
+                f"clients={clients}: ledger {got['payments']:,.0f} payments/s "
+                f"({got['refused']} refused), pgbench tpcb-like {got['tps']:,.0f} tps, "
+                f"ratio {got['ratio']:.2f} (rounds: "
+                + ", ".join(f"{r:.2f}" for r in got["rounds"])
+                + ")"
             )
         balance_ms, statement_ms, reconcile_s = time_reads(info["lo"], info["hi"])
         print(

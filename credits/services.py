@@ -10,6 +10,7 @@ used key is refused (invariant 5).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import secrets
@@ -96,25 +97,38 @@ def _conflict() -> IdempotencyConflictError:
     )
 
 
+# Every concrete column in model order, so a row becomes an Account by the positional
+# (fast) path of `Model.from_db`, as a queryset would build it.
 _LOCK_SQL = (
-    "SELECT id, kind, community_id, user_id, organisation_id, balance, reserved "
-    "FROM credits_account WHERE id = ANY(%s) ORDER BY id FOR UPDATE"
+    "SELECT "
+    + ", ".join(f.column for f in Account._meta.concrete_fields)
+    + " FROM credits_account WHERE id = ANY(%s) ORDER BY id FOR UPDATE"
 )
 
 
 def _account_from_row(row) -> Account:
     """An Account from a `_LOCK_SQL` row, marked as already saved."""
-    account = Account(
-        id=row[0],
-        kind=row[1],
-        community_id=row[2],
-        user_id=row[3],
-        organisation_id=row[4],
-        balance=row[5],
-        reserved=row[6],
-    )
-    account._state.adding = False
-    return account
+    return Account.from_db(connection.alias, None, row)
+
+
+def _prepared_cursor():
+    """A Django cursor that binds parameters on the server (PostgreSQL only).
+
+    psycopg prepares a statement once this connection has run it `prepare_threshold`
+    times (5), so PostgreSQL parses and plans the payment statement once per connection
+    instead of once per payment: bench/ledger.py measured about a quarter less server CPU
+    per payment.  The rest of the site keeps Django's client-side binding.  The cursor
+    goes through Django's wrappers, so query logging and `assertNumQueries` see it.
+    """
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    with connection.wrap_database_errors:
+        cursor = ServerBindingCursor(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(cursor)
+    return connection.make_cursor(cursor)
 
 
 def _existing(key: str, fp: str) -> Transaction | None:
@@ -232,35 +246,15 @@ def _post(
 
 
 _TX_FIELDS = ("rule", "deed", "quantity", "source", "memo", "created_by", "reverses")
+_TX_ATTNAMES = [f.attname for f in Transaction._meta.concrete_fields]
 
 
-def _post_pg(kind, key, fp, lines, after, accounts, balances, reserved, now, fields) -> Transaction:
-    """The same writes as the ORM path, in one round trip (data-modifying CTEs).
-
-    Payments are the ledger's hot path (bench/ledger.py); the transaction row, its entries
-    and the new account balances go to PostgreSQL as a single statement.
-    """
-    unknown = set(fields) - set(_TX_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown transaction fields {unknown}")
-    values = [
-        getattr(fields.get("rule"), "pk", None),
-        fields.get("deed", ""),
-        fields.get("quantity"),
-        fields.get("source", ""),
-        fields.get("memo", ""),
-        getattr(fields.get("created_by"), "pk", None),
-        getattr(fields.get("reverses"), "pk", None),
-    ]
-    entry_rows = ", ".join(["(%s::bigint, %s::numeric, %s::numeric, %s::int)"] * len(lines))
-    entry_params = []
-    for n, ((pk, amount), bal) in enumerate(zip(lines, after, strict=True)):
-        entry_params += [pk, amount, bal, n]
-    acc_rows = ", ".join(["(%s::bigint, %s::numeric, %s::numeric)"] * len(balances))
-    acc_params = []
-    for pk in balances:
-        acc_params += [pk, balances[pk], reserved[pk]]
-    sql = f"""
+@functools.cache
+def _post_sql(n_entries: int, n_accounts: int) -> str:
+    """The single statement of `_post_pg`: one text per shape, so the server prepares it."""
+    entry_rows = ", ".join(["(%s::bigint, %s::numeric, %s::numeric, %s::int)"] * n_entries)
+    acc_rows = ", ".join(["(%s::bigint, %s::numeric, %s::numeric)"] * n_accounts)
+    return f"""
         WITH t AS (
             INSERT INTO credits_transaction
                 (kind, idempotency_key, fingerprint, created_at, rule_id, deed, quantity,
@@ -282,19 +276,49 @@ def _post_pg(kind, key, fp, lines, after, accounts, balances, reserved, now, fie
         )
         SELECT t.id, (SELECT count(*) FROM e), (SELECT count(*) FROM u) FROM t
     """
-    params = [kind, key, fp, now, *values, now, *entry_params, *acc_params]
+
+
+def _post_pg(kind, key, fp, lines, after, accounts, balances, reserved, now, fields) -> Transaction:
+    """The same writes as the ORM path, in one round trip (data-modifying CTEs).
+
+    Payments are the ledger's hot path (bench/ledger.py); the transaction row, its entries
+    and the new account balances go to PostgreSQL as a single prepared statement.
+    """
+    unknown = set(fields) - set(_TX_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown transaction fields {unknown}")
+    row = {
+        "kind": kind,
+        "idempotency_key": key,
+        "fingerprint": fp,
+        "created_at": now,
+        "rule_id": getattr(fields.get("rule"), "pk", None),
+        "deed": fields.get("deed", ""),
+        "quantity": fields.get("quantity"),
+        "source": fields.get("source", ""),
+        "memo": fields.get("memo", ""),
+        "created_by_id": getattr(fields.get("created_by"), "pk", None),
+        "reverses_id": getattr(fields.get("reverses"), "pk", None),
+    }
+    params = [*row.values(), now]
+    for n, ((pk, amount), bal) in enumerate(zip(lines, after, strict=True)):
+        params += [pk, amount, bal, n]
+    for pk in balances:
+        params += [pk, balances[pk], reserved[pk]]
     try:
-        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            tx_id, _n_entries, _n_accounts = cursor.fetchone()
+        with _prepared_cursor() as cursor:
+            cursor.execute(_post_sql(len(lines), len(balances)), params)
+            row["id"], _n_entries, _n_accounts = cursor.fetchone()
     except IntegrityError:
+        # The enclosing atomic block (every caller has one) must not go on after this.
+        transaction.set_rollback(True)
         raise _conflict() from None
     for pk in balances:
         accounts[pk].balance, accounts[pk].reserved = balances[pk], reserved[pk]
-    tx = Transaction(
-        pk=tx_id, kind=kind, idempotency_key=key, fingerprint=fp, created_at=now, **fields
-    )
-    tx._state.adding = False
+    tx = Transaction.from_db(connection.alias, None, [row[a] for a in _TX_ATTNAMES])
+    for name in ("rule", "created_by", "reverses"):
+        if fields.get(name) is not None:
+            setattr(tx, name, fields[name])  # the caller's instance, as the ORM path keeps
     return tx
 
 

@@ -120,6 +120,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:
+    # Server-side prepared statements, for the few statements that ask for them through a
+    # server-binding cursor (the ledger's payment path: credits/services.py).  Django's
+    # own cursors bind on the client and never prepare.  Behind PgBouncer in transaction
+    # mode this needs PgBouncer >= 1.21 with max_prepared_statements; set
+    # DATABASE_PREPARE_THRESHOLD="" to switch preparation off.
+    _prepare = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5")
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        int(_prepare) if _prepare else None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------
