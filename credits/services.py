@@ -1,7 +1,10 @@
 """Every write of the moral bank.  One function per use case, keyword-only, atomic.
 
 Ledger writes go through `_post()`, which is only ever called with the accounts already
-locked by `_lock_accounts()` (ascending primary key: invariant 7).  Every ledger write
+locked by `_lock_accounts()` (ascending primary key: invariant 7).  The one exception is a
+payment on PostgreSQL (`transfer` → `_transfer_pg`): it needs no decision between the lock
+and the write, so the lock (same order), the balance check and the writes are a single
+statement, checked by the same constraints and deferred triggers.  Every ledger write
 carries an idempotency key; the request it stands for is hashed into a fingerprint, so
 a retry with the same key returns the first transaction and a different request with a
 used key is refused (invariant 5).
@@ -368,7 +371,6 @@ def issuance_account(*, community: Area) -> Account:
 # --- ledger writes --------------------------------------------------------------------
 
 
-@transaction.atomic
 def transfer(
     *,
     from_account: Account,
@@ -384,18 +386,113 @@ def transfer(
     if from_account.pk == to_account.pk:
         raise LedgerError(_("Choose two different accounts."), code="same_account")
     fp = fingerprint(kind="transfer", src=from_account.pk, dst=to_account.pk, amount=amount)
-    accounts, existing = _lock_and_find([from_account.pk, to_account.pk], key, fp)
-    if existing is not None:
-        return existing
-    return _post(
-        kind=Transaction.Kind.TRANSFER,
-        key=key,
-        fp=fp,
-        lines=[(from_account.pk, -amount), (to_account.pk, amount)],
-        accounts=accounts,
-        memo=memo[:200],
-        created_by=actor,
+    if connection.vendor == "postgresql":
+        return _transfer_pg(from_account.pk, to_account.pk, amount, key, fp, memo[:200], actor)
+    with transaction.atomic():
+        accounts, existing = _lock_and_find([from_account.pk, to_account.pk], key, fp)
+        if existing is not None:
+            return existing
+        return _post(
+            kind=Transaction.Kind.TRANSFER,
+            key=key,
+            fp=fp,
+            lines=[(from_account.pk, -amount), (to_account.pk, amount)],
+            accounts=accounts,
+            memo=memo[:200],
+            created_by=actor,
+        )
+
+
+# A payment as one statement: lock both accounts in ascending id order, check the payer
+# can cover it, write the transaction, its two entries and both balances, or nothing.
+# Run in autocommit it is its own database transaction, so a payment costs PostgreSQL
+# one round trip; the deferred trigger checks the entries' sum at its commit as for
+# every other write.  A used key makes the INSERT do nothing (ON CONFLICT sees keys
+# committed after this statement's snapshot, which a SELECT would not); the caller then
+# looks the key up in a fresh statement.
+_TRANSFER_SQL = """
+    WITH locked AS (
+        SELECT id, kind, balance, reserved FROM credits_account
+        WHERE id IN (%(src)s, %(dst)s) ORDER BY id FOR UPDATE
+    ), line (account_id, amount, n) AS (
+        VALUES (%(src)s::bigint, -%(amount)s::numeric, 0), (%(dst)s::bigint, %(amount)s::numeric, 1)
+    ), post AS (
+        SELECT line.account_id, line.amount, line.n,
+               locked.balance + line.amount AS after,
+               locked.kind <> 'resident' OR locked.balance + line.amount >= locked.reserved
+                   AS covered,
+               locked.balance - locked.reserved AS available
+        FROM line JOIN locked ON locked.id = line.account_id
+    ), verdict AS (
+        SELECT count(*) = 2 AND bool_and(covered) AS ok FROM post
+    ), t AS (
+        INSERT INTO credits_transaction
+            (kind, idempotency_key, fingerprint, created_at, rule_id, deed, quantity,
+             source, memo, created_by_id, reverses_id)
+        SELECT %(kind)s, %(key)s, %(fp)s, %(now)s, NULL, '', NULL, '', %(memo)s, %(actor)s, NULL
+        FROM verdict WHERE ok
+        ON CONFLICT (idempotency_key) DO NOTHING
+        RETURNING id
+    ), e AS (
+        INSERT INTO credits_entry (transaction_id, account_id, amount, balance_after, created_at)
+        SELECT t.id, post.account_id, post.amount, post.after, %(now)s
+        FROM t, post ORDER BY post.n
+        RETURNING 1
+    ), u AS (
+        UPDATE credits_account AS a SET balance = post.after
+        FROM post, t WHERE a.id = post.account_id
+        RETURNING 1
     )
+    SELECT (SELECT id FROM t), (SELECT count(*) FROM post),
+           (SELECT available FROM post WHERE n = 0), (SELECT count(*) FROM e),
+           (SELECT count(*) FROM u)
+"""
+
+
+def _transfer_pg(src: int, dst: int, amount: Decimal, key, fp, memo, actor) -> Transaction:
+    now = timezone.now()
+    params = {
+        "src": src,
+        "dst": dst,
+        "amount": amount,
+        "kind": Transaction.Kind.TRANSFER,
+        "key": key,
+        "fp": fp,
+        "now": now,
+        "memo": memo,
+        "actor": getattr(actor, "pk", None),
+    }
+    with _prepared_cursor() as cursor:
+        cursor.execute(_TRANSFER_SQL, params)
+        tx_id, known, available, _entries, _balances = cursor.fetchone()
+    if tx_id is None:  # nothing was written: a retry, or a refusal
+        existing = _existing(key, fp)
+        if existing is not None:
+            return existing
+        if known != 2:
+            raise LedgerError(_("Unknown account."), code="account_unknown")
+        raise InsufficientCreditsError(
+            _("Not enough coins: %(available)s available.") % {"available": available},
+            code="insufficient",
+        )
+    values = {
+        "id": tx_id,
+        "kind": Transaction.Kind.TRANSFER,
+        "idempotency_key": key,
+        "fingerprint": fp,
+        "created_at": now,
+        "rule_id": None,
+        "deed": "",
+        "quantity": None,
+        "source": "",
+        "memo": memo,
+        "created_by_id": params["actor"],
+        "reverses_id": None,
+    }
+    tx = Transaction.from_db(connection.alias, None, [values[a] for a in _TX_ATTNAMES])
+    if actor is not None:
+        tx.created_by = actor
+    return tx
 
 
 def _earned(account: Account, deed: str, since: dt.datetime) -> Decimal:

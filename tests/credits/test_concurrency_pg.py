@@ -140,6 +140,91 @@ def test_transfers_in_opposite_directions_do_not_deadlock(tree):
     assert reconcile() == []
 
 
+def test_concurrent_payments_never_overdraw(tree):
+    community = tree["community"]
+    payer = base.resident(tree["grid"])
+    fund(payer, community, "100.00")
+    src = Account.objects.get(user=payer)
+    payees = [
+        services.account_for(user=base.resident(tree["grid"]), community=community)
+        for _ in range(25)
+    ]
+    results = run_concurrently(
+        25,
+        lambda i: (
+            services.transfer(
+                from_account=src, to_account=payees[i], amount="10", idempotency_key=f"p{i}"
+            ).pk
+        ),
+    )
+    ok = [r for r in results if r[0] == "ok"]
+    errors = [r[1] for r in results if r[0] == "error"]
+    assert len(ok) == 10, results
+    assert all(isinstance(e, services.InsufficientCreditsError) for e in errors), errors
+    assert Account.objects.get(pk=src.pk).balance == Decimal("0.00")
+    assert Transaction.objects.filter(kind="transfer").count() == 10
+    assert reconcile() == []
+
+
+def test_one_payment_sent_many_times_at_once_pays_once(tree):
+    community = tree["community"]
+    payer, payee = base.resident(tree["grid"]), base.resident(tree["grid"])
+    fund(payer, community, "15.00")
+    src = Account.objects.get(user=payer)
+    dst = services.account_for(user=payee, community=community)
+    results = run_concurrently(
+        8,
+        lambda i: (
+            services.transfer(
+                from_account=src, to_account=dst, amount="10", idempotency_key="pay:once"
+            ).pk
+        ),
+    )
+    # Every retry gets the first payment back, even those that found the balance spent.
+    assert [r[0] for r in results] == ["ok"] * 8, results
+    assert len({r[1] for r in results}) == 1
+    assert Account.objects.get(pk=src.pk).balance == Decimal("5.00")
+    assert Account.objects.get(pk=dst.pk).balance == Decimal("10.00")
+    assert reconcile() == []
+
+
+def test_one_key_for_different_payments_at_once_pays_one(tree):
+    community = tree["community"]
+    payer, payee = base.resident(tree["grid"]), base.resident(tree["grid"])
+    fund(payer, community, "100.00")
+    src = Account.objects.get(user=payer)
+    dst = services.account_for(user=payee, community=community)
+    results = run_concurrently(
+        6,
+        lambda i: (
+            services.transfer(
+                from_account=src, to_account=dst, amount=str(i + 1), idempotency_key="pay:shared"
+            ).pk
+        ),
+    )
+    ok = [r for r in results if r[0] == "ok"]
+    errors = [r[1] for r in results if r[0] == "error"]
+    assert len(ok) == 1, results
+    assert all(isinstance(e, services.IdempotencyConflictError) for e in errors), errors
+    paid = Transaction.objects.get(idempotency_key="pay:shared").entries.get(amount__gt=0).amount
+    assert Account.objects.get(pk=dst.pk).balance == paid
+    assert reconcile() == []
+
+
+def test_payment_inside_a_rolled_back_transaction_leaves_nothing(tree):
+    community = tree["community"]
+    payer, payee = base.resident(tree["grid"]), base.resident(tree["grid"])
+    fund(payer, community, "20.00")
+    src = Account.objects.get(user=payer)
+    dst = services.account_for(user=payee, community=community)
+    with transaction.atomic():
+        services.transfer(from_account=src, to_account=dst, amount="5", idempotency_key="in-tx")
+        transaction.set_rollback(True)
+    assert not Transaction.objects.filter(idempotency_key="in-tx").exists()
+    assert Account.objects.get(pk=src.pk).balance == Decimal("20.00")
+    assert reconcile() == []
+
+
 CRASH_SCRIPT = """
 import os, django
 django.setup()
