@@ -166,12 +166,16 @@ def test_concurrent_payments_never_overdraw(tree):
     assert reconcile() == []
 
 
-def test_one_payment_sent_many_times_at_once_pays_once(tree):
+def payer_and_payee(tree, funds):
+    """Two residents' accounts in one community, the payer funded with `funds`."""
     community = tree["community"]
     payer, payee = base.resident(tree["grid"]), base.resident(tree["grid"])
-    fund(payer, community, "15.00")
-    src = Account.objects.get(user=payer)
-    dst = services.account_for(user=payee, community=community)
+    fund(payer, community, funds)
+    return Account.objects.get(user=payer), services.account_for(user=payee, community=community)
+
+
+def test_one_payment_sent_many_times_at_once_pays_once(tree):
+    src, dst = payer_and_payee(tree, "15.00")
     results = run_concurrently(
         8,
         lambda i: (
@@ -189,11 +193,7 @@ def test_one_payment_sent_many_times_at_once_pays_once(tree):
 
 
 def test_one_key_for_different_payments_at_once_pays_one(tree):
-    community = tree["community"]
-    payer, payee = base.resident(tree["grid"]), base.resident(tree["grid"])
-    fund(payer, community, "100.00")
-    src = Account.objects.get(user=payer)
-    dst = services.account_for(user=payee, community=community)
+    src, dst = payer_and_payee(tree, "100.00")
     results = run_concurrently(
         6,
         lambda i: (
@@ -212,11 +212,7 @@ def test_one_key_for_different_payments_at_once_pays_one(tree):
 
 
 def test_payment_inside_a_rolled_back_transaction_leaves_nothing(tree):
-    community = tree["community"]
-    payer, payee = base.resident(tree["grid"]), base.resident(tree["grid"])
-    fund(payer, community, "20.00")
-    src = Account.objects.get(user=payer)
-    dst = services.account_for(user=payee, community=community)
+    src, dst = payer_and_payee(tree, "20.00")
     with transaction.atomic():
         services.transfer(from_account=src, to_account=dst, amount="5", idempotency_key="in-tx")
         transaction.set_rollback(True)
