@@ -11,6 +11,7 @@ import functools
 import html
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -247,30 +248,51 @@ def can_supervise(user, req: Request) -> bool:
         return False
     if is_site_admin(user):
         return True
-    orgs = {o.pk for o in supervising_orgs(req.organisation)}
-    if req.supervisor_id:
-        orgs.add(req.supervisor_id)
-    return any(
-        can(user, "triage.supervise", req.area, organisation=o)
-        for o in Organisation.objects.filter(pk__in=orgs)
-    )
+    if not can(user, "triage.supervise"):  # no supervising role anywhere: no queries
+        return False
+    orgs = supervising_orgs(req.organisation)
+    if req.supervisor_id and req.supervisor_id not in {o.pk for o in orgs}:
+        orgs.append(req.supervisor)
+    return any(can(user, "triage.supervise", req.area, organisation=o) for o in orgs)
 
 
 def can_triage(user, req: Request) -> bool:
     return can(user, "triage.triage", req.area)
 
 
-def can_see_reporter(user, req: Request) -> bool:
-    """Name and contact: the reporter, whoever entered it, handlers and supervisors."""
+@dataclass(frozen=True)
+class Standing:
+    """What one user may do with one request, worked out once (a page asks several times)."""
+
+    handles: bool
+    supervises: bool
+    triages: bool
+    sees_reporter: bool
+
+    @property
+    def staff(self) -> bool:
+        return self.handles or self.supervises or self.triages
+
+
+def standing(user, req: Request) -> Standing:
     if not getattr(user, "is_authenticated", False):
-        return False
-    if user.pk in (req.reporter_id, req.entered_by_id):
-        return True
-    return (
-        can_handle(user, req)
-        or can_supervise(user, req)
-        or (req.status in (S.SUBMITTED, S.TRIAGED) and can_triage(user, req))
+        return Standing(False, False, False, False)
+    handles = can_handle(user, req)
+    supervises = can_supervise(user, req)
+    triages = can_triage(user, req)
+    # Name and contact: the reporter, whoever entered it, handlers and supervisors, and
+    # triage staff while the request waits for them.
+    sees_reporter = (
+        user.pk in (req.reporter_id, req.entered_by_id)
+        or handles
+        or supervises
+        or (req.status in (S.SUBMITTED, S.TRIAGED) and triages)
     )
+    return Standing(handles, supervises, triages, sees_reporter)
+
+
+def can_see_reporter(user, req: Request) -> bool:
+    return standing(user, req).sees_reporter
 
 
 def _event(

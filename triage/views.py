@@ -175,10 +175,11 @@ def detail(request, pk: int):
         pk=pk,
     )
     user = request.user
-    sees_reporter = services.can_see_reporter(user, req)
+    who = services.standing(user, req)
+    sees_reporter = who.sees_reporter
     is_reporter = user.is_authenticated and req.reporter_id == user.pk
-    handler = services.can_handle(user, req) or (is_site_admin(user) and req.organisation_id)
-    staff = handler or services.can_supervise(user, req) or services.can_triage(user, req)
+    handler = who.handles or bool(is_site_admin(user) and req.organisation_id)
+    staff = handler or who.staff
     if req.request_class == "private" and not (sees_reporter or staff):
         raise Http404  # private matters are nobody else's business
     events = req.events.select_related("actor", "organisation")
@@ -194,8 +195,8 @@ def detail(request, pk: int):
         "sees_reporter": sees_reporter,
         "is_reporter": is_reporter,
         "handler": handler,
-        "can_triage": req.status in ("submitted", "triaged") and services.can_triage(user, req),
-        "can_supervise": req.is_open and services.can_supervise(user, req),
+        "can_triage": req.status in ("submitted", "triaged") and who.triages,
+        "can_supervise": req.is_open and who.supervises,
         "reopen_open": reopen_open,
         "confirm_form": forms.ConfirmForm(
             initial={"request_class": req.suggested_class, "service_type": req.service_type}

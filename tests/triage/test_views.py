@@ -264,3 +264,21 @@ def test_service_types_are_edited_in_the_wagtail_admin(client, w, settings):
     assert listing.status_code == 200 and "道路设施" in listing.content.decode()
     edit = client.get(f"/admin/snippets/triage/servicetype/edit/{w['types']['road'].pk}/")
     assert edit.status_code == 200 and "keywords" in edit.content.decode()
+
+
+def test_detail_works_out_the_viewers_standing_once(client, w, django_assert_num_queries):
+    """The page asks handle/supervise/triage/see-reporter several times; each is worked
+    out once (it used to be up to three organisation look-ups for the same answer)."""
+    req = hotline_request(w)
+    url = reverse("triage:detail", args=[req.pk])
+    supervisor = w["people"]["gov"]
+    assert services.can_supervise(supervisor, req)
+    client.force_login(supervisor)
+    client.get(url)
+    with django_assert_num_queries(7):
+        page = client.get(url)
+    assert page.status_code == 200 and "13711112222" in page.content.decode()
+    client.force_login(w["people"]["grid_worker"])  # no supervising role: no chain walk
+    client.get(url)
+    with django_assert_num_queries(5):
+        assert client.get(url).status_code == 200
