@@ -79,7 +79,16 @@ def dashboard_stats(area: Area, *, since=None) -> dict:
     if since is not None:
         qs = qs.filter(created_at__gte=since)
     closed = Q(status=S.CLOSED)
+    # Per class and per channel counts ride in the same aggregate: one pass over the rows
+    # (three GROUP BY queries were three passes; bench/triage.py measures it).
+    per_value = {
+        f"class_{value or 'pending'}": Count("pk", filter=Q(request_class=value))
+        for value in [*RequestClass.values, ""]
+    } | {
+        f"channel_{value}": Count("pk", filter=Q(channel=value)) for value in Request.Channel.values
+    }
     totals = qs.aggregate(
+        **per_value,
         total=Count("pk"),
         closed=Count("pk", filter=closed),
         with_deadline=Count("pk", filter=closed & Q(deadline__isnull=False)),
@@ -93,8 +102,10 @@ def dashboard_stats(area: Area, *, since=None) -> dict:
         overdue=Count("pk", filter=~closed & Q(deadline__lt=timezone.now())),
         escalated=Count("pk", filter=Q(escalation_level__gt=0)),
     )
-    by_class = dict(qs.values_list("request_class").annotate(n=Count("pk")).order_by())
-    by_channel = dict(qs.values_list("channel").annotate(n=Count("pk")).order_by())
+    by_class = {
+        value: totals[f"class_{value or 'pending'}"] for value in [*RequestClass.values, ""]
+    }
+    by_channel = {value: totals[f"channel_{value}"] for value in Request.Channel.values}
 
     def pct(a, b):
         return round(100 * a / b, 1) if b else None
