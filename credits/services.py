@@ -284,13 +284,14 @@ def _post_sql(n_entries: int, n_accounts: int) -> str:
 def _post_pg(kind, key, fp, lines, after, accounts, balances, reserved, now, fields) -> Transaction:
     """The same writes as the ORM path, in one round trip (data-modifying CTEs).
 
-    Payments are the ledger's hot path (bench/ledger.py); the transaction row, its entries
-    and the new account balances go to PostgreSQL as a single prepared statement.
+    Earnings, redemptions and reversals (payments have `_transfer_pg`): the transaction
+    row, its entries and the new account balances go to PostgreSQL as one prepared
+    statement, after the caller has locked the accounts and decided.
     """
     unknown = set(fields) - set(_TX_FIELDS)
     if unknown:
         raise TypeError(f"unknown transaction fields {unknown}")
-    row = {
+    row = {  # in the column order of _post_sql's INSERT INTO credits_transaction
         "kind": kind,
         "idempotency_key": key,
         "fingerprint": fp,
