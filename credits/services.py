@@ -134,12 +134,13 @@ def _prepared_cursor():
     return connection.make_cursor(cursor)
 
 
+_KEY_SQL = "SELECT id, fingerprint FROM credits_transaction WHERE idempotency_key = %s"
+
+
 def _existing(key: str, fp: str) -> Transaction | None:
     # Plain SQL: this runs on every ledger write, and a hit (a retry) is the rare case.
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id, fingerprint FROM credits_transaction WHERE idempotency_key = %s", [key]
-        )
+        cursor.execute(_KEY_SQL, [key])
         row = cursor.fetchone()
     return _keyed(row, fp)
 
@@ -153,21 +154,22 @@ def _keyed(row, fp: str) -> Transaction | None:
     return Transaction.objects.get(pk=row[0])
 
 
+def _all_known(accounts: dict[int, Account], ids: list[int]) -> dict[int, Account]:
+    if len(accounts) != len(ids):
+        raise LedgerError(_("Unknown account."), code="account_unknown")
+    return accounts
+
+
 def _lock_accounts(ids: Iterable[int]) -> dict[int, Account]:
     """Lock accounts in ascending primary-key order, so two writers never deadlock."""
     ids = sorted(set(ids))
     if connection.vendor == "postgresql":
-        # The hot path of every payment, as one plain statement.
         with connection.cursor() as cursor:
             cursor.execute(_LOCK_SQL, [ids])
-            accounts = {row[0]: _account_from_row(row) for row in cursor.fetchall()}
-    else:  # SQLite: writers are serialised by the database lock (IMMEDIATE transactions)
-        accounts = {
-            a.pk: a for a in Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")
-        }
-    if len(accounts) != len(ids):
-        raise LedgerError(_("Unknown account."), code="account_unknown")
-    return accounts
+            return _all_known({r[0]: _account_from_row(r) for r in cursor.fetchall()}, ids)
+    # SQLite: writers are serialised by the database lock (IMMEDIATE transactions)
+    locked = Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    return _all_known({a.pk: a for a in locked}, ids)
 
 
 def _lock_and_find(ids: Iterable[int], key: str, fp: str):
@@ -181,18 +183,18 @@ def _lock_and_find(ids: Iterable[int], key: str, fp: str):
         accounts = _lock_accounts(ids)
         return accounts, _existing(key, fp)
     with connection.cursor() as cursor:
-        cursor.execute(
-            _LOCK_SQL + "; SELECT id, fingerprint FROM credits_transaction "
-            "WHERE idempotency_key = %s",
-            [ids, key],
-        )
+        cursor.execute(f"{_LOCK_SQL}; {_KEY_SQL}", [ids, key])
         rows = cursor.fetchall()
         cursor.nextset()
         found = cursor.fetchone()
-    accounts = {row[0]: _account_from_row(row) for row in rows}
-    if len(accounts) != len(ids):
-        raise LedgerError(_("Unknown account."), code="account_unknown")
-    return accounts, _keyed(found, fp)
+    return _all_known({row[0]: _account_from_row(row) for row in rows}, ids), _keyed(found, fp)
+
+
+def _insufficient(available: Decimal) -> InsufficientCreditsError:
+    return InsufficientCreditsError(
+        _("Not enough coins: %(available)s available.") % {"available": available},
+        code="insufficient",
+    )
 
 
 def _post(
@@ -221,11 +223,7 @@ def _post(
     for pk in balances:
         acc = accounts[pk]
         if acc.kind == Account.Kind.RESIDENT and balances[pk] - reserved[pk] < 0:
-            raise InsufficientCreditsError(
-                _("Not enough coins: %(available)s available.")
-                % {"available": acc.balance - acc.reserved},
-                code="insufficient",
-            )
+            raise _insufficient(acc.balance - acc.reserved)
     now = timezone.now()
     if connection.vendor == "postgresql":
         return _post_pg(kind, key, fp, lines, after, accounts, balances, reserved, now, fields)
@@ -288,22 +286,7 @@ def _post_pg(kind, key, fp, lines, after, accounts, balances, reserved, now, fie
     row, its entries and the new account balances go to PostgreSQL as one prepared
     statement, after the caller has locked the accounts and decided.
     """
-    unknown = set(fields) - set(_TX_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown transaction fields {unknown}")
-    row = {  # in the column order of _post_sql's INSERT INTO credits_transaction
-        "kind": kind,
-        "idempotency_key": key,
-        "fingerprint": fp,
-        "created_at": now,
-        "rule_id": getattr(fields.get("rule"), "pk", None),
-        "deed": fields.get("deed", ""),
-        "quantity": fields.get("quantity"),
-        "source": fields.get("source", ""),
-        "memo": fields.get("memo", ""),
-        "created_by_id": getattr(fields.get("created_by"), "pk", None),
-        "reverses_id": getattr(fields.get("reverses"), "pk", None),
-    }
+    row = _tx_row(kind, key, fp, now, fields)
     params = [*row.values(), now]
     for n, ((pk, amount), bal) in enumerate(zip(lines, after, strict=True)):
         params += [pk, amount, bal, n]
@@ -319,6 +302,31 @@ def _post_pg(kind, key, fp, lines, after, accounts, balances, reserved, now, fie
         raise _conflict() from None
     for pk in balances:
         accounts[pk].balance, accounts[pk].reserved = balances[pk], reserved[pk]
+    return _saved_transaction(row, fields)
+
+
+def _tx_row(kind, key, fp, now, fields) -> dict:
+    """A transaction's column values by attname, in _post_sql's INSERT column order."""
+    unknown = set(fields) - set(_TX_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown transaction fields {unknown}")
+    return {
+        "kind": kind,
+        "idempotency_key": key,
+        "fingerprint": fp,
+        "created_at": now,
+        "rule_id": getattr(fields.get("rule"), "pk", None),
+        "deed": fields.get("deed", ""),
+        "quantity": fields.get("quantity"),
+        "source": fields.get("source", ""),
+        "memo": fields.get("memo", ""),
+        "created_by_id": getattr(fields.get("created_by"), "pk", None),
+        "reverses_id": getattr(fields.get("reverses"), "pk", None),
+    }
+
+
+def _saved_transaction(row: dict, fields: dict) -> Transaction:
+    """The Transaction a raw INSERT wrote, built as a queryset would (no query)."""
     tx = Transaction.from_db(connection.alias, None, [row[a] for a in _TX_ATTNAMES])
     for name in ("rule", "created_by", "reverses"):
         if fields.get(name) is not None:
@@ -430,13 +438,14 @@ _TRANSFER_SQL = """
         INSERT INTO credits_transaction
             (kind, idempotency_key, fingerprint, created_at, rule_id, deed, quantity,
              source, memo, created_by_id, reverses_id)
-        SELECT %(kind)s, %(key)s, %(fp)s, %(now)s, NULL, '', NULL, '', %(memo)s, %(actor)s, NULL
+        SELECT %(kind)s, %(idempotency_key)s, %(fingerprint)s, %(created_at)s, %(rule_id)s,
+               %(deed)s, %(quantity)s, %(source)s, %(memo)s, %(created_by_id)s, %(reverses_id)s
         FROM verdict WHERE ok
         ON CONFLICT (idempotency_key) DO NOTHING
         RETURNING id
     ), e AS (
         INSERT INTO credits_entry (transaction_id, account_id, amount, balance_after, created_at)
-        SELECT t.id, post.account_id, post.amount, post.after, %(now)s
+        SELECT t.id, post.account_id, post.amount, post.after, %(created_at)s
         FROM t, post ORDER BY post.n
         RETURNING 1
     ), u AS (
@@ -451,49 +460,19 @@ _TRANSFER_SQL = """
 
 
 def _transfer_pg(src: int, dst: int, amount: Decimal, key, fp, memo, actor) -> Transaction:
-    now = timezone.now()
-    params = {
-        "src": src,
-        "dst": dst,
-        "amount": amount,
-        "kind": Transaction.Kind.TRANSFER,
-        "key": key,
-        "fp": fp,
-        "now": now,
-        "memo": memo,
-        "actor": getattr(actor, "pk", None),
-    }
+    fields = {"memo": memo, "created_by": actor}
+    row = _tx_row(Transaction.Kind.TRANSFER, key, fp, timezone.now(), fields)
     with _prepared_cursor() as cursor:
-        cursor.execute(_TRANSFER_SQL, params)
-        tx_id, known, available, _entries, _balances = cursor.fetchone()
-    if tx_id is None:  # nothing was written: a retry, or a refusal
+        cursor.execute(_TRANSFER_SQL, {"src": src, "dst": dst, "amount": amount, **row})
+        row["id"], known, available, _entries, _balances = cursor.fetchone()
+    if row["id"] is None:  # nothing was written: a retry, or a refusal
         existing = _existing(key, fp)
         if existing is not None:
             return existing
         if known != 2:
             raise LedgerError(_("Unknown account."), code="account_unknown")
-        raise InsufficientCreditsError(
-            _("Not enough coins: %(available)s available.") % {"available": available},
-            code="insufficient",
-        )
-    values = {
-        "id": tx_id,
-        "kind": Transaction.Kind.TRANSFER,
-        "idempotency_key": key,
-        "fingerprint": fp,
-        "created_at": now,
-        "rule_id": None,
-        "deed": "",
-        "quantity": None,
-        "source": "",
-        "memo": memo,
-        "created_by_id": params["actor"],
-        "reverses_id": None,
-    }
-    tx = Transaction.from_db(connection.alias, None, [values[a] for a in _TX_ATTNAMES])
-    if actor is not None:
-        tx.created_by = actor
-    return tx
+        raise _insufficient(available)
+    return _saved_transaction(row, fields)
 
 
 def _earned(account: Account, deed: str, since: dt.datetime) -> Decimal:
