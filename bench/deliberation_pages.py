@@ -20,29 +20,10 @@ BIG_TITLE = "基准：加装电梯千人讨论"
 
 
 def _community():
-    from portal import services as portal_services
+    from bench.benchlib import community_chain
     from portal.models import Area
 
-    community = (
-        Area.objects.filter(code="xinzhan").first()
-        or Area.objects.filter(code="bench-community").first()
-    )
-    if community is not None:
-        return community
-    city = Area.objects.filter(code="bench-city").first() or portal_services.area_create(
-        parent=None, kind="city", name="基准市", code="bench-city"
-    )
-    district = portal_services.area_create(
-        parent=city, kind="district", name="基准区", code="bench-district"
-    )
-    street = portal_services.area_create(
-        parent=district, kind="street", name="基准街道", code="bench-street"
-    )
-    community = portal_services.area_create(
-        parent=street, kind="community", name="基准社区", code="bench-community"
-    )
-    portal_services.area_create(parent=community, kind="grid", name="第一网格", code="bench-grid")
-    return community
+    return Area.objects.filter(code="xinzhan").first() or community_chain()
 
 
 def _users(community, n=20):

@@ -108,18 +108,9 @@ def generate(n_accounts: int, n_entries: int) -> dict:
     """Accounts and balanced earn transactions (issuer → resident), by SQL."""
     from django.db import connection
 
-    from portal import services as portal_services
+    from bench.benchlib import community_chain
 
-    city = portal_services.area_create(parent=None, kind="city", name="基准市", code="bench-city")
-    district = portal_services.area_create(
-        parent=city, kind="district", name="基准区", code="bench-d"
-    )
-    street = portal_services.area_create(
-        parent=district, kind="street", name="基准街道", code="bench-s"
-    )
-    community = portal_services.area_create(
-        parent=street, kind="community", name="基准社区", code="bench-c"
-    )
+    community = community_chain()
     n_tx = n_entries // 2
     t0 = time.perf_counter()
     with connection.cursor() as c:
@@ -206,6 +197,12 @@ def payment_worker(lo: int, hi: int, barrier, commands, results) -> None:
     rng = random.Random(os.getpid())
     # A caller holds its Account instances (a request loads them once); build each once.
     accounts: dict[int, Account] = {}
+
+    def account(pk: int) -> Account:
+        if pk not in accounts:
+            accounts[pk] = Account(pk=pk)
+        return accounts[pk]
+
     connection.ensure_connection()
     while (seconds := commands.get()) is not None:
         barrier.wait()
@@ -217,8 +214,8 @@ def payment_worker(lo: int, hi: int, barrier, commands, results) -> None:
                 continue
             try:
                 services.transfer(
-                    from_account=accounts.get(a) or accounts.setdefault(a, Account(pk=a)),
-                    to_account=accounts.get(b) or accounts.setdefault(b, Account(pk=b)),
+                    from_account=account(a),
+                    to_account=account(b),
                     amount="0.01",
                     idempotency_key=f"pay:{uuid.uuid4().hex}",
                 )
@@ -297,37 +294,26 @@ def compare(url: str, clients: int, lo: int, hi: int, seconds: float, rounds: in
     }
 
 
-def pgbench_tps(url: str, clients: int, seconds: float) -> float:
+def pgbench(url: str, *args: str) -> str:
+    """Run pgbench against the server `url` names, on the pgbench database; its stdout."""
     u = urlparse(url)
     env = dict(os.environ)
     if u.password:
         env["PGPASSWORD"] = u.password
-    args = [
-        "-h",
-        u.hostname or "127.0.0.1",
-        "-p",
-        str(u.port or 5432),
-        "-U",
-        u.username or "postgres",
-    ]
-    out = subprocess.run(
-        [
-            "pgbench",
-            *args,
-            "-n",
-            "-c",
-            str(clients),
-            "-j",
-            str(clients),
-            "-T",
-            str(round(seconds)),
-            PGBENCH_DB,
-        ],
+    server = ["-h", u.hostname or "127.0.0.1", "-p", str(u.port or 5432)]
+    server += ["-U", u.username or "postgres"]
+    return subprocess.run(
+        ["pgbench", *server, *args, PGBENCH_DB],
         env=env,
         capture_output=True,
         text=True,
         check=True,
     ).stdout
+
+
+def pgbench_tps(url: str, clients: int, seconds: float) -> float:
+    n = str(clients)
+    out = pgbench(url, "-n", "-c", n, "-j", n, "-T", str(round(seconds)))
     match = re.search(
         r"tps = ([\d.]+) \((?:without initial connection time"
         r"|excluding connections establishing)\)",
@@ -339,24 +325,7 @@ def pgbench_tps(url: str, clients: int, seconds: float) -> float:
 
 
 def pgbench_init(url: str) -> None:
-    u = urlparse(url)
-    env = dict(os.environ)
-    if u.password:
-        env["PGPASSWORD"] = u.password
-    args = [
-        "-h",
-        u.hostname or "127.0.0.1",
-        "-p",
-        str(u.port or 5432),
-        "-U",
-        u.username or "postgres",
-    ]
-    subprocess.run(
-        ["pgbench", *args, "-i", "-q", "-s", "1", PGBENCH_DB],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    pgbench(url, "-i", "-q", "-s", "1")
 
 
 # --- reads ----------------------------------------------------------------------------------

@@ -291,10 +291,6 @@ def standing(user, req: Request) -> Standing:
     return Standing(handles, supervises, triages, sees_reporter)
 
 
-def can_see_reporter(user, req: Request) -> bool:
-    return standing(user, req).sees_reporter
-
-
 def _event(
     req: Request,
     kind: str,
