@@ -185,6 +185,20 @@ def _open_topics(communities):
     )
 
 
+def _create_form(request, form, title: str, create, done: str):
+    """A committee 'new …' page: on a valid POST run `create(cleaned_data)`, which returns
+    where to go next; a refusal from the service is shown on the form, nothing saved."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            target = create(form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, done)
+            return target
+    return render(request, "deliberation/admin/form.html", {"form": form, "title": title})
+
+
 def session_new(request):
     from .forms import SessionForm
     from .models import Topic
@@ -202,36 +216,31 @@ def session_new(request):
         topics=_open_topics(communities),
         formats=formats,
     )
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            session = services.session_create(
-                user=request.user,
-                community=by_pk[d["community"]],
-                format_code=d["format"],
-                title=d["title"],
-                description=d["description"],
-                starts_at=d["starts_at"],
-                ends_at=d["ends_at"],
-                place=d["place"],
-                online_url=d["online_url"],
-                capacity=d["capacity"],
-                registration_opens=d["registration_opens"],
-                registration_closes=d["registration_closes"],
-                topics=list(Topic.objects.filter(pk__in=d["topics"])),
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, error_text(exc))
-        else:
-            messages.success(
-                request,
-                pgettext("deliberation", "The session is published; residents can register."),
-            )
-            return redirect("deliberation_admin:checkin", pk=session.pk)
-    return render(
+
+    def create(d):
+        session = services.session_create(
+            user=request.user,
+            community=by_pk[d["community"]],
+            format_code=d["format"],
+            title=d["title"],
+            description=d["description"],
+            starts_at=d["starts_at"],
+            ends_at=d["ends_at"],
+            place=d["place"],
+            online_url=d["online_url"],
+            capacity=d["capacity"],
+            registration_opens=d["registration_opens"],
+            registration_closes=d["registration_closes"],
+            topics=list(Topic.objects.filter(pk__in=d["topics"])),
+        )
+        return redirect("deliberation_admin:checkin", pk=session.pk)
+
+    return _create_form(
         request,
-        "deliberation/admin/form.html",
-        {"form": form, "title": pgettext("deliberation", "New session")},
+        form,
+        pgettext("deliberation", "New session"),
+        create,
+        pgettext("deliberation", "The session is published; residents can register."),
     )
 
 
@@ -242,29 +251,27 @@ def poll_new(request):
     communities = _managed(request)
     by_pk = {str(c.pk): c for c in communities}
     form = PollForm(request.POST or None, communities=communities, topics=_open_topics(communities))
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            poll = services.poll_create(
-                user=request.user,
-                community=by_pk[d["community"]],
-                question=d["question"],
-                options=d["options"].splitlines(),
-                kind=d["kind"],
-                opens_at=d["opens_at"],
-                closes_at=d["closes_at"],
-                hide_results_until_close=d["hide_results_until_close"],
-                topic=Topic.objects.filter(pk=d["topic"]).first() if d.get("topic") else None,
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, error_text(exc))
-        else:
-            messages.success(request, pgettext("deliberation", "The poll is published."))
-            return redirect("deliberation_admin:poll", pk=poll.pk)
-    return render(
+
+    def create(d):
+        poll = services.poll_create(
+            user=request.user,
+            community=by_pk[d["community"]],
+            question=d["question"],
+            options=d["options"].splitlines(),
+            kind=d["kind"],
+            opens_at=d["opens_at"],
+            closes_at=d["closes_at"],
+            hide_results_until_close=d["hide_results_until_close"],
+            topic=Topic.objects.filter(pk=d["topic"]).first() if d.get("topic") else None,
+        )
+        return redirect("deliberation_admin:poll", pk=poll.pk)
+
+    return _create_form(
         request,
-        "deliberation/admin/form.html",
-        {"form": form, "title": pgettext("deliberation", "New poll")},
+        form,
+        pgettext("deliberation", "New poll"),
+        create,
+        pgettext("deliberation", "The poll is published."),
     )
 
 
@@ -274,25 +281,23 @@ def format_new(request):
     communities = _managed(request)
     by_pk = {str(c.pk): c for c in communities}
     form = FormatForm(request.POST or None, communities=communities)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.format_create(
-                user=request.user,
-                community=by_pk[d["community"]],
-                code=d["code"],
-                name=d["name"],
-                description=d["description"],
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, error_text(exc))
-        else:
-            messages.success(request, pgettext("deliberation", "The format is added."))
-            return redirect("deliberation_admin:home")
-    return render(
+
+    def create(d):
+        services.format_create(
+            user=request.user,
+            community=by_pk[d["community"]],
+            code=d["code"],
+            name=d["name"],
+            description=d["description"],
+        )
+        return redirect("deliberation_admin:home")
+
+    return _create_form(
         request,
-        "deliberation/admin/form.html",
-        {"form": form, "title": pgettext("deliberation", "New format")},
+        form,
+        pgettext("deliberation", "New format"),
+        create,
+        pgettext("deliberation", "The format is added."),
     )
 
 
