@@ -29,14 +29,11 @@ setup: install compilemessages
 	$(DEV) $(PY) manage.py load_demo
 
 ## make run: install, migrate, load demo content, serve web + Celery worker + beat.
+## `manage.py serve` supervises the three: one Ctrl-C or SIGTERM stops them all, and a
+## lock in var/ refuses a second `make run` (and so a second beat) in the same folder.
 run: setup
-	@$(DEV) $(PY) manage.py demo_credentials
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops web, worker and beat)"
-	@trap 'kill 0' INT TERM EXIT; \
-	$(DEV) $(VENV)/bin/celery -A portal worker --beat --loglevel=INFO --concurrency=2 \
-	    --schedule=var/celerybeat-schedule & \
-	$(DEV) $(PY) manage.py runserver $(HOST):$(PORT) --noreload & \
-	wait
+	@$(DEV) $(PY) manage.py demo_credentials --host $(HOST) --port $(PORT)
+	@$(DEV) exec $(PY) manage.py serve --host $(HOST) --port $(PORT)
 
 ## make test: the whole suite (SQLite unless DATABASE_URL is set).
 test: install compilemessages
