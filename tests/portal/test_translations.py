@@ -28,3 +28,31 @@ def test_every_language_has_a_compiled_catalogue_for_every_app():
             po = Path(settings.BASE_DIR) / app / "locale" / lang / "LC_MESSAGES" / "django.po"
             assert po.exists(), po
             assert po.with_suffix(".mo").exists(), f"{po} is not compiled"
+
+
+# OpenCC's internal forms and mainland interface words that 繁體 readers do not use.
+NOT_STANDARD_HANT = ["爲", "裏", "審覈", "跟蹤", "登錄", "註銷"]
+
+
+def test_traditional_catalogues_use_standard_forms():
+    """zh_Hant is derived with OpenCC s2tw plus our UI phrases (fill_hant), so readers
+    see 為 and 登入, not 爲 and 登錄."""
+    from pathlib import Path
+
+    import polib
+    from django.conf import settings
+
+    found = []
+    for po_path in Path(settings.BASE_DIR).glob("*/locale/zh_Hant/LC_MESSAGES/django.po"):
+        for entry in polib.pofile(str(po_path)):
+            texts = [entry.msgstr, *entry.msgstr_plural.values()]
+            for bad in NOT_STANDARD_HANT:
+                if any(bad in t for t in texts):
+                    found.append((po_path.parts[-4], entry.msgid, bad))
+    assert found == []
+
+
+def test_a_sign_in_prompt_reads_naturally_in_traditional_chinese():
+    with translation.override("zh-hant"):
+        text = translation.gettext("Sign in")
+    assert "登入" in text, text

@@ -1,9 +1,15 @@
 """Fill 繁體中文 (zh_Hant) catalogues from the 简体中文 (zh_Hans) ones with OpenCC.
 
-A developer tool (run by `make messages`): translators write zh_Hans; this converts the
-characters (s2t: the vocabulary stays mainland, as our residents use it) into zh_Hant
-for every message not yet translated there, so the two never drift apart.
+A developer tool (run by `make messages`): translators write zh_Hans; this converts it
+into zh_Hant for every message not yet translated there, so the two never drift apart.
 `--force` re-converts every message.
+
+Which OpenCC configuration: `s2tw`, the standard character forms readers of 繁體 learn at
+school and see on every 繁體 website (為, 裡, 審核), rather than `s2t`'s OpenCC-internal
+forms (爲, 裏, 審覈) that look wrong to them.  Not `s2twp`: its vocabulary swaps rewrite
+meaning on a mainland civic site (审核 "verify" → 稽核 "audit", 视频 → 影片).  The few
+interface words whose 繁體 usage differs are listed in UI_PHRASES and replaced before the
+character conversion.
 """
 
 from pathlib import Path
@@ -12,9 +18,22 @@ import polib
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+# 简体 interface words → the word 繁體 interfaces use, applied before character conversion.
+UI_PHRASES = {
+    "登录": "登入",
+    "跟踪": "追踪",
+    "注销": "登出",
+}
+
+
+def to_hant(cc, text: str) -> str:
+    for hans, hant in UI_PHRASES.items():
+        text = text.replace(hans, hant)
+    return cc.convert(text)
+
 
 class Command(BaseCommand):
-    help = "Convert zh_Hans translations into zh_Hant catalogues (OpenCC s2t)."
+    help = "Convert zh_Hans translations into zh_Hant catalogues (OpenCC s2tw)."
 
     def add_arguments(self, parser):
         parser.add_argument("apps", nargs="*", help="app folders (default: all)")
@@ -23,7 +42,7 @@ class Command(BaseCommand):
     def handle(self, *args, apps, force, **options):
         from opencc import OpenCC
 
-        cc = OpenCC("s2t")
+        cc = OpenCC("s2tw")
         base = Path(settings.BASE_DIR)
         roots = [
             base / a / "locale"
@@ -53,9 +72,11 @@ class Command(BaseCommand):
                         continue
                     if src.msgid_plural:
                         dst.msgid_plural = src.msgid_plural
-                        dst.msgstr_plural = {k: cc.convert(v) for k, v in src.msgstr_plural.items()}
+                        dst.msgstr_plural = {
+                            k: to_hant(cc, v) for k, v in src.msgstr_plural.items()
+                        }
                     else:
-                        dst.msgstr = cc.convert(src.msgstr)
+                        dst.msgstr = to_hant(cc, src.msgstr)
                     if "fuzzy" in dst.flags:
                         dst.flags.remove("fuzzy")
                     changed += 1
