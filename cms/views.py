@@ -1,5 +1,9 @@
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
 
 from .selectors import search_pages
 
@@ -9,3 +13,15 @@ def search(request):
     results = search_pages(query) if query else []
     page = Paginator(results, 10).get_page(request.GET.get("page")) if query else None
     return render(request, "cms/search.html", {"query": query, "results": page})
+
+
+# Personal and staff areas are not for search engines; everything else is public.
+ROBOTS_DISALLOW = ["/admin/", "/django-admin/", "/me/", "/accounts/"]
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def robots_txt(request):
+    lines = ["User-agent: *", *(f"Disallow: {p}" for p in ROBOTS_DISALLOW)]
+    lines.append(f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

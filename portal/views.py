@@ -6,16 +6,26 @@ from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from . import notifications, permissions, selectors, services
 from .dashboard import panels_for
 from .forms import PreferencesForm, ResidencyDecisionForm, ResidencyForm
 from .middleware import ELDER_COOKIE
 from .models import Membership, NotificationOptOut
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says; send them to the static icon
+    (its hashed name in production, so not a permanent redirect)."""
+    return redirect(static("portal/icons/favicon.ico"))
 
 
 def healthz(request):
