@@ -328,6 +328,8 @@ CONTENT_SECURITY_POLICY = {
         "media-src": [SELF, *CSP_MEDIA_ORIGINS],
         "font-src": [SELF],
         "connect-src": [SELF],
+        # Rich-text video embeds: list their players (e.g. https://player.bilibili.com).
+        "frame-src": [SELF, *env_list("PORTAL_CSP_FRAME_ORIGINS")],
         "object-src": [NONE],
         "base-uri": [SELF],
         "frame-ancestors": [NONE],
@@ -341,7 +343,7 @@ PORTAL_CSP_ADMIN = {
     "style-src": [SELF, UNSAFE_INLINE],
     "img-src": [SELF, "data:", "blob:", *CSP_MEDIA_ORIGINS],
     "frame-ancestors": [SELF],  # the page editor frames its own preview
-    "frame-src": [SELF],
+    "frame-src": [SELF, *env_list("PORTAL_CSP_FRAME_ORIGINS")],
 }
 # Permissions-Policy: every powerful feature off, except the few the portal uses.  A view
 # widens it for its own response with portal.security_headers.permissions_policy().
@@ -363,7 +365,7 @@ PERMISSIONS_POLICY = {
     "midi": [],
     "payment": [],
     "picture-in-picture": [],
-    "publickey-credentials-get": [],
+    "publickey-credentials-get": [],  # (self) if allauth's WebAuthn is ever turned on
     "screen-wake-lock": [],
     "serial": [],
     "usb": [],
