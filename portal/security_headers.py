@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from csp.constants import SELF
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 
@@ -31,6 +32,10 @@ class PortalCSPMiddleware(CSPMiddleware):
         prefixes = tuple(getattr(settings, "PORTAL_CSP_ADMIN_PREFIXES", ()))
         if not report_only and prefixes and request.path_info.startswith(prefixes):
             parts.replace = {**settings.PORTAL_CSP_ADMIN, **(parts.replace or {})}
+        elif getattr(request, "is_preview", False):
+            # Wagtail renders a preview through a dummy request for the page's public URL,
+            # and the editor shows it in a frame: the public policy, framed by the admin.
+            parts.replace = {"frame-ancestors": [SELF], **(parts.replace or {})}
         return parts
 
 

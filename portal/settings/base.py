@@ -312,6 +312,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # Wagtail's admin would load avatars from gravatar.com: a third-party origin the CSP refuses.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# ... and its dashboard would fetch releases.wagtail.org (connect-src refuses it too).
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # Content-Security-Policy (django-csp).  No inline script or style anywhere on the public
 # site: behaviour lives in each app's static/*.js, looks in portal/static/portal/site.css.
@@ -354,7 +356,6 @@ PERMISSIONS_POLICY = {
     "fullscreen": ["self"],
     "accelerometer": [],
     "autoplay": [],
-    "bluetooth": [],
     "browsing-topics": [],
     "display-capture": [],
     "encrypted-media": [],

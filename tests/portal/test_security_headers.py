@@ -409,3 +409,16 @@ def test_static_files_carry_nosniff(client):
     assert response.status_code == 200
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "Content-Security-Policy" in response
+
+
+def test_wagtail_preview_may_be_framed_by_the_admin_and_keeps_the_public_policy(tree):
+    """The editor frames the preview, which Wagtail renders through a dummy request for
+    the page's public URL; it stays strict but may be framed by the site itself."""
+    from wagtail.models import Page
+
+    page = Page.objects.get(depth=2).specific
+    response = page.make_preview_request()
+    assert response.status_code == 200
+    csp = csp_directives(response)
+    assert csp["frame-ancestors"] == ["'self'"]
+    assert "'unsafe-inline'" not in csp["script-src"] + csp["style-src"]
