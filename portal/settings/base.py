@@ -320,14 +320,14 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 # A template that truly needs an inline script gives it nonce="{{ request.csp_nonce }}";
 # portal.pagecache never stores such a page.  The Wagtail admin gets a wider policy for
 # its own inline scripts and styles (PORTAL_CSP_ADMIN, portal/security_headers.py).
-CSP_MEDIA_ORIGINS = media_origins()
+PORTAL_CSP_MEDIA_ORIGINS = media_origins()
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF],
-        "img-src": [SELF, "data:", *CSP_MEDIA_ORIGINS],
-        "media-src": [SELF, *CSP_MEDIA_ORIGINS],
+        "img-src": [SELF, "data:", *PORTAL_CSP_MEDIA_ORIGINS],
+        "media-src": [SELF, *PORTAL_CSP_MEDIA_ORIGINS],
         "font-src": [SELF],
         "connect-src": [SELF],
         # Rich-text video embeds: list their players (e.g. https://player.bilibili.com).
@@ -343,7 +343,7 @@ PORTAL_CSP_ADMIN_PREFIXES = ("/admin/",)
 PORTAL_CSP_ADMIN = {
     "script-src": [SELF, UNSAFE_INLINE],
     "style-src": [SELF, UNSAFE_INLINE],
-    "img-src": [SELF, "data:", "blob:", *CSP_MEDIA_ORIGINS],
+    "img-src": [SELF, "data:", "blob:", *PORTAL_CSP_MEDIA_ORIGINS],
     "frame-ancestors": [SELF],  # the page editor frames its own preview
     "frame-src": [SELF, *env_list("PORTAL_CSP_FRAME_ORIGINS")],
 }

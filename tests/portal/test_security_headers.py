@@ -422,3 +422,19 @@ def test_wagtail_preview_may_be_framed_by_the_admin_and_keeps_the_public_policy(
     csp = csp_directives(response)
     assert csp["frame-ancestors"] == ["'self'"]
     assert "'unsafe-inline'" not in csp["script-src"] + csp["style-src"]
+
+
+def test_images_may_come_from_the_s3_bucket_and_listed_media_origins(monkeypatch):
+    from portal.settings.base import media_origins
+
+    monkeypatch.setenv("AWS_STORAGE_BUCKET_NAME", "media")
+    monkeypatch.setenv("AWS_S3_ENDPOINT_URL", "https://oss.example.cn")
+    monkeypatch.setenv("PORTAL_CSP_MEDIA_ORIGINS", "https://img.example.cn")
+    assert media_origins() == [
+        "https://img.example.cn",
+        "https://oss.example.cn",
+        "https://media.oss.example.cn",
+    ]
+    monkeypatch.delenv("AWS_STORAGE_BUCKET_NAME")
+    monkeypatch.delenv("PORTAL_CSP_MEDIA_ORIGINS")
+    assert media_origins() == []
