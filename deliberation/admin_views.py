@@ -12,6 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import pgettext
 
+from portal.security_headers import permissions_policy
+
 from . import selectors, services
 from .models import Poll, Session
 from .views import error_text
@@ -53,6 +55,7 @@ def home(request):
     )
 
 
+@permissions_policy({"camera": ["self"]})  # the QR scanner
 def checkin(request, pk):
     session = get_object_or_404(Session.objects.select_related("community"), pk=pk)
     if not services.acts_in(request.user, "deliberation.check_in", session.community):

@@ -82,6 +82,9 @@ class AnonymousPageCacheMiddleware:
             and response.status_code == 200
             and not response.cookies
             and not getattr(response, "streaming", False)
+            # A page whose inline script carries this response's CSP nonce must not be
+            # replayed to others: the nonce would stop being a secret.
+            and not getattr(request, "_csp_nonce", None)
         ):
             if hasattr(response, "render") and callable(response.render):
                 response.render()

@@ -132,14 +132,17 @@ def preferences(request):
     language = form.cleaned_data["language"] or None
     elder = form.cleaned_data["elder_mode"]
     elder_mode = None if elder == "" else elder == "1"
+    # No script reads either cookie: HttpOnly, and Secure in production.
+    cookie = {
+        "max_age": 365 * 86400,
+        "samesite": "Lax",
+        "httponly": True,
+        "secure": settings.PORTAL_COOKIE_SECURE,
+    }
     if language:
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 86400, samesite="Lax"
-        )
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, **cookie)
     if elder_mode is not None:
-        response.set_cookie(
-            ELDER_COOKIE, "1" if elder_mode else "0", max_age=365 * 86400, samesite="Lax"
-        )
+        response.set_cookie(ELDER_COOKIE, "1" if elder_mode else "0", **cookie)
     if request.user.is_authenticated:
         services.preferences_update(user=request.user, language=language, elder_mode=elder_mode)
     return response

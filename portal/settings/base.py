@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -24,6 +25,27 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def media_origins() -> list[str]:
+    """Origins media may come from besides the site's own: PORTAL_CSP_MEDIA_ORIGINS, an
+    absolute MEDIA_URL, and the S3 endpoint (path- and host-style) or custom domain."""
+    from urllib.parse import urlsplit
+
+    origins = env_list("PORTAL_CSP_MEDIA_ORIGINS")
+    media = urlsplit(os.environ.get("MEDIA_URL", ""))
+    if media.scheme and media.netloc:
+        origins.append(f"{media.scheme}://{media.netloc}")
+    bucket = os.environ.get("AWS_STORAGE_BUCKET_NAME")
+    if bucket:
+        endpoint = urlsplit(os.environ.get("AWS_S3_ENDPOINT_URL") or "https://s3.amazonaws.com")
+        origins += [
+            f"{endpoint.scheme}://{endpoint.netloc}",
+            f"{endpoint.scheme}://{bucket}.{endpoint.netloc}",
+        ]
+        if os.environ.get("AWS_S3_CUSTOM_DOMAIN"):
+            origins.append(f"https://{os.environ['AWS_S3_CUSTOM_DOMAIN']}")
+    return list(dict.fromkeys(origins))
 
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
@@ -63,10 +85,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sitemaps",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the page cache, so a cached page still gets its headers on every response.
+    "portal.security_headers.SecurityHeadersMiddleware",
+    "portal.security_headers.PortalCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.pagecache.AnonymousPageCacheMiddleware",
     "cms.middleware.SiteCacheMiddleware",
@@ -275,11 +301,79 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "txt"]
 TAGGIT_CASE_INSENSITIVE = True
 
 # --- Security ---------------------------------------------------------------------
+# One switch for the Secure flag of every cookie (production turns it on; see also
+# portal.security_headers.SecurityHeadersMiddleware, which applies it to any cookie set).
+PORTAL_COOKIE_SECURE = env_bool("PORTAL_COOKIE_SECURE", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = PORTAL_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = False  # Wagtail's admin scripts read the token
 X_FRAME_OPTIONS = "DENY"  # Wagtail's preview view opts into SAMEORIGIN itself
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Wagtail's admin would load avatars from gravatar.com: a third-party origin the CSP refuses.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# ... and its dashboard would fetch releases.wagtail.org (connect-src refuses it too).
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+
+# Content-Security-Policy (django-csp).  No inline script or style anywhere on the public
+# site: behaviour lives in each app's static/*.js, looks in portal/static/portal/site.css.
+# A template that truly needs an inline script gives it nonce="{{ request.csp_nonce }}";
+# portal.pagecache never stores such a page.  The Wagtail admin gets a wider policy for
+# its own inline scripts and styles (PORTAL_CSP_ADMIN, portal/security_headers.py).
+PORTAL_CSP_MEDIA_ORIGINS = media_origins()
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *PORTAL_CSP_MEDIA_ORIGINS],
+        "media-src": [SELF, *PORTAL_CSP_MEDIA_ORIGINS],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        # Rich-text video embeds: list their players (e.g. https://player.bilibili.com).
+        "frame-src": [SELF, *env_list("PORTAL_CSP_FRAME_ORIGINS")],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+# Replaces these directives under PORTAL_CSP_ADMIN_PREFIXES (see security_headers.py).
+PORTAL_CSP_ADMIN_PREFIXES = ("/admin/",)
+PORTAL_CSP_ADMIN = {
+    "script-src": [SELF, UNSAFE_INLINE],
+    "style-src": [SELF, UNSAFE_INLINE],
+    "img-src": [SELF, "data:", "blob:", *PORTAL_CSP_MEDIA_ORIGINS],
+    "frame-ancestors": [SELF],  # the page editor frames its own preview
+    "frame-src": [SELF, *env_list("PORTAL_CSP_FRAME_ORIGINS")],
+}
+# Permissions-Policy: every powerful feature off, except the few the portal uses.  A view
+# widens it for its own response with portal.security_headers.permissions_policy().
+PERMISSIONS_POLICY = {
+    "geolocation": ["self"],  # the report form's "use my location"
+    "microphone": ["self"],  # speech input
+    "camera": [],  # only the check-in desk (QR scanning) turns it on
+    "fullscreen": ["self"],
+    "accelerometer": [],
+    "autoplay": [],
+    "browsing-topics": [],
+    "display-capture": [],
+    "encrypted-media": [],
+    "gyroscope": [],
+    "hid": [],
+    "idle-detection": [],
+    "magnetometer": [],
+    "midi": [],
+    "payment": [],
+    "picture-in-picture": [],
+    "publickey-credentials-get": [],  # (self) if allauth's WebAuthn is ever turned on
+    "screen-wake-lock": [],
+    "serial": [],
+    "usb": [],
+    "xr-spatial-tracking": [],
+}
 
 LOGGING = {
     "version": 1,

@@ -48,10 +48,22 @@ def browser(live_server):
 def page(browser, live_server):
     context = browser.new_context(locale="zh-CN", viewport={"width": 412, "height": 900})
     context.set_default_timeout(15000)
+    # Every page of a journey runs under the site's Content-Security-Policy; anything it
+    # refuses (an inline script, style or handler) is reported on the console and fails
+    # the journey.
+    violations: list[str] = []
+
+    def on_console(message):
+        if "Content Security Policy" in message.text or "Permissions-Policy" in message.text:
+            violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+    context.on("console", on_console)
     page = context.new_page()
     page.base_url = live_server.url
     yield page
     context.close()
+    if violations:
+        pytest.fail("the browser reported policy violations:\n" + "\n".join(violations))
 
 
 @pytest.fixture

@@ -1,0 +1,12 @@
+// Behaviour shared by every page.  The Content-Security-Policy forbids inline scripts
+// and on*="" handlers, so templates mark elements with data attributes instead:
+//   data-autosubmit  a <select> (or input) that submits its form when changed
+//   data-print       a button that opens the print dialog
+document.addEventListener("change", function (event) {
+  var el = event.target;
+  if (el.form && el.hasAttribute("data-autosubmit")) el.form.submit();
+});
+document.addEventListener("click", function (event) {
+  var el = event.target.closest ? event.target.closest("[data-print]") : null;
+  if (el) window.print();
+});
