@@ -9,4 +9,6 @@ class CmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import images, signals  # noqa: F401
+
+        images.connect()

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Area, Membership, User
-from portal.validators import validate_image_upload
+from portal.uploads import clean_image
 
 
 class DateInput(forms.DateInput):
@@ -43,8 +43,12 @@ class ServiceLogForm(forms.Form):
     description = forms.CharField(
         label=_("What you did"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
-    photo = forms.ImageField(
-        label=_("Photo (optional)"), required=False, validators=[validate_image_upload]
+    photo = forms.FileField(
+        label=_("Photo (optional)"),
+        required=False,
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}
+        ),
     )
 
     def __init__(self, *args, communities=None, **kwargs):
@@ -52,6 +56,10 @@ class ServiceLogForm(forms.Form):
         self.fields["community"].queryset = (
             communities if communities is not None else Area.objects.none()
         )
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        return clean_image(photo) if photo else None
 
 
 class ReasonForm(forms.Form):

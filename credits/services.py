@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from portal import permissions
 from portal.models import Area, Membership, User
 from portal.notifications import notify
-from portal.validators import validate_image_upload
+from portal.uploads import clean_image
 
 from .models import (
     CENT,
@@ -856,7 +856,7 @@ def service_log_create(
     if not activity or not place:
         raise LedgerError(_("Enter the activity and the place."), code="log_incomplete")
     if photo:
-        validate_image_upload(photo)
+        photo = clean_image(photo)  # store our re-encoding, never the client's bytes or name
     return ServiceLog.objects.create(
         volunteer=volunteer,
         community=community,

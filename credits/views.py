@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal import permissions
+from portal.exports import csv_response
 from portal.models import Area
 
 from . import qr, selectors, services
@@ -78,35 +78,24 @@ def statement(request):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @login_required
 def statement_csv(request):
     account = _own_account(request)
     if account is None:
         raise Http404
-    writer = csv.writer(_Echo())
 
     def rows():
-        yield "\ufeff"  # so spreadsheet programs read the Chinese text as UTF-8
-        yield writer.writerow([_("Time"), _("Kind"), _("Memo"), _("Amount"), _("Balance after")])
+        yield [_("Time"), _("Kind"), _("Memo"), _("Amount"), _("Balance after")]
         for e in selectors.statement_rows(account):
-            yield writer.writerow(
-                [
-                    e.created_at.isoformat(timespec="seconds"),
-                    e.transaction.get_kind_display(),
-                    e.transaction.memo,
-                    f"{e.amount:.2f}",
-                    f"{e.balance_after:.2f}",
-                ]
-            )
+            yield [
+                e.created_at,
+                e.transaction.get_kind_display(),
+                e.transaction.memo,
+                e.amount,  # typed: a negative amount is a number, not a formula
+                e.balance_after,
+            ]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="statement-{account.pk}.csv"'
-    return response
+    return csv_response(rows(), filename=f"statement-{account.pk}.csv")
 
 
 @login_required

@@ -3,8 +3,6 @@ moderation queue, poll results, XLSX exports.  Every write goes through services
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
@@ -109,21 +107,9 @@ def poll_results(request, pk):
 
 
 def _xlsx(rows: list[list], *, title: str, filename: str) -> HttpResponse:
-    from openpyxl import Workbook
+    from portal.exports import xlsx_response
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    response = HttpResponse(
-        buf.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return xlsx_response([(title, rows)], filename=filename)
 
 
 def attendance_xlsx(request, pk):
@@ -144,10 +130,8 @@ def attendance_xlsx(request, pk):
             [
                 r.user.public_name,
                 str(r.get_status_display()),
-                timezone.localtime(r.queued_at).strftime("%Y-%m-%d %H:%M"),
-                timezone.localtime(r.checked_in_at).strftime("%Y-%m-%d %H:%M")
-                if r.checked_in_at
-                else "",
+                r.queued_at,
+                r.checked_in_at,
                 r.code,
             ]
         )

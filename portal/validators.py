@@ -2,8 +2,6 @@
 
 import re
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -24,39 +22,12 @@ username_validators = [
     )
 ]
 
-ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
-
 
 def validate_image_upload(upload) -> None:
-    """Reject oversized files and anything Pillow cannot open as a real image.
+    """Refuse anything `portal.uploads.clean_image` would refuse (size, format, pixels).
 
-    Called on every user upload; the content type sent by the browser is not trusted.
+    A check only: what gets stored must be the `clean_image` re-encoding, never `upload`.
     """
-    from PIL import Image, UnidentifiedImageError
+    from .uploads import clean_image
 
-    limit = settings.PORTAL_MAX_IMAGE_BYTES
-    if upload.size > limit:
-        raise ValidationError(
-            _("The image is too large (%(size)s MB); the limit is %(limit)s MB."),
-            params={"size": round(upload.size / 1048576, 1), "limit": limit // 1048576},
-            code="image_too_large",
-        )
-    try:
-        upload.seek(0)
-        with Image.open(upload) as img:
-            fmt = img.format
-            img.verify()
-        upload.seek(0)
-        with Image.open(upload) as img:
-            width, height = img.size
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ValidationError(
-            _("This file is not an image we can read. Upload a JPEG, PNG, WebP or GIF."),
-            code="not_an_image",
-        ) from None
-    finally:
-        upload.seek(0)
-    if fmt not in ALLOWED_IMAGE_FORMATS:
-        raise ValidationError(_("Images must be JPEG, PNG, WebP or GIF."), code="image_format")
-    if width * height > 40_000_000:
-        raise ValidationError(_("The image has too many pixels."), code="image_pixels")
+    clean_image(upload)

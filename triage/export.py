@@ -1,21 +1,33 @@
-"""XLSX export of a dashboard: the figures, then one row per request (no personal data)."""
+"""XLSX export of a dashboard: the figures, then one row per request (no personal data).
+
+Cells are written by `portal.exports` (control characters stripped, formulas neutralised,
+times in Asia/Shanghai)."""
 
 from __future__ import annotations
 
-import io
-
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
+
+from portal.exports import xlsx_bytes, xlsx_response
 
 from .models import Request
 from .selectors import dashboard_stats
 
 
 def workbook_for(area) -> bytes:
+    return xlsx_bytes(sheets_for(area))
+
+
+def response_for(area):
+    return xlsx_response(sheets_for(area), filename=f"requests-{area.code}.xlsx")
+
+
+def sheets_for(area):
+    return [(_("Figures"), _figures(area)), (_("Requests"), _requests(area))]
+
+
+def _figures(area):
     stats = dashboard_stats(area)
-    wb = Workbook(write_only=True)
-    summary = wb.create_sheet(_("Figures"))
+    summary = []
     summary.append([_("Area"), area.full_name])
     for label, key in [
         (_("Requests"), "total"),
@@ -31,8 +43,11 @@ def workbook_for(area) -> bytes:
     summary.append([])
     for row in stats["by_class"] + stats["by_channel"]:
         summary.append([str(row["label"]), row["n"]])
-    rows = wb.create_sheet(_("Requests"))
-    rows.append(
+    return summary
+
+
+def _requests(area):
+    yield (
         [
             _("Number"),
             _("Submitted"),
@@ -63,25 +78,16 @@ def workbook_for(area) -> bytes:
         )
         .order_by("-created_at")
     )
-
-    def local(dt):
-        return timezone.localtime(dt).replace(tzinfo=None) if dt else None
-
     for r in qs.iterator(chunk_size=2000):
-        rows.append(
-            [
-                r.number,
-                local(r.created_at),
-                r.get_channel_display(),
-                r.get_request_class_display(),
-                str(r.organisation or ""),
-                r.get_status_display(),
-                local(r.deadline),
-                local(r.closed_at),
-                r.satisfaction,
-                r.text[:500],
-            ]
-        )
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        yield [
+            r.number,
+            r.created_at,
+            r.get_channel_display(),
+            r.get_request_class_display(),
+            str(r.organisation or ""),
+            r.get_status_display(),
+            r.deadline,
+            r.closed_at,
+            r.satisfaction,
+            r.text[:500],
+        ]

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Area, Organisation
+from portal.uploads import clean_image
 
 from .models import MAX_PHOTOS, MAX_TEXT, Request, RequestClass, ServiceType
 
@@ -11,7 +12,8 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleImageField(forms.FileField):
-    """Up to nine photos; each is checked by the service with validate_image_upload."""
+    """Up to nine photos, each decoded and re-encoded by `portal.uploads.clean_image`:
+    the cleaned value is the list of clean images, never the client's files."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
@@ -26,7 +28,12 @@ class MultipleImageField(forms.FileField):
             raise forms.ValidationError(
                 _("At most %(n)s photos, please.") % {"n": MAX_PHOTOS}, code="too_many_photos"
             )
-        return [super(MultipleImageField, self).clean(f, initial) for f in files]
+        cleaned = []
+        for f in files:
+            upload = super().clean(f, initial)
+            if upload:
+                cleaned.append(clean_image(upload))
+        return cleaned
 
 
 class RequestForm(forms.Form):

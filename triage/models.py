@@ -346,8 +346,10 @@ class Request(models.Model):
 
 
 def photo_path(instance, filename: str) -> str:
-    ext = filename.rsplit(".", 1)[-1].lower()[:5] if "." in filename else "jpg"
-    return f"triage/{secrets.token_hex(12)}.{ext}"
+    # The name comes from portal.uploads.clean_image (jpg or png); anything else is stored
+    # under an extension no server maps to an active type.
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    return f"triage/{secrets.token_hex(12)}.{ext if ext in ('jpg', 'png') else 'bin'}"
 
 
 class Photo(models.Model):

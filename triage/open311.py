@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
+from portal.exports import xml_text
 from portal.models import Area
 
 from . import services as svc
@@ -40,9 +41,10 @@ def _xml(root: str, item: str, rows: list[dict]) -> bytes:
             if isinstance(value, list):
                 for v in value:
                     sub = ET.SubElement(child, "value")
-                    sub.text = str(v)
+                    sub.text = xml_text(v)
             elif value is not None:
-                child.text = str(value).lower() if isinstance(value, bool) else str(value)
+                # Every text node loses what XML 1.0 cannot hold (a \x07 in a request).
+                child.text = str(value).lower() if isinstance(value, bool) else xml_text(value)
     return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="utf-8")
 
 
@@ -89,7 +91,7 @@ def service(request, code, fmt):
         return error(fmt, 404, f"Unknown service_code {code}")
     if fmt == "xml":
         body = ET.Element("service_definition")
-        ET.SubElement(body, "service_code").text = st.code
+        ET.SubElement(body, "service_code").text = xml_text(st.code)
         ET.SubElement(body, "attributes")
         return HttpResponse(
             b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(body, encoding="utf-8"),

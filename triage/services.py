@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from portal.models import Area, Membership, Organisation, Role
 from portal.notifications import notify
 from portal.permissions import can, is_site_admin, require
-from portal.validators import validate_image_upload
+from portal.uploads import clean_images
 
 from . import classifier
 from .models import (
@@ -419,11 +419,11 @@ def request_submit(
             {"photos": _("At most %(n)s photos, please.") % {"n": MAX_PHOTOS}},
             code="too_many_photos",
         )
-    for upload in photos:
-        try:
-            validate_image_upload(upload)
-        except ValidationError as exc:
-            raise ValidationError({"photos": exc.messages}, code="bad_photo")
+    try:
+        # Only our own re-encoding is stored, under a name from its decoded format.
+        photos = clean_images(photos)
+    except ValidationError as exc:
+        raise ValidationError({"photos": exc.messages}, code="bad_photo") from None
     dlat, dlon = _point(lat, lon)
     if dlat is not None:
         check_point_in_grid(area, dlat, dlon)

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -383,14 +383,9 @@ def dashboard(request):
 @login_required
 def export(request):
     area, _areas = _dashboard_area(request)
-    from .export import workbook_for
+    from .export import response_for
 
-    data = workbook_for(area)
-    response = HttpResponse(
-        data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="requests-{area.code}.xlsx"'
-    return response
+    return response_for(area)
 
 
 def directory(request):
