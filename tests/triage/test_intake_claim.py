@@ -48,9 +48,15 @@ class sms:  # noqa: N801 - stands in for the module in these tests
 
 @pytest.fixture(autouse=True)
 def _empty_outbox():
-    sms.outbox.clear()
+    try:
+        sms.outbox.clear()
+    except ImportError:  # code before portal.sms: the tests fail on their assertions
+        pass
     yield
-    sms.outbox.clear()
+    try:
+        sms.outbox.clear()
+    except ImportError:
+        pass
 
 
 def enter(client, operator, grid, number=NUMBER, channel="grid_worker", capture=None):
