@@ -39,3 +39,10 @@ def send_notification_email(notification_id: int) -> int:
         return 0
     subject, body = email_for(n)
     return send_mail(subject, body, None, [n.user.email])
+
+
+@shared_task(name="portal.send_sms", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_sms_task(number: str, text: str) -> str:
+    from .sms import send_sms
+
+    return send_sms(number, text).number

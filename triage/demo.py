@@ -84,7 +84,29 @@ SERVICE_TYPES = [
     ("activity", "社区活动与建议", "community", None, 35, "活动 报名 老年 课堂", False),
     ("home-repair", "家庭维修", "private", None, 7, "开锁 维修 疏通 家电 水龙头", False),
     ("home-care", "家政与助老", "private", None, 7, "保洁 钟点工 保姆 送餐 陪护", False),
+    (
+        "domestic-violence",
+        "家庭暴力与人身安全",
+        "government",
+        "shinan-gongan",
+        7,
+        "家暴 家庭暴力 打骂 殴打 威胁",
+        False,
+    ),
+    ("health", "医疗与健康", "government", "shinan-weijian", 21, "看病 就医 病历 医疗纠纷", False),
+    ("legal", "法律援助", "community", None, 35, "法律援助 律师 起诉 离婚 遗产", False),
+    (
+        "personal-data",
+        "个人信息保护",
+        "government",
+        "shinan-gongan",
+        14,
+        "个人信息 身份证 泄露 骚扰电话",
+        False,
+    ),
 ]
+# Never public, whatever their class: violence, health, legal, wages, personal data.
+SENSITIVE_TYPES = {"domestic-violence", "health", "legal", "wages", "personal-data"}
 
 # name, kind, area code, org key or volunteer username, services, phone, hours
 DIRECTORY = [
@@ -167,6 +189,7 @@ def _reference_data(ctx) -> None:
                 "keywords": keywords,
                 "is_mediation": mediation,
                 "description": name,
+                "sensitive": code in SENSITIVE_TYPES,
             },
         )
     for name, kind, area, who, offered, phone, hours in DIRECTORY:
@@ -419,6 +442,21 @@ def load(ctx) -> None:
             days_after=12,
         )
         _rate(r, u["13900000006"], 4)
+
+    # A disclosure of domestic violence on 12345, with the caller's number in the text:
+    # sensitive by its words, so never public, whatever the classifier makes of it.
+    _submit(
+        ctx,
+        0.5,
+        "【12345工单】来电人反映：丈夫酒后多次殴打她，昨晚又动手，孩子吓坏了，不敢报警，"
+        "请社区联系她本人13900000008，白天方便接电话。",
+        "yansanlu-1",
+        channel="hotline",
+        entered_by="hotline01",
+        reporter_name="何女士",
+        reporter_phone="13900000008",
+        contact="phone",
+    )
 
     # Waits in the manual triage queue (too vague for the classifier)
     r = _submit(ctx, 0.2, "上次说的那个事怎么样了？还是老样子", "xinzhan-3", reporter="13900000004")

@@ -69,7 +69,10 @@ class IntakeForm(RequestForm):
         label=_("Resident's mobile number"),
         max_length=20,
         required=False,
-        help_text=_("Links the request to their account if they have one."),
+        help_text=_(
+            "A confirmed resident of your area is linked at once; anyone else gets a text "
+            "message with a link to put the request on their account."
+        ),
     )
     reporter_name = forms.CharField(label=_("Resident's name"), max_length=50, required=False)
 

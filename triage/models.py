@@ -72,6 +72,14 @@ class ServiceType(models.Model):
         default=False,
         help_text=_("Handled by mediation; the reply records whether it succeeded."),
     )
+    sensitive = models.BooleanField(
+        _("sensitive"),
+        default=False,
+        help_text=_(
+            "Violence, health, legal, wages, personal data: requests of this type are "
+            "never public, and its keywords mark any request that uses them as sensitive."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     panels = [
@@ -83,6 +91,7 @@ class ServiceType(models.Model):
         FieldPanel("deadline_hours"),
         FieldPanel("keywords"),
         FieldPanel("is_mediation"),
+        FieldPanel("sensitive"),
         FieldPanel("is_active"),
     ]
 
@@ -183,12 +192,39 @@ class ClassifierModel(models.Model):
         return f"{self.target} v{self.version}"
 
 
+def public_q() -> Q:
+    """THE rule for what anyone may see: triaged (a person or a confident classifier set
+    its class) into 大事 or 小事, and neither flagged sensitive nor of a sensitive type."""
+    return (
+        Q(request_class__in=[RequestClass.GOVERNMENT, RequestClass.COMMUNITY])
+        & ~Q(status__in=[Request.Status.SUBMITTED, Request.Status.TRIAGED])
+        & Q(sensitive=False)
+        & (Q(service_type__isnull=True) | Q(service_type__sensitive=False))
+    )
+
+
 class RequestQuerySet(models.QuerySet):
     def within(self, area: Area):
         return self.filter(area_path__startswith=area.path)
 
     def open(self):
         return self.exclude(status__in=[Request.Status.CLOSED])
+
+    def public(self):
+        """Requests a public view may list (with `triage.privacy.public_text`)."""
+        return self.filter(public_q())
+
+    def with_public_flag(self):
+        """Each row carries `public_view`: whether `public()` would list it."""
+        return self.annotate(
+            public_view=models.ExpressionWrapper(public_q(), output_field=models.BooleanField())
+        )
+
+    def readable_by(self, user):
+        """Requests whose whole record `user` may read (`triage.permissions`)."""
+        from .permissions import readable_q
+
+        return self.filter(readable_q(user))
 
 
 class Request(models.Model):
@@ -253,6 +289,11 @@ class Request(models.Model):
     )
     confidence = models.FloatField(_("confidence"), default=0)
     model_version = models.CharField(_("model version"), max_length=40, blank=True)
+    sensitive = models.BooleanField(
+        _("sensitive"),
+        default=False,
+        help_text=_("Never public, whatever its class (set from its text and service type)."),
+    )
     suggested_department = models.CharField(_("suggested department"), max_length=120, blank=True)
     request_class = models.CharField(
         _("class"), max_length=12, choices=RequestClass.choices, blank=True

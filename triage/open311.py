@@ -1,7 +1,11 @@
 """Open311 GeoReport v2 (https://wiki.open311.org/GeoReport_v2) in JSON and XML.
 
-Reads are public and anonymised (no names, phones or street addresses; private matters
-are left out).  POST needs an `api_key` issued with `manage.py triage_apikey`.  The grid
+Reads are public and anonymised: lists hold only `Request.objects.public()` with the
+text masked by `triage.privacy` (no names, phones or street addresses); a request that
+is not public (untriaged, 私事, sensitive) read by its id shows its status only, so a
+client can follow it, with its description, place, service and media withheld.
+
+POST needs an `api_key` issued with `manage.py triage_apikey`.  The grid
 of a posted request comes from `jurisdiction_id` (a grid code) or from lat/long inside a
 grid outline.
 """
@@ -22,6 +26,7 @@ from portal.models import Area
 
 from . import services as svc
 from .models import ApiKey, GridBoundary, Request, ServiceType
+from .privacy import public_text
 from .selectors import with_places
 
 FORMATS = {"json", "xml"}
@@ -104,7 +109,7 @@ def service(request, code, fmt):
 
 def _status_notes(r: Request) -> str:
     if r.status == Request.Status.CLOSED:
-        return r.reply[:500]
+        return public_text(r, r.reply)[:500]
     return str(r.get_status_display())
 
 
@@ -119,7 +124,7 @@ def request_row(r: Request) -> dict:
         "status_notes": _status_notes(r),
         "service_name": r.service_type.name if r.service_type else "",
         "service_code": r.service_type.code if r.service_type else "",
-        "description": r.text,
+        "description": public_text(r),
         "agency_responsible": r.organisation.name if r.organisation else "",
         "service_notice": "",
         "requested_datetime": _iso(r.created_at),
@@ -134,10 +139,33 @@ def request_row(r: Request) -> dict:
     }
 
 
+def withheld_row(r: Request) -> dict:
+    """A request that is not public, read by its id: its state and times, nothing else."""
+    return {
+        "service_request_id": str(r.pk),
+        "status": r.public_status,
+        "status_notes": "",
+        "service_name": "",
+        "service_code": "",
+        "description": "",
+        "agency_responsible": "",
+        "service_notice": "",
+        "requested_datetime": _iso(r.created_at),
+        "updated_datetime": _iso(r.updated_at),
+        "expected_datetime": _iso(r.deadline),
+        "address": "",
+        "address_id": "",
+        "zipcode": "",
+        "lat": None,
+        "long": None,
+        "media_url": "",
+    }
+
+
 def _public():
     return (
-        Request.objects.exclude(request_class="private")
-        .select_related("service_type", "organisation", "area")
+        Request.objects.public()
+        .select_related("service_type", "organisation", "area", "reporter")
         .order_by("-created_at")
     )
 
@@ -175,10 +203,16 @@ def requests(request, fmt):
 def request_one(request, pk, fmt):
     if fmt not in FORMATS:
         return error("json", 404, "Format must be json or xml")
-    r = _public().filter(pk=pk).first()
+    r = (
+        Request.objects.with_public_flag()
+        .select_related("service_type", "organisation", "area", "reporter")
+        .filter(pk=pk)
+        .first()
+    )
     if r is None:
         return error(fmt, 404, f"No service request {pk}")
-    return _respond(fmt, "service_requests", "request", [request_row(r) for r in with_places([r])])
+    row = request_row(with_places([r])[0]) if r.public_view else withheld_row(r)
+    return _respond(fmt, "service_requests", "request", [row])
 
 
 def _grid_for(data) -> Area | None:

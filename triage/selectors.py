@@ -4,27 +4,32 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Avg, Count, F, Q
+from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q
 from django.utils import timezone
 
 from portal.models import Area, Organisation
 from portal.permissions import areas_for, home_membership
 
-from .models import Request, RequestClass
+from .models import Request, RequestClass, public_q
+from .permissions import UNTRIAGED, readable_q, triage_q
+from .privacy import public_text
 
 S = Request.Status
 
 
 def requests_for_reporter(user):
-    return Request.objects.filter(Q(reporter=user) | Q(entered_by=user)).select_related(
-        "organisation", "area"
-    )
+    """What a user raised, and what they entered for someone until it is handed off."""
+    return Request.objects.filter(
+        Q(reporter=user) | Q(entered_by=user, status__in=UNTRIAGED)
+    ).select_related("organisation", "area")
 
 
-def inbox(org: Organisation):
+def inbox(org: Organisation, user=None):
+    qs = Request.objects.filter(organisation=org)
+    if user is not None:
+        qs = qs.readable_by(user)  # a grid worker sees their own grids' share only
     return (
-        Request.objects.filter(organisation=org)
-        .exclude(status=S.CLOSED)
+        qs.exclude(status=S.CLOSED)
         .select_related("area", "service_type")
         .order_by("deadline", "pk")
     )
@@ -51,26 +56,43 @@ def handler_orgs(user) -> list[Organisation]:
 
 
 def triage_queue(user):
-    roots = areas_for(user, "triage.triage")
-    if not roots:
-        return Request.objects.none()
-    q = Q()
-    for a in roots:
-        q |= Q(area_path__startswith=a.path)
     return (
-        Request.objects.filter(q, status__in=[S.SUBMITTED, S.TRIAGED])
+        Request.objects.filter(triage_q(user), status__in=UNTRIAGED)
         .select_related("area", "service_type")
         .order_by("created_at")
     )
 
 
 def public_requests(area: Area | None = None):
-    qs = Request.objects.select_related("area", "organisation").defer(
-        "reporter_name", "reporter_phone", "address"
-    )
+    """The public list: `Request.objects.public()`; show each row's `public_text`."""
+    qs = Request.objects.public().select_related("area", "organisation", "reporter")
     if area is not None:
         qs = qs.within(area)
     return qs
+
+
+def visible_requests(area: Area, user):
+    """`area`'s requests a staff list may show `user`: those they may read in full, and
+    the public ones.  Call `shown_text(r)` for the text each row may show."""
+    full = readable_q(user)
+    return (
+        Request.objects.within(area)
+        .filter(public_q() | full)
+        .annotate(full_view=ExpressionWrapper(full, output_field=BooleanField()))
+        .select_related("organisation", "reporter")
+    )
+
+
+def shown_text(r) -> str:
+    return r.text if getattr(r, "full_view", False) else public_text(r)
+
+
+def with_public_text(rows):
+    """Set `r.shown_text` on each row: its text with the reporter's name and numbers masked."""
+    rows = list(rows)
+    for r in rows:
+        r.shown_text = public_text(r)
+    return rows
 
 
 def dashboard_stats(area: Area, *, since=None) -> dict:
@@ -186,9 +208,7 @@ def section_context(request, area) -> dict | None:
     if area is None:
         return None
     stats = dashboard_stats(area, since=timezone.now() - timedelta(days=365))
-    recent = list(
-        public_requests(area).filter(status=S.CLOSED).exclude(request_class="private")[:5]
-    )
+    recent = with_public_text(public_requests(area).filter(status=S.CLOSED)[:5])
     return {
         "area": area,
         "stats": stats,

@@ -22,12 +22,14 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from portal import sms as portal_sms
 from portal.models import Area, Membership, Organisation, Role
 from portal.notifications import notify
 from portal.permissions import can, is_site_admin, require
 from portal.uploads import clean_images
 
 from . import classifier
+from . import permissions as triage_permissions
 from .models import (
     CLASS_TO_CSV,
     CSV_LABELS,
@@ -44,6 +46,7 @@ from .models import (
     ServiceDirectoryEntry,
     ServiceType,
 )
+from .privacy import public_text, sensitive_text
 from .workhours import add_working_hours
 
 log = logging.getLogger(__name__)
@@ -257,7 +260,7 @@ def can_supervise(user, req: Request) -> bool:
 
 
 def can_triage(user, req: Request) -> bool:
-    return can(user, "triage.triage", req.area)
+    return triage_permissions.can_triage(user, req)
 
 
 @dataclass(frozen=True)
@@ -269,9 +272,16 @@ class Standing:
     triages: bool
     sees_reporter: bool
 
+    untriaged: bool = False
+
     @property
     def staff(self) -> bool:
         return self.handles or self.supervises or self.triages
+
+    @property
+    def reads(self) -> bool:
+        """Implies `triage.permissions.can_read` (tests check it): a shortcut for pages."""
+        return self.handles or self.supervises or (self.untriaged and self.triages)
 
 
 def standing(user, req: Request) -> Standing:
@@ -280,15 +290,16 @@ def standing(user, req: Request) -> Standing:
     handles = can_handle(user, req)
     supervises = can_supervise(user, req)
     triages = can_triage(user, req)
-    # Name and contact: the reporter, whoever entered it, handlers and supervisors, and
-    # triage staff while the request waits for them.
+    # Name and contact: the reporter, handlers and supervisors, and, while the request
+    # waits for triage, its triagers and whoever entered it (not after hand-off).
+    untriaged = req.status in triage_permissions.UNTRIAGED
     sees_reporter = (
-        user.pk in (req.reporter_id, req.entered_by_id)
+        user.pk == req.reporter_id
         or handles
         or supervises
-        or (req.status in (S.SUBMITTED, S.TRIAGED) and triages)
+        or (untriaged and (triages or user.pk == req.entered_by_id))
     )
-    return Standing(handles, supervises, triages, sees_reporter)
+    return Standing(handles, supervises, triages, sees_reporter, untriaged)
 
 
 def _event(
@@ -333,7 +344,9 @@ def _tell_reporter(req: Request, key: str, title: str, body: str = "") -> None:
 def _tell_handlers(
     req: Request, org: Organisation | None, key: str, title: str, body: str = ""
 ) -> None:
-    users = handlers_of(org)
+    # Only those who may read the request hear about it (a grid worker of the committee
+    # in another grid, say, does not).
+    users = [u for u in handlers_of(org) if triage_permissions.can_read(u, req)]
     if users:
         notify(
             users=users,
@@ -380,6 +393,19 @@ def private_reply(req: Request) -> str:
 
 
 # --- intake -------------------------------------------------------------------------
+
+
+def is_sensitive(text: str, service_type: ServiceType | None = None) -> bool:
+    """Violence, health, legal, wages, personal data: by its type, or by a word of the
+    built-in list or of any sensitive service type's keywords."""
+    if service_type is not None and service_type.sensitive:
+        return True
+    words = [
+        kw
+        for st in ServiceType.objects.filter(sensitive=True, is_active=True).only("keywords")
+        for kw in st.keyword_list()
+    ]
+    return sensitive_text(text, words)
 
 
 @transaction.atomic
@@ -429,6 +455,7 @@ def request_submit(
         check_point_in_grid(area, dlat, dlon)
     address = html.unescape(nh3.clean(address or "", tags=set())).strip()[:200]
     now = now or timezone.now()
+    sensitive = is_sensitive(text, service_type)
     req = Request.objects.create(
         channel=channel,
         text=text,
@@ -443,6 +470,7 @@ def request_submit(
         lat=dlat,
         lon=dlon,
         service_type=service_type,
+        sensitive=sensitive,
         created_at=now,
     )
     for upload in photos:
@@ -582,7 +610,10 @@ def request_confirm(
 ) -> Request:
     """Staff confirm or correct the class; the decision is kept as a training label."""
     req = Request.objects.select_for_update(of=("self",)).get(pk=request.pk)
-    require(actor, "triage.triage", req.area)
+    if not can_triage(actor, req):
+        raise PermissionDenied(
+            _("Only the committee of its community and the levels above it triage this request.")
+        )
     if request_class not in RequestClass.values:
         raise ValidationError({"request_class": _("Choose 大事, 小事 or 私事.")})
     if req.status not in (S.SUBMITTED, S.TRIAGED):
@@ -890,10 +921,16 @@ def request_make_topic(*, request: Request, actor):
         return req
     if req.status not in OPEN_HANDLING:
         raise ValidationError(_("Only an open, assigned request can become a topic."))
+    if not Request.objects.public().filter(pk=req.pk).exists():
+        raise ValidationError(
+            _("A sensitive request stays private: it cannot become a public topic."),
+            code="sensitive",
+        )
+    text = public_text(req)  # a topic is public: no name or number of the reporter
     topic = deliberation_services.topic_create(
         community=req.area.community,
-        title=req.text[:60],
-        body=req.text,
+        title=text[:60],
+        body=text,
         raised_by=actor,
         format_code="roundtable",
         source_label=_("Request %(n)s") % {"n": req.number},
@@ -990,3 +1027,156 @@ def model_retrain(target: str = "class") -> ClassifierModel | None:
     return model_train(
         texts=texts, labels=ys, target=target, holdout=holdout, source=f"seed+{len(labels)} labels"
     )
+
+
+# --- intake on behalf of a resident, and claiming ----------------------------------
+
+CLAIM_SALT = "triage.claim"
+
+
+def claim_max_age() -> int:
+    return int(getattr(settings, "TRIAGE_CLAIM_DAYS", 30)) * 86400
+
+
+def _staff_account(user) -> bool:
+    return bool(
+        user.is_staff
+        or user.is_superuser
+        or Membership.objects.active()
+        .filter(user=user)
+        .exclude(role__in=[Role.RESIDENT, Role.VOLUNTEER])
+        .exists()
+    )
+
+
+def intake_match(*, number: str, grid: Area, roots: Sequence[Area]):
+    """The account a typed number belongs to, or None.
+
+    Only a CONFIRMED resident (active residency) whose home grid lies both in the
+    request's community and in the operator's own area (`roots`: a grid worker's grids;
+    for the city hotline the whole city, so in effect the community the request is placed
+    in) — and never an administrator's or a staff member's account.  The number matches
+    the account's mobile number or its mobile-number username; two candidates match none.
+    """
+    from django.db.models import Q
+
+    from portal.models import User
+
+    if not number or grid is None:
+        return None
+    community = grid.community or grid
+    inside = Q(pk__in=[])
+    for root in roots:
+        inside |= Q(area__path__startswith=root.path)
+    homes = (
+        Membership.objects.active()
+        .filter(inside, role=Role.RESIDENT, area__path__startswith=community.path)
+        .values("user_id")
+    )
+    users = list(
+        User.objects.filter(
+            Q(phone=number) | Q(username=number),
+            pk__in=homes,
+            is_active=True,
+            is_staff=False,
+            is_superuser=False,
+        )[:2]
+    )
+    if len(users) != 1 or _staff_account(users[0]):
+        return None
+    return users[0]
+
+
+def claim_token(req: Request) -> str:
+    from django.core import signing
+
+    return signing.dumps(
+        {"r": req.pk, "p": portal_sms.normalise_number(req.reporter_phone)}, salt=CLAIM_SALT
+    )
+
+
+def _absolute(path: str) -> str:
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+
+
+@in_site_language
+def _intake_sms(req: Request) -> str:
+    from django.urls import reverse
+
+    if req.reporter_id:
+        return _("Your request %(n)s has been recorded. Follow it at %(url)s") % {
+            "n": req.number,
+            "url": _absolute(_url(req)),
+        }
+    url = _absolute(reverse("triage:claim", args=[claim_token(req)]))
+    return _(
+        "Your request %(n)s has been recorded. To follow it on the community portal, "
+        "sign in with this mobile number and open %(url)s"
+    ) % {"n": req.number, "url": url}
+
+
+@transaction.atomic
+def request_intake(*, operator, roots: Sequence[Area], number: str = "", **fields) -> Request:
+    """A grid worker or the hotline enters a request for a resident.
+
+    The typed number is linked to an account only by `intake_match`; otherwise the
+    request keeps the name and number on itself and the resident gets a text message with
+    a link to claim it.  The caller learns nothing either way: the same response, no name.
+    """
+    number = portal_sms.normalise_number(number)[:20]
+    reporter = intake_match(number=number, grid=fields.get("area"), roots=roots)
+    req = request_submit(reporter=reporter, entered_by=operator, reporter_phone=number, **fields)
+    if portal_sms.is_mobile(number):
+        from portal.tasks import enqueue, send_sms_task
+
+        enqueue(send_sms_task, number, _intake_sms(req))
+    return req
+
+
+def _owns_number(user, number: str) -> bool:
+    return bool(
+        number and (portal_sms.normalise_number(user.phone) == number or user.username == number)
+    )
+
+
+@transaction.atomic
+def request_claim(*, token: str, user) -> Request:
+    """Attach a request entered for a resident to their account, from the link sent to
+    their number.  Once: a claimed request stays with whoever claimed it (opening the
+    link again as them changes nothing); only an account holding that number may claim."""
+    from django.core import signing
+
+    invalid = ValidationError(_("This link is not valid."), code="invalid")
+    try:
+        data = signing.loads(token, salt=CLAIM_SALT, max_age=claim_max_age())
+    except signing.SignatureExpired:
+        raise ValidationError(
+            _("This link has expired. Ask the community committee to send a new one."),
+            code="expired",
+        ) from None
+    except (signing.BadSignature, ValueError, TypeError):
+        raise invalid from None
+    if not isinstance(data, dict) or not isinstance(data.get("r"), int):
+        raise invalid
+    req = Request.objects.select_for_update(of=("self",)).filter(pk=data["r"]).first()
+    number = data.get("p") or ""
+    if req is None or portal_sms.normalise_number(req.reporter_phone) != number:
+        raise invalid
+    if not getattr(user, "is_authenticated", False) or not _owns_number(user, number):
+        raise PermissionDenied(
+            _("This link is for the account of the mobile number it was sent to.")
+        )
+    if req.reporter_id == user.pk:
+        return req
+    if req.reporter_id is not None:
+        raise ValidationError(_("This request has already been claimed."), code="claimed")
+    req.reporter = user
+    req.save(update_fields=["reporter", "updated_at"])
+    _event(
+        req,
+        Event.Kind.NOTE,
+        actor=user,
+        note=_site_str(_("Claimed by the resident")),
+        public=False,
+    )
+    return req

@@ -13,6 +13,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/export.xlsx", views.export, name="export"),
     path("directory/", views.directory, name="directory"),
+    path("claim/<str:token>/", views.claim, name="claim"),
     path("r/<int:pk>/", views.detail, name="detail"),
     path("r/<int:pk>/confirm/", views.confirm, name="confirm"),
     path("r/<int:pk>/start/", views.start, name="start"),

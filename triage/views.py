@@ -13,11 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.models import Area, Membership, Organisation, Role, User
+from portal.models import Area, Membership, Organisation, Role
 from portal.permissions import areas_for, can, home_membership, is_site_admin, require
 
 from . import forms, selectors, services
 from .models import REOPEN_DAYS, Request
+from .permissions import can_read
+from .privacy import public_text
 
 
 def _errors_to_form(form, exc: ValidationError) -> None:
@@ -29,14 +31,14 @@ def _errors_to_form(form, exc: ValidationError) -> None:
 
 
 def index(request):
-    qs = selectors.public_requests().exclude(request_class="private")
+    qs = selectors.public_requests()
     area = None
     if request.GET.get("area", "").isdigit():
         area = Area.objects.filter(pk=request.GET["area"]).first()
         if area is not None:
             qs = qs.within(area)
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
-    page.object_list = selectors.with_places(page.object_list)
+    page.object_list = selectors.with_public_text(selectors.with_places(page.object_list))
     user = request.user
     return render(
         request,
@@ -104,9 +106,15 @@ def _intake_scope(user):
     Hotline intake needs a department membership on the 12345 hotline organisation
     (any department may hold `triage.hotline_intake`, but only the hotline takes calls).
     """
+    channels, grids, _roots = _intake_roots(user)
+    return channels, grids
+
+
+def _intake_roots(user):
+    """`_intake_scope` and the areas each channel covers for this user."""
     from portal.permissions import active_memberships
 
-    channels, roots = [], []
+    channels, roots, by_channel = [], [], {}
     if is_site_admin(user):
         hotline_roots = areas_for(user, "triage.hotline_intake")
     else:
@@ -118,20 +126,22 @@ def _intake_scope(user):
     if hotline_roots:
         channels.append(Request.Channel.HOTLINE)
         roots += hotline_roots
+        by_channel[Request.Channel.HOTLINE] = hotline_roots
     worker_roots = areas_for(user, "triage.report_for_resident")
     if worker_roots:
         channels.append(Request.Channel.GRID_WORKER)
         roots += worker_roots
+        by_channel[Request.Channel.GRID_WORKER] = worker_roots
     q = Q(pk__in=[])
     for root in roots:
         q |= Q(path__startswith=root.path)
     grids = Area.objects.filter(q, kind=Area.Kind.GRID).order_by("path")
-    return channels, grids
+    return channels, grids, by_channel
 
 
 @login_required
 def intake(request):
-    channels, grids = _intake_scope(request.user)
+    channels, grids, by_channel = _intake_roots(request.user)
     if not channels:
         raise PermissionDenied(_("Only grid workers and hotline staff enter requests for others."))
     form = forms.IntakeForm(
@@ -139,19 +149,15 @@ def intake(request):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        phone = data["resident_phone"].strip()
-        reporter = None
-        if phone:
-            reporter = User.objects.filter(Q(phone=phone) | Q(username=phone)).first()
         try:
-            req = services.request_submit(
+            req = services.request_intake(
+                operator=request.user,
+                roots=by_channel.get(data["channel"], []),
+                number=data["resident_phone"],
                 channel=data["channel"],
                 text=data["text"],
                 area=data["grid"],
-                reporter=reporter,
-                entered_by=request.user,
                 reporter_name=data["reporter_name"],
-                reporter_phone=phone,
                 contact=data["contact"],
                 address=data["address"],
                 lat=data["lat"],
@@ -162,37 +168,69 @@ def intake(request):
         except ValidationError as exc:
             _errors_to_form(form, exc)
         else:
-            messages.success(request, _("Request %(n)s entered.") % {"n": req.number})
-            return redirect("triage:detail", req.pk)
+            # The same answer whether the number belongs to an account or not, and never
+            # whose: the operator goes back to a fresh form, not to the request's page.
+            messages.success(
+                request,
+                _("Request %(n)s entered. The resident's number was recorded.") % {"n": req.number},
+            )
+            return redirect("triage:intake")
     return render(request, "triage/intake.html", {"form": form})
+
+
+@login_required
+def claim(request, token: str):
+    """The link texted to a resident whose request was entered for them."""
+    if request.method == "POST":
+        try:
+            req = services.request_claim(token=token, user=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            status = 403 if isinstance(exc, PermissionDenied) else 400
+            msgs = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+            return render(request, "triage/claim.html", {"errors": msgs}, status=status)
+        messages.success(
+            request, _("The request %(n)s is now on your account.") % {"n": req.number}
+        )
+        return redirect("triage:detail", req.pk)
+    return render(request, "triage/claim.html", {"errors": []})
 
 
 def detail(request, pk: int):
     req = get_object_or_404(
-        Request.objects.select_related(
+        Request.objects.with_public_flag().select_related(
             "area", "organisation", "supervisor", "service_type", "reporter"
         ),
         pk=pk,
     )
     user = request.user
     who = services.standing(user, req)
+    # Handlers, supervisors and (while it waits) triagers read it by the rule itself;
+    # asking can_read for them too would only repeat the answer with one more query.
+    full = who.reads or can_read(user, req)
+    if not (full or req.public_view):
+        # Untriaged, private or sensitive: nobody else's business, not even its existence.
+        raise Http404
     sees_reporter = who.sees_reporter
     is_reporter = user.is_authenticated and req.reporter_id == user.pk
     handler = who.handles or bool(is_site_admin(user) and req.organisation_id)
-    staff = handler or who.staff
-    if req.request_class == "private" and not (sees_reporter or staff):
-        raise Http404  # private matters are nobody else's business
-    events = req.events.select_related("actor", "organisation")
-    if not (staff or is_reporter):
-        events = events.filter(public=True)
+    events = list(req.events.select_related("actor", "organisation"))
+    if not full:  # the public view: public steps, names and numbers masked
+        events = [e for e in events if e.public]
+        for e in events:
+            e.note = public_text(req, e.note)
     reopen_open = bool(
         is_reporter and req.closed_at and (timezone.now() - req.closed_at).days < REOPEN_DAYS
     )
     ctx = {
         "r": req,
+        "full": full,
+        "text": req.text if full else public_text(req),
+        "reply": req.reply if full else public_text(req, req.reply),
         "events": events,
-        "photos": req.photos.all() if (sees_reporter or staff) else [],
+        "photos": req.photos.all() if full else [],
         "sees_reporter": sees_reporter,
+        # The account behind the request: not for whoever typed the number in.
+        "sees_account": sees_reporter and (is_reporter or who.staff or is_site_admin(user)),
         "is_reporter": is_reporter,
         "handler": handler,
         "can_triage": req.status in ("submitted", "triaged") and who.triages,
@@ -353,7 +391,7 @@ def inbox(request, org_pk: int):
     org = get_object_or_404(Organisation, pk=org_pk)
     if not (is_site_admin(request.user) or org in selectors.handler_orgs(request.user)):
         raise PermissionDenied(_("This is not your organisation's inbox."))
-    rows = selectors.with_places(selectors.inbox(org)[:200])
+    rows = selectors.with_places(selectors.inbox(org, request.user)[:200])
     return render(request, "triage/inbox.html", {"org": org, "rows": rows, "now": timezone.now()})
 
 
@@ -385,7 +423,7 @@ def export(request):
     area, _areas = _dashboard_area(request)
     from .export import response_for
 
-    return response_for(area)
+    return response_for(area, request.user)
 
 
 def directory(request):

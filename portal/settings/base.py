@@ -260,6 +260,10 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "社区议事厅 <noreply@example.cn>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Text messages (portal.sms): one file per message in var/sms/ unless a provider's
+# backend is named here.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "portal.sms.FileBackend")
+SMS_FILE_PATH = Path(os.environ.get("SMS_FILE_PATH", VAR_DIR / "sms"))
 ADMINS = [("Site admin", a) for a in env_list("DJANGO_ADMINS")]
 
 # --- Celery -----------------------------------------------------------------------
