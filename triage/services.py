@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from portal import sms as portal_sms
 from portal.models import Area, Membership, Organisation, Role
 from portal.notifications import notify
-from portal.permissions import can, is_site_admin, require
+from portal.permissions import can, is_site_admin
 from portal.uploads import clean_images
 
 from . import classifier
