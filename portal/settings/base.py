@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "portal.middleware.HostileInputMiddleware",
     "portal.pagecache.AnonymousPageCacheMiddleware",
     "cms.middleware.SiteCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
