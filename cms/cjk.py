@@ -35,3 +35,21 @@ def query_text(query: str) -> str:
 
 def has_cjk(text: str) -> bool:
     return bool(CJK_RUN.search(text or ""))
+
+
+# Letters, digits and marks of any script (CJK included); everything else separates terms.
+_TERM = re.compile(r"[^\W_]+")
+MAX_QUERY_TERMS = 32
+MAX_TERM_LENGTH = 50
+
+
+def safe_query(query: str) -> str:
+    """Plain search terms from whatever was typed: no search-engine syntax survives.
+
+    SQLite FTS5 fails on a lone `"` and reads `*`, `^`, `:`, `(`, `-`, NEAR as operators;
+    PostgreSQL refuses NUL.  Only runs of letters and digits are kept (each at most
+    MAX_TERM_LENGTH characters, at most MAX_QUERY_TERMS of them); bare AND, OR, NOT and
+    NEAR stay ordinary words because the backend quotes every term it sends.
+    """
+    terms = _TERM.findall(query or "")[:MAX_QUERY_TERMS]
+    return " ".join(term[:MAX_TERM_LENGTH] for term in terms)

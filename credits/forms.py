@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.inputs import validate_date_range
 from portal.models import Area, Membership, User
 from portal.uploads import clean_image
 
@@ -35,7 +36,7 @@ def communities_qs(roots):
 
 class ServiceLogForm(forms.Form):
     community = CommunityChoiceField(label=_("Community"), queryset=Area.objects.none())
-    date = forms.DateField(label=_("Date"), widget=DateInput)
+    date = forms.DateField(label=_("Date"), widget=DateInput, validators=[validate_date_range])
     start = forms.TimeField(label=_("Start"), widget=TimeInput)
     end = forms.TimeField(label=_("End"), widget=TimeInput)
     activity = forms.CharField(label=_("Activity"), max_length=120)
@@ -71,7 +72,7 @@ class BulkRecordForm(forms.Form):
     attendees = forms.ModelMultipleChoiceField(
         label=_("Attendees"), queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple
     )
-    date = forms.DateField(label=_("Date"), widget=DateInput)
+    date = forms.DateField(label=_("Date"), widget=DateInput, validators=[validate_date_range])
     start = forms.TimeField(label=_("Start"), widget=TimeInput)
     end = forms.TimeField(label=_("End"), widget=TimeInput)
     activity = forms.CharField(label=_("Activity"), max_length=120)

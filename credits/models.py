@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.search import index
 
 from cms.models import CJK_SEARCH_FIELDS, CJKSearchMixin
+from portal.inputs import int_validators, validate_date_range
 from portal.models import Area, Organisation
 from portal.validators import validate_image_upload
 
@@ -147,8 +148,12 @@ class EarningRule(models.Model):
     monthly_cap = money_field(
         _("monthly cap per resident"), null=True, blank=True, validators=[MinValueValidator(CENT)]
     )
-    valid_from = models.DateField(_("valid from"), null=True, blank=True)
-    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    valid_from = models.DateField(
+        _("valid from"), null=True, blank=True, validators=[validate_date_range]
+    )
+    valid_to = models.DateField(
+        _("valid to"), null=True, blank=True, validators=[validate_date_range]
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = EarningRuleQuerySet.as_manager()
@@ -280,7 +285,7 @@ class ServiceLog(models.Model):
     community = models.ForeignKey(
         Area, verbose_name=_("community"), on_delete=models.PROTECT, related_name="+"
     )
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[validate_date_range])
     start = models.TimeField(_("start"))
     end = models.TimeField(_("end"))
     hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=2)
@@ -378,6 +383,7 @@ class Reward(CJKSearchMixin, index.Indexed, models.Model):
         _("stock"),
         null=True,
         blank=True,
+        validators=int_validators(),
         help_text=_("Leave empty for honours and unlimited rewards."),
     )
     provider = models.ForeignKey(
@@ -396,9 +402,15 @@ class Reward(CJKSearchMixin, index.Indexed, models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    active_from = models.DateField(_("available from"), null=True, blank=True)
-    active_to = models.DateField(_("available until"), null=True, blank=True)
-    per_resident_limit = models.PositiveIntegerField(_("limit per resident"), null=True, blank=True)
+    active_from = models.DateField(
+        _("available from"), null=True, blank=True, validators=[validate_date_range]
+    )
+    active_to = models.DateField(
+        _("available until"), null=True, blank=True, validators=[validate_date_range]
+    )
+    per_resident_limit = models.PositiveIntegerField(
+        _("limit per resident"), null=True, blank=True, validators=int_validators()
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     search_fields = [

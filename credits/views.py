@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from portal import permissions
 from portal.exports import csv_response
+from portal.inputs import parse_id, parse_ids
 from portal.models import Area
 
 from . import qr, selectors, services
@@ -51,10 +52,12 @@ def _own_account(request, accounts=None) -> Account | None:
 
 
 def _int_or_none(value):
-    try:
-        return int(value) if value else None
-    except ValueError:
-        raise Http404 from None
+    if not value:
+        return None
+    number = parse_id(value)
+    if number is None:
+        raise Http404
+    return number
 
 
 @login_required
@@ -231,7 +234,7 @@ def verify_queue(request):
         raise PermissionDenied
     queue = selectors.verification_queue(request.user)
     if request.method == "POST":
-        ids = [int(i) for i in request.POST.getlist("log") if i.isdigit()]
+        ids = parse_ids(request.POST.getlist("log"))
         action = request.POST.get("action")
         chosen = list(queue.filter(pk__in=ids))
         if not chosen:

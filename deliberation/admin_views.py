@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import pgettext
 
+from portal.inputs import parse_id
 from portal.security_headers import permissions_policy
 
 from . import selectors, services
@@ -295,7 +296,7 @@ def add_to_session(request, pk):
     if request.method != "POST":
         return redirect("deliberation_admin:home")
     topic = get_object_or_404(Topic, pk=pk)
-    session = get_object_or_404(Session, pk=request.POST.get("session") or 0)
+    session = get_object_or_404(Session, pk=parse_id(request.POST.get("session")) or 0)
     try:
         services.session_add_topic(user=request.user, session=session, topic=topic)
     except (ValidationError, PermissionDenied) as exc:

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import pgettext_lazy
 
+from portal.inputs import BIGINT_MAX, INT_MAX, validate_date_range
+
 from .models import Contribution
 from .selectors import formats_for
 
@@ -40,7 +42,9 @@ class ContributionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=5000,
     )
-    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    parent = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, min_value=1, max_value=BIGINT_MAX
+    )
 
 
 class OutcomeForm(forms.Form):
@@ -48,13 +52,22 @@ class OutcomeForm(forms.Form):
         label=pgettext_lazy("deliberation", "Decision"), widget=forms.Textarea(attrs={"rows": 4})
     )
     votes_for = forms.IntegerField(
-        label=pgettext_lazy("deliberation", "Votes for"), required=False, min_value=0
+        label=pgettext_lazy("deliberation", "Votes for"),
+        required=False,
+        min_value=0,
+        max_value=INT_MAX,
     )
     votes_against = forms.IntegerField(
-        label=pgettext_lazy("deliberation", "Votes against"), required=False, min_value=0
+        label=pgettext_lazy("deliberation", "Votes against"),
+        required=False,
+        min_value=0,
+        max_value=INT_MAX,
     )
     votes_abstain = forms.IntegerField(
-        label=pgettext_lazy("deliberation", "Abstentions"), required=False, min_value=0
+        label=pgettext_lazy("deliberation", "Abstentions"),
+        required=False,
+        min_value=0,
+        max_value=INT_MAX,
     )
     followup_action = forms.CharField(
         label=pgettext_lazy("deliberation", "Follow-up action"), required=False, max_length=200
@@ -66,6 +79,7 @@ class OutcomeForm(forms.Form):
         label=pgettext_lazy("deliberation", "Due date"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_date_range],
     )
 
     def clean(self):
@@ -99,10 +113,14 @@ class SessionForm(forms.Form):
         required=False,
     )
     starts_at = forms.DateTimeField(
-        label=pgettext_lazy("deliberation", "Starts at"), widget=_DateTimeInput()
+        label=pgettext_lazy("deliberation", "Starts at"),
+        widget=_DateTimeInput(),
+        validators=[validate_date_range],
     )
     ends_at = forms.DateTimeField(
-        label=pgettext_lazy("deliberation", "Ends at"), widget=_DateTimeInput()
+        label=pgettext_lazy("deliberation", "Ends at"),
+        widget=_DateTimeInput(),
+        validators=[validate_date_range],
     )
     place = forms.CharField(
         label=pgettext_lazy("deliberation", "Place"), max_length=200, required=False
@@ -111,17 +129,22 @@ class SessionForm(forms.Form):
         label=pgettext_lazy("deliberation", "Online link"), required=False, assume_scheme="https"
     )
     capacity = forms.IntegerField(
-        label=pgettext_lazy("deliberation", "Capacity"), min_value=1, initial=30
+        label=pgettext_lazy("deliberation", "Capacity"),
+        min_value=1,
+        max_value=INT_MAX,
+        initial=30,
     )
     registration_opens = forms.DateTimeField(
         label=pgettext_lazy("deliberation", "Registration opens"),
         widget=_DateTimeInput(),
         required=False,
+        validators=[validate_date_range],
     )
     registration_closes = forms.DateTimeField(
         label=pgettext_lazy("deliberation", "Registration closes"),
         widget=_DateTimeInput(),
         required=False,
+        validators=[validate_date_range],
     )
     topics = forms.MultipleChoiceField(
         label=pgettext_lazy("deliberation", "Topics"),
@@ -152,10 +175,14 @@ class PollForm(forms.Form):
         ],
     )
     opens_at = forms.DateTimeField(
-        label=pgettext_lazy("deliberation", "Opens at"), widget=_DateTimeInput()
+        label=pgettext_lazy("deliberation", "Opens at"),
+        widget=_DateTimeInput(),
+        validators=[validate_date_range],
     )
     closes_at = forms.DateTimeField(
-        label=pgettext_lazy("deliberation", "Closes at"), widget=_DateTimeInput()
+        label=pgettext_lazy("deliberation", "Closes at"),
+        widget=_DateTimeInput(),
+        validators=[validate_date_range],
     )
     hide_results_until_close = forms.BooleanField(
         label=pgettext_lazy("deliberation", "Hide results until the poll closes"), required=False

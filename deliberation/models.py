@@ -25,6 +25,7 @@ from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
 from cms.models import CJK_SEARCH_FIELDS, CJKSearchMixin
+from portal.inputs import int_validators, validate_date_range
 
 # A new-code alphabet without look-alikes (0/O, 1/I/L), so codes can be typed from a slip.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -51,9 +52,13 @@ class Format(models.Model):
         limit_choices_to={"kind": "community"},
     )
     support_threshold = models.PositiveIntegerField(
-        pgettext_lazy("deliberation", "support needed for the agenda queue"), default=10
+        pgettext_lazy("deliberation", "support needed for the agenda queue"),
+        default=10,
+        validators=int_validators(),
     )
-    order = models.PositiveIntegerField(pgettext_lazy("deliberation", "order"), default=0)
+    order = models.PositiveIntegerField(
+        pgettext_lazy("deliberation", "order"), default=0, validators=int_validators()
+    )
 
     class Meta:
         verbose_name = pgettext_lazy("deliberation", "format")
@@ -308,16 +313,30 @@ class Session(models.Model):
         blank=True,
         related_name="sessions",
     )
-    starts_at = models.DateTimeField(pgettext_lazy("deliberation", "starts at"))
-    ends_at = models.DateTimeField(pgettext_lazy("deliberation", "ends at"))
+    starts_at = models.DateTimeField(
+        pgettext_lazy("deliberation", "starts at"), validators=[validate_date_range]
+    )
+    ends_at = models.DateTimeField(
+        pgettext_lazy("deliberation", "ends at"), validators=[validate_date_range]
+    )
     place = models.CharField(pgettext_lazy("deliberation", "place"), max_length=200, blank=True)
     online_url = models.URLField(pgettext_lazy("deliberation", "online link"), blank=True)
-    capacity = models.PositiveIntegerField(pgettext_lazy("deliberation", "capacity"), default=30)
+    capacity = models.PositiveIntegerField(
+        pgettext_lazy("deliberation", "capacity"),
+        default=30,
+        validators=int_validators(min_value=1),
+    )
     registration_opens = models.DateTimeField(
-        pgettext_lazy("deliberation", "registration opens"), null=True, blank=True
+        pgettext_lazy("deliberation", "registration opens"),
+        null=True,
+        blank=True,
+        validators=[validate_date_range],
     )
     registration_closes = models.DateTimeField(
-        pgettext_lazy("deliberation", "registration closes"), null=True, blank=True
+        pgettext_lazy("deliberation", "registration closes"),
+        null=True,
+        blank=True,
+        validators=[validate_date_range],
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -418,8 +437,12 @@ class Poll(models.Model):
         choices=Kind.choices,
         default=Kind.SINGLE,
     )
-    opens_at = models.DateTimeField(pgettext_lazy("deliberation", "opens at"))
-    closes_at = models.DateTimeField(pgettext_lazy("deliberation", "closes at"))
+    opens_at = models.DateTimeField(
+        pgettext_lazy("deliberation", "opens at"), validators=[validate_date_range]
+    )
+    closes_at = models.DateTimeField(
+        pgettext_lazy("deliberation", "closes at"), validators=[validate_date_range]
+    )
     hide_results_until_close = models.BooleanField(
         pgettext_lazy("deliberation", "hide results until the poll closes"), default=False
     )
@@ -449,7 +472,7 @@ class Poll(models.Model):
 class PollOption(models.Model):
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="options")
     label = models.CharField(pgettext_lazy("deliberation", "option"), max_length=120)
-    order = models.PositiveIntegerField(default=0)
+    order = models.PositiveIntegerField(default=0, validators=int_validators())
 
     class Meta:
         ordering = ["order", "pk"]
@@ -496,13 +519,22 @@ class Outcome(models.Model):
         Poll, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     votes_for = models.PositiveIntegerField(
-        pgettext_lazy("deliberation", "votes for"), null=True, blank=True
+        pgettext_lazy("deliberation", "votes for"),
+        null=True,
+        blank=True,
+        validators=int_validators(),
     )
     votes_against = models.PositiveIntegerField(
-        pgettext_lazy("deliberation", "votes against"), null=True, blank=True
+        pgettext_lazy("deliberation", "votes against"),
+        null=True,
+        blank=True,
+        validators=int_validators(),
     )
     votes_abstain = models.PositiveIntegerField(
-        pgettext_lazy("deliberation", "abstentions"), null=True, blank=True
+        pgettext_lazy("deliberation", "abstentions"),
+        null=True,
+        blank=True,
+        validators=int_validators(),
     )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -529,7 +561,9 @@ class FollowUp(models.Model):
     outcome = models.ForeignKey(Outcome, on_delete=models.CASCADE, related_name="followups")
     action = models.CharField(pgettext_lazy("deliberation", "action"), max_length=200)
     responsible = models.CharField(pgettext_lazy("deliberation", "responsible"), max_length=120)
-    due_date = models.DateField(pgettext_lazy("deliberation", "due date"))
+    due_date = models.DateField(
+        pgettext_lazy("deliberation", "due date"), validators=[validate_date_range]
+    )
     status = models.CharField(
         pgettext_lazy("deliberation", "status"),
         max_length=12,

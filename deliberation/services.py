@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import pgettext
 
 from portal import permissions
+from portal.inputs import parse_id, parse_ids
 from portal.models import Area, Membership, Role, User
 from portal.notifications import notify
 
@@ -923,10 +924,10 @@ def poll_vote(
         )
     if not poll.is_open(now):
         raise ValidationError(pgettext("deliberation", "This poll is not open for voting."))
-    try:
-        ids = {int(i) for i in option_ids}
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(pgettext("deliberation", "Choose from the options given.")) from exc
+    option_ids = list(option_ids)
+    if any(parse_id(i) is None for i in option_ids):
+        raise ValidationError(pgettext("deliberation", "Choose from the options given."))
+    ids = set(parse_ids(option_ids))
     options = list(PollOption.objects.filter(poll=poll, pk__in=ids))
     if not options or len(options) != len(ids):
         raise ValidationError(pgettext("deliberation", "Choose from the options given."))

@@ -8,16 +8,16 @@ from . import admin_views, selectors
 admin_patterns = (
     [
         path("", admin_views.home, name="home"),
-        path("sessions/<int:pk>/checkin/", admin_views.checkin, name="checkin"),
+        path("sessions/<id:pk>/checkin/", admin_views.checkin, name="checkin"),
         path(
-            "sessions/<int:pk>/attendance.xlsx", admin_views.attendance_xlsx, name="attendance_xlsx"
+            "sessions/<id:pk>/attendance.xlsx", admin_views.attendance_xlsx, name="attendance_xlsx"
         ),
         path("sessions/new/", admin_views.session_new, name="session_new"),
         path("polls/new/", admin_views.poll_new, name="poll_new"),
         path("formats/new/", admin_views.format_new, name="format_new"),
-        path("topics/<int:pk>/add-to-session/", admin_views.add_to_session, name="add_to_session"),
-        path("polls/<int:pk>/", admin_views.poll_results, name="poll"),
-        path("polls/<int:pk>/results.xlsx", admin_views.poll_xlsx, name="poll_xlsx"),
+        path("topics/<id:pk>/add-to-session/", admin_views.add_to_session, name="add_to_session"),
+        path("polls/<id:pk>/", admin_views.poll_results, name="poll"),
+        path("polls/<id:pk>/results.xlsx", admin_views.poll_xlsx, name="poll_xlsx"),
     ],
     "deliberation_admin",
 )

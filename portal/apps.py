@@ -9,4 +9,10 @@ class PortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.urls import register_converter
+
         from . import signals  # noqa: F401
+        from .inputs import IdConverter
+
+        # `<id:pk>` in every urls.py: ids beyond a bigint are a 404, not a server error.
+        register_converter(IdConverter, "id")

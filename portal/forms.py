@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from .inputs import BIGINT_MAX
 from .models import Area
 from .selectors import communities
 
@@ -45,7 +46,7 @@ class ResidencyForm(forms.Form):
 
 
 class ResidencyDecisionForm(forms.Form):
-    membership = forms.IntegerField(widget=forms.HiddenInput)
+    membership = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=BIGINT_MAX)
     decision = forms.ChoiceField(choices=[("confirm", _("Confirm")), ("reject", _("Reject"))])
     note = forms.CharField(label=_("Reason"), max_length=200, required=False)
 

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
+from .inputs import int_validators
 from .validators import validate_mobile
 
 
@@ -71,7 +72,9 @@ class Area(MP_Node):
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     code = models.SlugField(_("code"), max_length=64, unique=True)
-    households = models.PositiveIntegerField(_("households"), default=0)
+    households = models.PositiveIntegerField(
+        _("households"), default=0, validators=int_validators()
+    )
     # Wagtail's node ordering is by path; siblings are added in display order.
     node_order_by = ["code"]
 

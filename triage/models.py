@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 
+from portal.inputs import int_validators
 from portal.models import Area, Organisation
 from portal.validators import validate_image_upload
 
@@ -59,6 +60,7 @@ class ServiceType(models.Model):
     deadline_hours = models.PositiveIntegerField(
         _("deadline (working hours)"),
         default=21,
+        validators=int_validators(max_value=100_000, min_value=1),
         help_text=_("Working hours: Monday–Friday 9:00–12:00 and 13:30–17:30."),
     )
     keywords = models.CharField(

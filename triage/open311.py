@@ -18,10 +18,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
 from portal.exports import xml_text
+from portal.inputs import parse_datetime_param, parse_ids
 from portal.models import Area
 
 from . import services as svc
@@ -181,8 +181,7 @@ def requests(request, fmt):
     qs = _public()
     g = request.GET
     if g.get("service_request_id"):
-        ids = [i for i in g["service_request_id"].split(",") if i.strip().isdigit()]
-        qs = qs.filter(pk__in=ids)
+        qs = qs.filter(pk__in=parse_ids(g["service_request_id"].split(",")[:1000]))
     if g.get("service_code"):
         qs = qs.filter(service_type__code__in=g["service_code"].split(","))
     if g.get("status") in ("open", "closed"):
@@ -190,9 +189,9 @@ def requests(request, fmt):
         qs = qs.filter(closed) if g["status"] == "closed" else qs.exclude(closed)
     for key, lookup in (("start_date", "created_at__gte"), ("end_date", "created_at__lte")):
         if g.get(key):
-            dt = parse_datetime(g[key])
+            dt = parse_datetime_param(g[key])
             if dt is None:
-                return error(fmt, 400, f"{key} must be a W3C datetime")
+                return error(fmt, 400, f"{key} must be a valid W3C datetime")
             qs = qs.filter(**{lookup: dt})
     if not any(g.get(k) for k in ("start_date", "end_date", "service_request_id")):
         qs = qs.filter(created_at__gte=timezone.now() - timezone.timedelta(days=90))
@@ -259,3 +258,12 @@ def _post(request, fmt):
         return error(fmt, 400, " ".join(exc.messages))
     rows = [{"service_request_id": str(r.pk), "service_notice": "", "account_id": ""}]
     return _respond(fmt, "service_requests", "request", rows, status=201)
+
+
+def bad_input_response(request, message, fmt="json", **kwargs):
+    """How portal.middleware.HostileInputMiddleware refuses input to this API."""
+    return error(fmt, 400, "The request contains characters that are not allowed")
+
+
+for _view in (services, service, requests, request_one):
+    _view.bad_input_response = bad_input_response

@@ -107,7 +107,10 @@ def _point(lat, lon) -> tuple[Decimal | None, Decimal | None]:
         )
     except (InvalidOperation, ValueError):
         raise ValidationError({"lat": _("The map point is not valid.")}, code="bad_point")
-    if not (-90 <= dlat <= 90 and -180 <= dlon <= 180):
+    # NaN survives quantize() and then makes every comparison raise InvalidOperation.
+    if not (dlat.is_finite() and dlon.is_finite()) or not (
+        -90 <= dlat <= 90 and -180 <= dlon <= 180
+    ):
         raise ValidationError({"lat": _("The map point is not valid.")}, code="bad_point")
     return dlat, dlon
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.inputs import parse_id
 from portal.models import Area, Membership, Organisation, Role
 from portal.permissions import areas_for, can, home_membership, is_site_admin, require
 
@@ -33,8 +34,9 @@ def _errors_to_form(form, exc: ValidationError) -> None:
 def index(request):
     qs = selectors.public_requests()
     area = None
-    if request.GET.get("area", "").isdigit():
-        area = Area.objects.filter(pk=request.GET["area"]).first()
+    area_id = parse_id(request.GET.get("area", ""))
+    if area_id is not None:
+        area = Area.objects.filter(pk=area_id).first()
         if area is not None:
             qs = qs.within(area)
     page = Paginator(qs, 20).get_page(request.GET.get("page"))

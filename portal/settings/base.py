@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "portal.security_headers.SecurityHeadersMiddleware",
     "portal.security_headers.PortalCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "portal.middleware.HostileInputMiddleware",
     "portal.pagecache.AnonymousPageCacheMiddleware",
     "cms.middleware.SiteCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
