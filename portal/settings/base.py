@@ -187,6 +187,8 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "社区议事厅"
 # Staff reaching the Wagtail admin must have TOTP enabled (portal.middleware.StaffMFAMiddleware).
 PORTAL_REQUIRE_STAFF_MFA = env_bool("PORTAL_REQUIRE_STAFF_MFA", True)
+# `load_demo` creates accounts with published passwords: only dev and test switch it on.
+PORTAL_ALLOW_DEMO_CONTENT = False
 
 # --- Internationalisation ---------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
