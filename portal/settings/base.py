@@ -54,7 +54,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
-    "django.contrib.admin",
+    # No django.contrib.admin: every staff surface is the Wagtail admin (MFA, scoped views).
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
