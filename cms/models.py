@@ -21,6 +21,7 @@ from wagtail.models import AbstractGroupApprovalTask, Page
 from wagtail.search import index
 
 from .cjk import index_text
+from .review import ReviewedPageMixin, may_approve
 
 
 class CJKSearchMixin:
@@ -40,7 +41,7 @@ def _plain(html: str) -> str:
     return strip_tags(html or "")
 
 
-class HomePage(CJKSearchMixin, Page):
+class HomePage(ReviewedPageMixin, CJKSearchMixin, Page):
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
     hero_image = models.ForeignKey(
         "wagtailimages.Image",
@@ -78,7 +79,7 @@ class HomePage(CJKSearchMixin, Page):
         return context
 
 
-class CommunityPage(CJKSearchMixin, Page):
+class CommunityPage(ReviewedPageMixin, CJKSearchMixin, Page):
     """The public front page of one community (社区), owned by its committee."""
 
     area = models.OneToOneField(
@@ -137,7 +138,7 @@ class CommunityPage(CJKSearchMixin, Page):
         return context
 
 
-class NewsPage(CJKSearchMixin, Page):
+class NewsPage(ReviewedPageMixin, CJKSearchMixin, Page):
     date = models.DateField(_("date"))
     intro = models.CharField(_("summary"), max_length=250, blank=True)
     body = RichTextField(_("body"))
@@ -174,7 +175,7 @@ class NewsPage(CJKSearchMixin, Page):
         return f"{self.title} {self.intro} {_plain(self.body)}"
 
 
-class StandardPage(CJKSearchMixin, Page):
+class StandardPage(ReviewedPageMixin, CJKSearchMixin, Page):
     intro = models.CharField(_("summary"), max_length=250, blank=True)
     body = RichTextField(_("body"))
 
@@ -207,31 +208,45 @@ class SiteSettings(BaseSiteSetting):
 
 
 class PeerApprovalTask(AbstractGroupApprovalTask):
-    """A group approval in which nobody approves their own submission.
+    """A group approval in which nobody approves their own work.
 
-    Committee members review each other's pages: the member who submitted a page for
-    moderation sees no approve action on it, and the service refuses it if forced.
+    Committee members review each other's pages: neither the member who submitted a page
+    for moderation nor the author of the revision under review sees an approve action on
+    it, and the task refuses it if forced (cms/review.py checks it again on publishing).
     """
 
     @staticmethod
-    def _submitter(obj):
+    def _may_approve(obj, user) -> bool:
         state = getattr(obj, "current_workflow_state", None)
-        return state.requested_by_id if state else None
+        if state is None:
+            return True
+        task_state = state.current_task_state
+        revision = task_state.revision if task_state else None
+        return may_approve(
+            user,
+            submitter_id=state.requested_by_id,
+            author_id=revision.user_id if revision else None,
+        )
 
     def get_actions(self, obj, user):
-        if not user.is_superuser and self._submitter(obj) == user.pk:
+        if not self._may_approve(obj, user):
             return []
         return super().get_actions(obj, user)
 
     def get_task_states_user_can_moderate(self, user, **kwargs):
+        from .review import may_skip_review
+
         states = super().get_task_states_user_can_moderate(user, **kwargs)
-        return states if user.is_superuser else states.exclude(workflow_state__requested_by=user)
+        if may_skip_review(user):
+            return states
+        return states.exclude(workflow_state__requested_by=user).exclude(revision__user=user)
 
     def on_action(self, task_state, user, action_name, **kwargs):
-        if (
-            action_name == "approve"
-            and not user.is_superuser
-            and task_state.workflow_state.requested_by_id == user.pk
+        state = task_state.workflow_state
+        if action_name == "approve" and not may_approve(
+            user,
+            submitter_id=state.requested_by_id,
+            author_id=task_state.revision.user_id if task_state.revision else None,
         ):
             raise PermissionDenied(_("Nobody can approve their own submission."))
         return super().on_action(task_state, user, action_name, **kwargs)

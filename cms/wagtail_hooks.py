@@ -1,32 +1,12 @@
-"""Admin rules: pages under a moderation workflow are published only through it."""
+"""Admin hooks: a clear refusal of direct publishing under a workflow; the page cache."""
 
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from wagtail import hooks
 
-from portal.permissions import is_site_admin
 
-
-def _must_use_workflow(user, page) -> bool:
-    return not is_site_admin(user) and page is not None and page.get_workflow() is not None
-
-
-@hooks.register("construct_page_action_menu")
-def hide_direct_publish(menu_items, request, context):
-    page = context.get("page") or context.get("parent_page")
-    if _must_use_workflow(request.user, page):
-        menu_items[:] = [item for item in menu_items if item.name != "action-publish"]
-
-
-def _refuse_direct_publish(request, page, explore):
-    """A redirect to `explore` if this POST publishes directly under a workflow."""
-    if not (
-        request.method == "POST"
-        and "action-publish" in request.POST
-        and _must_use_workflow(request.user, page)
-    ):
-        return None
+def _refuse(request, explore):
     messages.error(
         request,
         _("Pages here are published through the community's review: submit it for moderation."),
@@ -34,14 +14,30 @@ def _refuse_direct_publish(request, page, explore):
     return redirect("wagtailadmin_explore", explore.pk)
 
 
+# The rule itself is cms/review.py (the page permission tester every path asks); these
+# hooks only turn a forced "publish" into a clear message instead of a silent draft.
+
+
 @hooks.register("before_edit_page")
 def refuse_direct_publish_on_edit(request, page):
-    return _refuse_direct_publish(request, page, page.get_parent() if page.depth > 2 else page)
+    if (
+        request.method == "POST"
+        and "action-publish" in request.POST
+        and not page.permissions_for_user(request.user).can_publish()
+    ):
+        return _refuse(request, page.get_parent() if page.depth > 2 else page)
+    return None
 
 
 @hooks.register("before_create_page")
 def refuse_direct_publish_on_create(request, parent_page, page_class):
-    return _refuse_direct_publish(request, parent_page, parent_page)
+    if (
+        request.method == "POST"
+        and "action-publish" in request.POST
+        and not parent_page.permissions_for_user(request.user).can_publish_subpage()
+    ):
+        return _refuse(request, parent_page)
+    return None
 
 
 @hooks.register("before_serve_page")

@@ -11,6 +11,7 @@ from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from portal import permissions
+from portal.wagtail_scoping import ScopedObjectViewsMixin
 
 from .models import EarningRule, Reward
 
@@ -90,8 +91,12 @@ class ScopedDeleteView(InstanceCheckMixin, snippet_views.DeleteView):
     instance_action = "delete"
 
 
-class CommunityScopedViewSet(SnippetViewSet):
-    """Committee staff see and edit their own communities' rows; site administrators all."""
+class CommunityScopedViewSet(ScopedObjectViewsMixin, SnippetViewSet):
+    """Committee staff see and edit their own communities' rows; site administrators all.
+
+    Every view of one row (history, usage, inspect, ...) finds it in `get_queryset`:
+    another community's row is a 404 there, not only on edit and delete.
+    """
 
     edit_view_class = ScopedEditView
     delete_view_class = ScopedDeleteView
@@ -108,6 +113,9 @@ class CommunityScopedViewSet(SnippetViewSet):
         for root in permissions.areas_for(request.user, "credits.manage"):
             cond |= Q(community__path__startswith=root.path)
         return qs.filter(cond)
+
+    def scoped_queryset(self, request):
+        return self.get_queryset(request)
 
 
 class EarningRuleViewSet(CommunityScopedViewSet):

@@ -25,6 +25,7 @@ from wagtail.search import index
 from wagtail.search.queryset import SearchableQuerySetMixin
 
 from cms.models import CJK_SEARCH_FIELDS, CJKSearchMixin
+from cms.review import ReviewedPageMixin
 from portal.inputs import int_validators, validate_date_range
 
 # A new-code alphabet without look-alikes (0/O, 1/I/L), so codes can be typed from a slip.
@@ -597,7 +598,7 @@ class AgendaPageForm(WagtailAdminPageForm):
             )
 
 
-class AgendaPage(Page):
+class AgendaPage(ReviewedPageMixin, Page):
     """A committee's published agenda for one session, and afterwards its outcomes.
 
     Lives under the community's CommunityPage, so the committee's page permissions and the

@@ -1,5 +1,5 @@
 """Request-wide behaviour: a signed-in user's saved language and elder mode, and the
-rule that staff reach the Wagtail admin only with a second factor."""
+rule that staff reach no staff surface without a second factor."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -41,24 +41,50 @@ def has_totp(user) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
+def holds_site_wide_power(user) -> bool:
+    """Superusers, Django staff and site administrators: their session is a staff
+    surface wherever it is used, so they need the second factor on every path."""
+    from .permissions import is_site_admin
+
+    return bool(user.is_superuser or user.is_staff or is_site_admin(user))
+
+
+# Paths a user without TOTP still reaches: signing in and out, setting up the second
+# factor, static files and the health check.
+MFA_EXEMPT_PREFIXES = ("/accounts/", "/healthz", "/static/", "/favicon")
+
+
 class StaffMFAMiddleware:
-    """Anyone who reaches the Wagtail admin must have TOTP enabled first."""
+    """Staff reach no staff surface without TOTP.
+
+    Who: superusers, Django staff and site administrators are sent to set up TOTP from
+    every path.  Where: anyone signed in is, on the Wagtail admin (every staff desk of
+    the apps lives under it: deliberation check-in, moral bank, triage catalogue).  The
+    Django admin is not installed at all.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
+    @staticmethod
+    def staff_surface(path: str) -> bool:
+        return path.startswith(reverse("wagtailadmin_home"))
+
     def __call__(self, request):
+        user = request.user
+        path = request.path
         if (
             settings.PORTAL_REQUIRE_STAFF_MFA
-            and request.path.startswith("/admin/")
-            and request.user.is_authenticated
-            and not has_totp(request.user)
+            and user.is_authenticated
+            and not path.startswith(MFA_EXEMPT_PREFIXES)
+            and (self.staff_surface(path) or holds_site_wide_power(user))
+            and not has_totp(user)
         ):
             messages.warning(
                 request,
                 _("Staff must turn on two-factor authentication before using the admin."),
             )
-            return redirect(f"{reverse('mfa_activate_totp')}?next={request.path}")
+            return redirect(f"{reverse('mfa_activate_totp')}?next={path}")
         return self.get_response(request)
 
 

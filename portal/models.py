@@ -42,6 +42,11 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.username
 
+    def get_full_name(self) -> str:
+        """How the Wagtail admin names a user (history, owners, workflow): the display
+        name, else the real name, else `public_name`; never a phone-number username."""
+        return self.display_name or super().get_full_name().strip() or self.public_name
+
     @property
     def public_name(self) -> str:
         """A name safe to show to anyone: never the phone or email."""

@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.contrib import admin
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -30,7 +29,6 @@ urlpatterns = [
     path("me/", include(portal_patterns)),
     path("accounts/", include("allauth.urls")),
     path("admin/", include(wagtailadmin_urls)),
-    path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
     path("credits/", include("credits.urls")),
     path("deliberation/", include("deliberation.urls")),

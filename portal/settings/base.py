@@ -77,7 +77,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
-    "django.contrib.admin",
+    # No django.contrib.admin: every staff surface is the Wagtail admin (MFA, scoped views).
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -216,6 +216,8 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "社区议事厅"
 # Staff reaching the Wagtail admin must have TOTP enabled (portal.middleware.StaffMFAMiddleware).
 PORTAL_REQUIRE_STAFF_MFA = env_bool("PORTAL_REQUIRE_STAFF_MFA", True)
+# `load_demo` creates accounts with published passwords: only dev and test switch it on.
+PORTAL_ALLOW_DEMO_CONTENT = False
 
 # --- Internationalisation ---------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -307,6 +309,10 @@ WAGTAIL_FRONTEND_LOGIN_URL = "account_login"
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 WAGTAIL_WORKFLOW_ENABLED = True
 WAGTAIL_MODERATION_ENABLED = True
+# Peer review (cms/review.py): an approval counts for the revision it saw, and the
+# workflow, not the approver's page rights, publishes what was approved.
+WAGTAIL_WORKFLOW_REQUIRE_REAPPROVAL_ON_EDIT = True
+WAGTAIL_FINISH_WORKFLOW_ACTION = "cms.workflow_finish.publish_approved_workflow"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.search_backend"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "txt"]
 TAGGIT_CASE_INSENSITIVE = True

@@ -17,6 +17,7 @@ SMS_BACKEND = "portal.sms.LocmemBackend"
 # Tasks run inline unless a test starts a real worker (tests/portal/test_celery_worker.py).
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 CELERY_TASK_EAGER_PROPAGATES = True
+PORTAL_ALLOW_DEMO_CONTENT = True
 PORTAL_REQUIRE_STAFF_MFA = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

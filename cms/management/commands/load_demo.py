@@ -6,7 +6,8 @@ Order: people and places (portal.demo), pages (cms.demo), then each domain app's
 
 import importlib
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from portal.demo import DemoContext, load_base
@@ -18,6 +19,13 @@ class Command(BaseCommand):
     help = "Load demo content (areas, people, pages, activities, ledger, requests)."
 
     def handle(self, *args, **options):
+        # Demo accounts have published passwords (admin / demo-Pass-2026): never on a
+        # real site.  Checked before the first query, so nothing is written.
+        if not getattr(settings, "PORTAL_ALLOW_DEMO_CONTENT", False):
+            raise CommandError(
+                "load_demo refuses to run here: these settings are not dev or test "
+                "(PORTAL_ALLOW_DEMO_CONTENT is off). Demo accounts have published passwords."
+            )
         ctx = DemoContext(stdout=self.stdout)
         with transaction.atomic():
             load_base(ctx)
