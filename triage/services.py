@@ -24,7 +24,13 @@ from django.utils.translation import gettext as _
 
 from portal.models import Area, Membership, Organisation, Role
 from portal.notifications import notify
-from portal.permissions import can, is_site_admin, require
+from portal.permissions import (
+    SELF_DEALING_MESSAGE,
+    can,
+    is_self_dealing,
+    is_site_admin,
+    require,
+)
 from portal.validators import validate_image_upload
 
 from . import classifier
@@ -240,7 +246,13 @@ def supervising_orgs(org: Organisation | None) -> list[Organisation]:
 def can_handle(user, req: Request) -> bool:
     if req.organisation is None:
         return False
-    return can(user, "triage.handle", req.area, organisation=req.organisation)
+    return can(
+        user,
+        "triage.handle",
+        req.area,
+        organisation=req.organisation,
+        beneficiary=req.reporter_id,
+    )
 
 
 def can_supervise(user, req: Request) -> bool:
@@ -257,7 +269,7 @@ def can_supervise(user, req: Request) -> bool:
 
 
 def can_triage(user, req: Request) -> bool:
-    return can(user, "triage.triage", req.area)
+    return can(user, "triage.triage", req.area, beneficiary=req.reporter_id)
 
 
 @dataclass(frozen=True)
@@ -582,7 +594,7 @@ def request_confirm(
 ) -> Request:
     """Staff confirm or correct the class; the decision is kept as a training label."""
     req = Request.objects.select_for_update(of=("self",)).get(pk=request.pk)
-    require(actor, "triage.triage", req.area)
+    require(actor, "triage.triage", req.area, beneficiary=req.reporter_id)
     if request_class not in RequestClass.values:
         raise ValidationError({"request_class": _("Choose 大事, 小事 or 私事.")})
     if req.status not in (S.SUBMITTED, S.TRIAGED):
@@ -623,6 +635,8 @@ def _handled(request: Request, actor) -> Request:
         .select_related("organisation", "area")
         .get(pk=request.pk)
     )
+    if is_self_dealing(actor, "triage.handle", req.reporter_id):
+        raise PermissionDenied(SELF_DEALING_MESSAGE)
     if not (can_handle(actor, req) or is_site_admin(actor)):
         raise PermissionDenied(_("Only the organisation handling this request may do this."))
     return req
