@@ -327,3 +327,45 @@ def test_a_site_admin_is_no_exception(tree, w):
         )
     )
     assert Redemption.objects.get(pk=redemption.pk).status == Redemption.Status.RESERVED
+
+
+# --- the two pages of the finding: refused with the message, nothing changes ------------
+
+
+def _messages(response) -> str:
+    return " ".join(str(m) for m in response.context["messages"])
+
+
+def test_the_fulfil_desk_refuses_her_own_pickup_code(client, settings, tree, li):
+    settings.PORTAL_REQUIRE_STAFF_MFA = False
+    community = tree["community"]
+    redemption = _reserved(li, community)
+    balance = _balance(li, community)
+    client.force_login(li)
+    r = client.post(
+        "/credits/fulfil/", {"community": community.pk, "code": redemption.code}, follow=True
+    )
+    assert r.status_code == 200
+    assert str(permissions.SELF_DEALING_MESSAGE) in r.content.decode()
+    assert Redemption.objects.get(pk=redemption.pk).status == Redemption.Status.RESERVED
+    assert _balance(li, community) == balance
+
+
+def test_the_check_in_desk_refuses_her_own_code(client, settings, tree, li, colleague):
+    from django.urls import reverse
+
+    settings.PORTAL_REQUIRE_STAFF_MFA = False
+    community = tree["community"]
+    EarningRule.objects.create(
+        community=community, deed="session_attendance", amount=Decimal("5.00")
+    )
+    session = df.session(community, colleague)
+    reg = deliberation.registration_create(user=li, session=session)
+    client.force_login(li)
+    r = client.post(
+        reverse("deliberation_admin:checkin", args=[session.pk]), {"code": reg.code}, follow=True
+    )
+    assert r.status_code == 200
+    assert str(permissions.SELF_DEALING_MESSAGE) in _messages(r)
+    assert Registration.objects.get(pk=reg.pk).checked_in_at is None
+    assert _balance(li, community) == 0
