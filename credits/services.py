@@ -334,16 +334,13 @@ def _saved_transaction(row: dict, fields: dict) -> Transaction:
     return tx
 
 
-def acts_in(user: User, action: str, community: Area) -> bool:
+def acts_in(user: User, action: str, community: Area, **kwargs) -> bool:
     """May `user` take `action` somewhere in `community` (a resident's grid counts)?"""
-    if permissions.can(user, action, community):
-        return True
-    return any(root.path.startswith(community.path) for root in permissions.areas_for(user, action))
+    return permissions.can(user, action, community, within=True, **kwargs)
 
 
-def require_in(user: User, action: str, community: Area) -> None:
-    if not acts_in(user, action, community):
-        raise PermissionDenied(_("You do not have permission to do this here."))
+def require_in(user: User, action: str, community: Area, **kwargs) -> None:
+    permissions.require(user, action, community, within=True, **kwargs)
 
 
 # --- accounts -----------------------------------------------------------------------
@@ -664,8 +661,12 @@ def redemption_reserve(*, user: User, reward: Reward, idempotency_key: str) -> R
     )
 
 
-def can_fulfil(user: User, community: Area, reward: Reward | None = None) -> bool:
-    """The community's committee, or staff of the reward's provider."""
+def can_fulfil(
+    user: User, community: Area, reward: Reward | None = None, *, beneficiary=None
+) -> bool:
+    """The community's committee, or staff of the reward's provider; never for themselves."""
+    if permissions.is_self_dealing(user, "credits.fulfil", beneficiary):
+        return False
     if permissions.can(user, "credits.fulfil", community):
         return True
     if reward is not None and reward.provider_id:
@@ -705,6 +706,8 @@ def redemption_fulfil(*, actor: User, community: Area, code: str) -> Redemption:
             _("No open reservation in this community has this pickup code."), code="code_unknown"
         )
     reward = redemption.reward
+    if permissions.is_self_dealing(actor, "credits.fulfil", redemption.user_id):
+        raise PermissionDenied(permissions.SELF_DEALING_MESSAGE)
     if not can_fulfil(actor, community, reward):
         raise PermissionDenied(_("You do not have permission to do this here."))
     if redemption.expires_at <= timezone.now():
@@ -881,9 +884,7 @@ def _lock_for_decision(actor: User, log: ServiceLog) -> ServiceLog:
         .select_related("community", "volunteer")
         .get(pk=log.pk)
     )
-    permissions.require(actor, "credits.verify_hours", log.community)
-    if actor.pk == log.volunteer_id:
-        raise PermissionDenied(_("Nobody verifies their own service hours."))
+    permissions.require(actor, "credits.verify_hours", log.community, beneficiary=log.volunteer_id)
     return log
 
 
@@ -1037,7 +1038,7 @@ def service_log_record_bulk(
                 _("%(name)s: %(error)s")
                 % {"name": user.public_name, "error": "; ".join(exc.messages)}
             ) from None
-        if user.pk != actor.pk:
+        if permissions.can(actor, "credits.verify_hours", community, beneficiary=user):
             log = service_log_approve(actor=actor, log=log)
         logs.append(log)
     if not logs:

@@ -68,6 +68,8 @@ def checkin(request, pk):
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
+        except PermissionDenied as exc:  # e.g. checking oneself in: say why, stay on the desk
+            messages.error(request, str(exc))
         else:
             if new:
                 messages.success(

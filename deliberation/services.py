@@ -89,18 +89,20 @@ def is_resident_of(user, community: Area) -> bool:
     )
 
 
-def acts_in(user, action: str, community: Area) -> bool:
+def acts_in(user, action: str, community: Area, **kwargs) -> bool:
     """`can()` over the community, or a membership for that action inside it (a grid)."""
-    return permissions.can(user, action, community) or any(
-        area.path.startswith(community.path) for area in permissions.areas_for(user, action)
+    return permissions.can(user, action, community, within=True, **kwargs)
+
+
+def _require_in(user, action: str, community: Area, message=None, **kwargs) -> None:
+    permissions.require(
+        user,
+        action,
+        community,
+        within=True,
+        message=message or pgettext("deliberation", "You do not have permission to do this here."),
+        **kwargs,
     )
-
-
-def _require_in(user, action: str, community: Area, message=None) -> None:
-    if not acts_in(user, action, community):
-        raise PermissionDenied(
-            message or pgettext("deliberation", "You do not have permission to do this here.")
-        )
 
 
 def _create_once(model, message: str, **fields):
@@ -286,12 +288,14 @@ def topic_raise(
 def topic_support(*, user, topic: Topic) -> Support:
     """One support per resident; enough support puts the topic in the agenda queue."""
     topic = _lock(Topic, topic.pk)
-    if not is_resident_of(user, topic.community):
-        raise PermissionDenied(
-            pgettext(
-                "deliberation", "Only confirmed residents of this community can support its topics."
-            )
-        )
+    _require_in(
+        user,
+        "deliberation.support",
+        topic.community,
+        pgettext(
+            "deliberation", "Only confirmed residents of this community can support its topics."
+        ),
+    )
     if topic.raised_by_id == user.pk:
         raise ValidationError(pgettext("deliberation", "You cannot support your own topic."))
     if topic.is_closed:
@@ -388,16 +392,15 @@ def contribution_add(
     *, user, topic: Topic, text: str, stance: str = "", parent: Contribution | None = None
 ) -> Contribution:
     topic = _lock(Topic, topic.pk)
-    if not (
-        is_resident_of(user, topic.community)
-        or acts_in(user, "deliberation.contribute", topic.community)
-    ):
-        raise PermissionDenied(
-            pgettext(
-                "deliberation",
-                "Only residents and staff of this community can take part in its discussions.",
-            )
-        )
+    _require_in(
+        user,
+        "deliberation.contribute",
+        topic.community,
+        pgettext(
+            "deliberation",
+            "Only residents and staff of this community can take part in its discussions.",
+        ),
+    )
     if topic.is_closed:
         raise ValidationError(
             pgettext("deliberation", "This topic is closed: contributions are no longer possible.")
@@ -467,6 +470,17 @@ def contribution_report(
     contribution = _lock(Contribution, contribution.pk)
     if not getattr(user, "is_authenticated", False):
         raise PermissionDenied(pgettext("deliberation", "Sign in to report a contribution."))
+    # Only the community's own residents and committee: reports from elsewhere hide nothing.
+    _require_in(
+        user,
+        "deliberation.report",
+        contribution.topic.community,
+        pgettext(
+            "deliberation",
+            "Only confirmed residents and the committee of this community can report its "
+            "contributions.",
+        ),
+    )
     if contribution.author_id == user.pk:
         raise ValidationError(pgettext("deliberation", "You cannot report your own contribution."))
     if ContributionReport.objects.filter(contribution=contribution, user=user).exists():
@@ -509,7 +523,12 @@ def contribution_moderate(
 ) -> Contribution:
     """A committee moderator restores or removes a contribution; the author sees why."""
     contribution = _lock(Contribution, contribution.pk)
-    permissions.require(user, "deliberation.moderate", contribution.topic.community)
+    permissions.require(
+        user,
+        "deliberation.moderate",
+        contribution.topic.community,
+        beneficiary=contribution.author_id,
+    )
     reason = clean_text(reason, max_length=1000)
     if not reason:
         raise ValidationError(pgettext("deliberation", "Give a reason: the author will see it."))
@@ -640,15 +659,12 @@ def registration_create(
     """
     session = _lock(Session, session.pk)
     now = now or timezone.now()
-    if not (
-        is_resident_of(user, session.community)
-        or acts_in(user, "deliberation.register", session.community)
-    ):
-        raise PermissionDenied(
-            pgettext(
-                "deliberation", "Only residents and volunteers of this community can register."
-            )
-        )
+    _require_in(
+        user,
+        "deliberation.register",
+        session.community,
+        pgettext("deliberation", "Only residents and volunteers of this community can register."),
+    )
     if not session.registration_open(now):
         raise ValidationError(
             pgettext("deliberation", "Registration for this session is not open.")
@@ -773,6 +789,8 @@ def checkin(
         raise ValidationError(pgettext("deliberation", "No registration has this code."))
     if reg.session_id != session.pk:
         raise ValidationError(pgettext("deliberation", "This code is for another session."))
+    # A committee member who registered as a resident does not check herself in (coins).
+    _require_in(by, "deliberation.check_in", session.community, beneficiary=reg.user_id)
     if reg.status != Registration.Status.REGISTERED:
         raise ValidationError(
             pgettext("deliberation", "This person is not registered (waiting list or cancelled).")
@@ -918,10 +936,12 @@ def poll_vote(
 ) -> Ballot:
     """One ballot per confirmed resident of the poll's community, while the poll is open."""
     poll = _lock(Poll, poll.pk)
-    if not is_resident_of(user, poll.community):
-        raise PermissionDenied(
-            pgettext("deliberation", "Only confirmed residents of this community can vote.")
-        )
+    _require_in(
+        user,
+        "deliberation.vote",
+        poll.community,
+        pgettext("deliberation", "Only confirmed residents of this community can vote."),
+    )
     if not poll.is_open(now):
         raise ValidationError(pgettext("deliberation", "This poll is not open for voting."))
     option_ids = list(option_ids)

@@ -143,10 +143,7 @@ def topic(request, pk):
             "moderator": moderator,
             "manager": manager,
             "can_contribute": not t.is_closed
-            and (
-                services.is_resident_of(user, t.community)
-                or services.acts_in(user, "deliberation.contribute", t.community)
-            ),
+            and services.acts_in(user, "deliberation.contribute", t.community),
             "form": ContributionForm(),
             "outcome_form": OutcomeForm() if manager and not outcome else None,
             "statuses": Topic.Status.choices,

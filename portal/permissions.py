@@ -7,7 +7,16 @@ is assigned to it).  Site administrators (role or Django superuser) may do every
 
 Apps add their own actions with `register()` at import time of their `permissions`
 module; the table below is the whole truth, and tests/portal/test_permissions.py checks
-it as a role × action matrix.
+it as a role × action matrix (and that every action is checked somewhere).
+
+Two rules sit on top of the table, here and nowhere else:
+
+- no self-dealing: an action in `SELF_FORBIDDEN` is refused when the actor is also its
+  beneficiary (`beneficiary=`), site administrators included: nobody fulfils their own
+  redemption, checks themselves in, verifies their own hours, confirms their own
+  residency, moderates their own contribution or handles their own request;
+- a voice is personal: site administration does not grant the actions in `MEMBERS_ONLY`
+  (supporting, voting, reporting); only a membership of that community does.
 """
 
 from __future__ import annotations
@@ -24,13 +33,12 @@ R = Role
 ACTIONS: dict[str, frozenset[str]] = {
     # portal
     "residency.confirm": frozenset({R.COMMITTEE}),
-    "area.view_members": frozenset({R.COMMITTEE, R.GRID_WORKER}),
-    "cms.edit_community": frozenset({R.COMMITTEE}),
     # deliberation
     "deliberation.raise_topic": frozenset({R.RESIDENT, R.COMMITTEE}),
     "deliberation.support": frozenset({R.RESIDENT}),
     "deliberation.contribute": frozenset({R.RESIDENT, R.COMMITTEE, R.GRID_WORKER}),
     "deliberation.vote": frozenset({R.RESIDENT}),
+    "deliberation.report": frozenset({R.RESIDENT, R.COMMITTEE}),
     "deliberation.register": frozenset({R.RESIDENT, R.VOLUNTEER}),
     "deliberation.moderate": frozenset({R.COMMITTEE}),
     "deliberation.manage": frozenset({R.COMMITTEE}),
@@ -42,14 +50,34 @@ ACTIONS: dict[str, frozenset[str]] = {
     "credits.fulfil": frozenset({R.COMMITTEE}),
     "credits.manage": frozenset({R.COMMITTEE}),
     # triage
-    "triage.report": frozenset({R.RESIDENT}),
     "triage.report_for_resident": frozenset({R.GRID_WORKER, R.COMMITTEE}),
     "triage.hotline_intake": frozenset({R.DEPARTMENT}),
     "triage.triage": frozenset({R.COMMITTEE, R.DEPARTMENT}),
     "triage.handle": frozenset({R.COMMITTEE, R.DEPARTMENT, R.GRID_WORKER}),
     "triage.supervise": frozenset({R.COMMITTEE, R.DEPARTMENT}),
     "triage.view_dashboard": frozenset({R.COMMITTEE, R.DEPARTMENT, R.GRID_WORKER}),
+    # The area's workbook holds every request's text: committees and departments (and,
+    # above a community, the street and district supervising them), not grid workers.
+    "triage.export": frozenset({R.COMMITTEE, R.DEPARTMENT}),
 }
+
+# Actions whose beneficiary may never be the one who acts (see `can(beneficiary=)`).
+SELF_FORBIDDEN: frozenset[str] = frozenset(
+    {
+        "residency.confirm",  # confirming one's own residency
+        "deliberation.check_in",  # checking oneself in (attendance pays coins)
+        "deliberation.moderate",  # hiding, restoring or removing one's own contribution
+        "credits.verify_hours",  # approving, rejecting or revoking one's own hours
+        "credits.fulfil",  # handing oneself a reward (the coins leave for good)
+        "triage.triage",  # classifying, and so routing, one's own request
+        "triage.handle",  # starting, transferring, resolving, closing one's own request
+    }
+)
+
+# Actions a site administrator may not take by virtue of being one: one voice per member.
+MEMBERS_ONLY: frozenset[str] = frozenset(
+    {"deliberation.support", "deliberation.vote", "deliberation.report"}
+)
 
 # Actions that only confirmed residents (not pending ones) may take are covered by the
 # membership status: only ACTIVE memberships grant anything.
@@ -84,28 +112,50 @@ def is_site_admin(user) -> bool:
     return user.is_superuser or any(m.role == R.SITE_ADMIN for m in active_memberships(user))
 
 
+def _pk(who) -> int | None:
+    return who if isinstance(who, int) else getattr(who, "pk", None)
+
+
+def is_self_dealing(user, action: str, beneficiary) -> bool:
+    """Would `user` taking `action` for `beneficiary` (a user or a user id) be self-dealing?"""
+    if action not in ACTIONS:
+        raise KeyError(f"Unknown action {action!r}; register it in portal.permissions")
+    if beneficiary is None or action not in SELF_FORBIDDEN:
+        return False
+    mine = _pk(user)
+    return mine is not None and mine == _pk(beneficiary)
+
+
 def can(
     user,
     action: str,
     area: Area | None = None,
     *,
     organisation: Organisation | None = None,
+    beneficiary=None,
+    within: bool = False,
 ) -> bool:
     """May `user` perform `action` on something in `area` (for `organisation`)?
 
     `area=None` asks "anywhere": used to decide whether to show a menu entry.
+    `beneficiary` is the person the action is for (whose redemption, registration, hours,
+    residency, contribution or request): actions in `SELF_FORBIDDEN` are refused when it
+    is `user`.  `within=True` also counts a membership inside `area` (a resident of one of
+    a community's grids takes part in the community's deliberation).
     """
-    if action not in ACTIONS:
-        raise KeyError(f"Unknown action {action!r}; register it in portal.permissions")
+    if is_self_dealing(user, action, beneficiary):
+        return False
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    if is_site_admin(user):
+    if action not in MEMBERS_ONLY and is_site_admin(user):
         return True
     roles = ACTIONS[action]
     for m in active_memberships(user):
         if m.role not in roles:
             continue
-        if area is not None and not area.path.startswith(m.area.path):
+        if area is not None and not (
+            area.path.startswith(m.area.path) or (within and m.area.path.startswith(area.path))
+        ):
             continue
         if organisation is not None and m.organisation_id not in (None, organisation.pk):
             continue
@@ -115,17 +165,22 @@ def can(
     return False
 
 
-def require(user, action: str, area: Area | None = None, **kwargs) -> None:
-    """`can()` or raise PermissionDenied with a translated message."""
+def require(user, action: str, area: Area | None = None, *, message=None, **kwargs) -> None:
+    """`can()` or raise PermissionDenied with a translated message (`message` if given)."""
+    if is_self_dealing(user, action, kwargs.get("beneficiary")):
+        raise PermissionDenied(SELF_DEALING_MESSAGE)
     if not can(user, action, area, **kwargs):
-        raise PermissionDenied(_("You do not have permission to do this here."))
+        raise PermissionDenied(message or _("You do not have permission to do this here."))
+
+
+SELF_DEALING_MESSAGE = _("Nobody may do this for themselves: ask a colleague.")
 
 
 def areas_for(user, action: str) -> list[Area]:
     """The roots of the subtrees in which `user` may perform `action`."""
     if not getattr(user, "is_authenticated", False):
         return []
-    if is_site_admin(user):
+    if action not in MEMBERS_ONLY and is_site_admin(user):
         return list(Area.get_root_nodes())
     roles = ACTIONS[action]
     return [m.area for m in active_memberships(user) if m.role in roles]

@@ -62,9 +62,9 @@ def residency_decide(
     membership = Membership.objects.select_for_update().select_related("area").get(pk=membership.pk)
     if membership.role != Role.RESIDENT:
         raise ValidationError(_("Only residency claims are confirmed here."))
-    permissions.require(decided_by, "residency.confirm", membership.area)
-    if membership.user_id == decided_by.pk:
-        raise ValidationError(_("Nobody can confirm their own residency."))
+    permissions.require(
+        decided_by, "residency.confirm", membership.area, beneficiary=membership.user_id
+    )
     if membership.status != Membership.Status.PENDING:
         raise ValidationError(_("This claim has already been decided."))
     if not confirm and not note.strip():

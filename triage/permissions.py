@@ -1,8 +1,9 @@
 """Who may read a request, and who may triage it: the rules every surface uses.
 
-Triage's actions live in portal.permissions.ACTIONS already (triage.report,
-triage.report_for_resident, triage.hotline_intake, triage.triage, triage.handle,
-triage.supervise, triage.view_dashboard).  Only the export is added here.
+Triage's actions live in portal.permissions.ACTIONS (triage.report_for_resident,
+triage.hotline_intake, triage.triage, triage.handle, triage.supervise,
+triage.view_dashboard, triage.export); this module adds no action, only the reading and
+triaging rules built on their memberships.
 
 What anyone may see is `Request.objects.public()` (`triage.models.public_q`), shown
 through `triage.privacy.public_text`.  The whole record (text as typed, reporter, photos,
@@ -31,9 +32,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q
 
 from portal.models import Organisation, Role
-from portal.permissions import ACTIONS, active_memberships, is_site_admin, register
-
-register("triage.export", [Role.COMMITTEE, Role.DEPARTMENT])
+from portal.permissions import ACTIONS, active_memberships, is_self_dealing, is_site_admin
 
 UNTRIAGED = ("submitted", "triaged")
 # Timeline kinds whose `organisation` handled the request (not ESCALATED: that names the
@@ -203,7 +202,10 @@ def can_read(user, req) -> bool:
 
 def can_triage(user, req) -> bool:
     """May `user` confirm the class of `req`: its community's committee and the
-    organisations above that committee, never an unrelated department or the hotline."""
+    organisations above that committee, never an unrelated department or the hotline, and
+    never the reporter (portal.permissions' self-dealing rule)."""
+    if is_self_dealing(user, "triage.triage", req.reporter_id):
+        return False
     sc = scope(user)
     if sc.admin:
         return True

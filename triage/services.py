@@ -25,7 +25,12 @@ from django.utils.translation import gettext as _
 from portal import sms as portal_sms
 from portal.models import Area, Membership, Organisation, Role
 from portal.notifications import notify
-from portal.permissions import can, is_site_admin
+from portal.permissions import (
+    SELF_DEALING_MESSAGE,
+    can,
+    is_self_dealing,
+    is_site_admin,
+)
 from portal.uploads import clean_images
 
 from . import classifier
@@ -246,7 +251,13 @@ def supervising_orgs(org: Organisation | None) -> list[Organisation]:
 def can_handle(user, req: Request) -> bool:
     if req.organisation is None:
         return False
-    return can(user, "triage.handle", req.area, organisation=req.organisation)
+    return can(
+        user,
+        "triage.handle",
+        req.area,
+        organisation=req.organisation,
+        beneficiary=req.reporter_id,
+    )
 
 
 def can_supervise(user, req: Request) -> bool:
@@ -613,6 +624,8 @@ def request_confirm(
 ) -> Request:
     """Staff confirm or correct the class; the decision is kept as a training label."""
     req = Request.objects.select_for_update(of=("self",)).get(pk=request.pk)
+    if is_self_dealing(actor, "triage.triage", req.reporter_id):
+        raise PermissionDenied(SELF_DEALING_MESSAGE)
     if not can_triage(actor, req):
         raise PermissionDenied(
             _("Only the committee of its community and the levels above it triage this request.")
@@ -657,6 +670,8 @@ def _handled(request: Request, actor) -> Request:
         .select_related("organisation", "area")
         .get(pk=request.pk)
     )
+    if is_self_dealing(actor, "triage.handle", req.reporter_id):
+        raise PermissionDenied(SELF_DEALING_MESSAGE)
     if not (can_handle(actor, req) or is_site_admin(actor)):
         raise PermissionDenied(_("Only the organisation handling this request may do this."))
     return req

@@ -417,12 +417,28 @@ def _dashboard_area(request) -> Area:
 def dashboard(request):
     area, areas = _dashboard_area(request)
     stats = selectors.dashboard_stats(area)
-    return render(request, "triage/dashboard.html", {"stats": stats, "areas": areas, "area": area})
+    return render(
+        request,
+        "triage/dashboard.html",
+        {
+            "stats": stats,
+            "areas": areas,
+            "area": area,
+            "can_export": can(request.user, "triage.export", area),
+        },
+    )
 
 
 @login_required
 def export(request):
     area, _areas = _dashboard_area(request)
+    # Seeing the figures is not reading every request's text: the workbook has its own action.
+    require(
+        request.user,
+        "triage.export",
+        area,
+        message=_("Only committees and departments can download the requests of an area."),
+    )
     from .export import response_for
 
     return response_for(area, request.user)

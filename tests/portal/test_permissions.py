@@ -1,13 +1,50 @@
 """The role × action matrix of portal.permissions.can(), and its scoping rules."""
 
+import pathlib
+import re
+
 import pytest
+from django.conf import settings
 
 from portal import permissions
 from portal.models import Membership, Role
-from portal.permissions import ACTIONS, can
+from portal.permissions import ACTIONS, MEMBERS_ONLY, SELF_FORBIDDEN, can
 from tests import factories
 
 ROLES = [r.value for r in Role if r != Role.SITE_ADMIN]
+
+RES, VOL, GRID, COM, DEP = "resident", "volunteer", "grid_worker", "committee", "department"
+
+# The whole table, written out: a new action (or a widened one) must be added here.
+MATRIX: dict[str, set[str]] = {
+    "residency.confirm": {COM},
+    "deliberation.raise_topic": {RES, COM},
+    "deliberation.support": {RES},
+    "deliberation.contribute": {RES, COM, GRID},
+    "deliberation.vote": {RES},
+    "deliberation.report": {RES, COM},
+    "deliberation.register": {RES, VOL},
+    "deliberation.moderate": {COM},
+    "deliberation.manage": {COM},
+    "deliberation.check_in": {COM, GRID},
+    "credits.log_hours": {VOL, RES},
+    "credits.verify_hours": {COM},
+    "credits.redeem": {RES},
+    "credits.fulfil": {COM},
+    "credits.manage": {COM},
+    "triage.report_for_resident": {GRID, COM},
+    "triage.hotline_intake": {DEP},
+    "triage.triage": {COM, DEP},
+    "triage.handle": {COM, DEP, GRID},
+    "triage.supervise": {COM, DEP},
+    "triage.view_dashboard": {COM, DEP, GRID},
+    "triage.export": {COM, DEP},
+}
+
+
+def test_the_matrix_lists_every_registered_action_and_no_other():
+    assert set(MATRIX) == set(ACTIONS)
+    assert {a: set(r) for a, r in ACTIONS.items()} == MATRIX
 
 
 @pytest.mark.django_db
@@ -16,7 +53,7 @@ def test_each_role_may_do_exactly_its_actions_inside_its_area(tree, role):
     scope = tree["community"]
     user = factories.UserFactory()
     Membership.objects.create(user=user, role=role, area=scope, status="active")
-    for action, roles in ACTIONS.items():
+    for action, roles in MATRIX.items():
         expected = role in roles
         assert can(user, action, tree["grid"]) is expected, (role, action)
         # Never outside the subtree of the membership's area.
@@ -25,9 +62,83 @@ def test_each_role_may_do_exactly_its_actions_inside_its_area(tree, role):
 
 
 @pytest.mark.django_db
-def test_site_admin_may_do_everything_everywhere(tree):
+def test_site_admin_may_do_everything_everywhere_but_speak_for_members(tree):
     admin = factories.member(Role.SITE_ADMIN, tree["city"])
-    assert all(can(admin, a, tree["other_grid"]) for a in ACTIONS)
+    for action in ACTIONS:
+        assert can(admin, action, tree["other_grid"]) is (action not in MEMBERS_ONLY), action
+    assert MEMBERS_ONLY == {"deliberation.support", "deliberation.vote", "deliberation.report"}
+
+
+# --- one permission truth: every action is checked, every checked action is known -------
+
+_SOURCE_DIRS = ("portal", "cms", "credits", "deliberation", "triage")
+_ACTION_LITERAL = re.compile(r"""["']([a-z_]+\.[a-z_]+)["']""")
+_CHECKS = re.compile(
+    r"""(?:can|require|areas_for|acts_in|require_in|_require_in|is_self_dealing)\(\s*"""
+    r"""[\w.]+,\s*["']([a-z_]+\.[a-z_]+)["']"""
+)
+
+
+def _sources():
+    root = pathlib.Path(settings.BASE_DIR)
+    for folder in _SOURCE_DIRS:
+        for path in (root / folder).rglob("*"):
+            if path.suffix not in (".py", ".html") or "migrations" in path.parts:
+                continue
+            if path == root / "portal" / "permissions.py":
+                continue
+            yield path, path.read_text(encoding="utf-8")
+
+
+def test_every_registered_action_is_checked_somewhere_outside_the_table():
+    used = set()
+    for _path, text in _sources():
+        used |= set(_ACTION_LITERAL.findall(text))
+    never = sorted(set(ACTIONS) - used)
+    assert never == [], (
+        f"registered but never checked (check it where it belongs or remove it): {never}"
+    )
+
+
+def test_every_checked_action_is_registered_and_in_the_matrix():
+    checked = {}
+    for path, text in _sources():
+        for action in _CHECKS.findall(text):
+            checked.setdefault(action, path)
+    assert checked, "the scan found no permission checks at all"
+    unknown = {a: str(p) for a, p in checked.items() if a not in ACTIONS or a not in MATRIX}
+    assert unknown == {}
+
+
+# --- no self-dealing ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("action", sorted(SELF_FORBIDDEN))
+def test_nobody_acts_for_themselves_not_even_a_site_admin(tree, action):
+    staff = factories.UserFactory()
+    for role in (COM, DEP, GRID):
+        Membership.objects.create(user=staff, role=role, area=tree["community"], status="active")
+    admin = factories.member(Role.SITE_ADMIN, tree["city"])
+    other = factories.resident(tree["grid"])
+    for user in (staff, admin):
+        if can(user, action, tree["grid"]):  # the role may act here at all
+            assert can(user, action, tree["grid"], beneficiary=other)
+            assert can(user, action, tree["grid"], beneficiary=other.pk)
+            assert not can(user, action, tree["grid"], beneficiary=user)
+            assert not can(user, action, tree["grid"], beneficiary=user.pk)
+            with pytest.raises(permissions.PermissionDenied) as exc:
+                permissions.require(user, action, tree["grid"], beneficiary=user)
+            assert str(exc.value) == str(permissions.SELF_DEALING_MESSAGE)
+    assert can(admin, action, tree["grid"])
+
+
+@pytest.mark.django_db
+def test_a_membership_inside_the_area_counts_only_when_asked(tree):
+    resident = factories.resident(tree["grid"])
+    assert not can(resident, "deliberation.vote", tree["community"])
+    assert can(resident, "deliberation.vote", tree["community"], within=True)
+    assert not can(resident, "deliberation.vote", tree["other_community"], within=True)
 
 
 @pytest.mark.django_db

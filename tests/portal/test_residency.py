@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from portal import services
+from portal import permissions, services
 from portal.models import Membership, Role
 from tests import factories
 
@@ -47,8 +47,10 @@ def test_nobody_confirms_their_own_residency(tree):
     claim = services.residency_declare(
         user=committee, community=tree["community"], grid=tree["grid"]
     )
-    with pytest.raises(ValidationError):
+    # The no-self-dealing rule of portal.permissions: refused, with its own message.
+    with pytest.raises(PermissionDenied) as exc:
         services.residency_decide(membership=claim, decided_by=committee, confirm=True)
+    assert str(exc.value) == str(permissions.SELF_DEALING_MESSAGE)
     claim.refresh_from_db()
     assert claim.status == "pending"
 
