@@ -173,7 +173,8 @@ ACCOUNT_SIGNUP_FORM_CLASS = None
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[社区议事厅] "
 ACCOUNT_PREVENT_ENUMERATION = True
-# Failed logins, sign-ups and password resets are throttled per IP and per account.
+# Sign-ups and password resets are throttled per IP and per account; failed logins per IP
+# and per (account, IP): `key` is both (portal.adapters), so nobody locks out an owner.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
