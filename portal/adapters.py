@@ -1,4 +1,5 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
 from allauth.core.internal.ratelimit import get_ip
 from django.contrib.sites.shortcuts import get_current_site
 
@@ -23,3 +24,19 @@ class AccountAdapter(DefaultAccountAdapter):
         site = get_current_site(request)
         login = credentials.get("email", credentials.get("username", "")).lower()
         return f"{site.domain}:{login}:{get_ip(request)}"
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        """At a sign-up with a used username (portal.signup), tell the address typed to
+        choose another username and the username's owner that someone tried."""
+        owner = getattr(context.request, "portal_username_owner", None)
+        if owner is None:
+            return super().send_account_already_exists_mail(email)
+        from allauth.account.internal import flows
+
+        ctx = {
+            "signup_url": flows.signup.get_signup_url(context.request),
+            "password_reset_url": flows.password_reset.get_reset_password_url(context.request),
+        }
+        self.send_mail("account/email/username_taken", email, ctx)
+        if owner.email and owner.email.lower() != email.lower():
+            self.send_mail("account/email/username_claimed", owner.email, ctx)
