@@ -8,6 +8,30 @@ statement, checked by the same constraints and deferred triggers.  Every ledger 
 carries an idempotency key; the request it stands for is hashed into a fingerprint, so
 a retry with the same key returns the first transaction and a different request with a
 used key is refused (invariant 5).
+
+Lock order — the one order for the ledger and every caller of it (deliberation's door
+check-in pays attendance through `deed_award` inside its own transaction).  Two database
+transactions that take row locks in the same order cannot deadlock, so every path takes
+them in this order and never goes back to an earlier level:
+
+1. the one domain row the use case is about, locked first: the `Registration` being
+   checked in, the `ServiceLog` being decided, the `Redemption` being fulfilled or voided
+   (then its `Reward`), the `Reward` being reserved, the `Transaction` being reversed, or
+   the volunteer's `User` row while logging hours (`service_log_record_bulk` locks all its
+   attendees' rows in ascending id before anything else);
+2. ledger accounts, all of a use case's accounts in one statement in ascending id
+   (`_lock_accounts`, `_lock_and_find`, `_TRANSFER_SQL`); a use case that writes several
+   ledger transactions locks the union of their accounts up front;
+3. after the accounts, only writes to rows already locked, and inserts.
+
+Every lock is `FOR NO KEY UPDATE` (`select_for_update(no_key=True)`, and `of=("self",)`
+where rows are joined): no ledger path changes a key, and a plain `FOR UPDATE` also blocks
+the `FOR KEY SHARE` lock that PostgreSQL's foreign-key check takes on the row an inserted
+row refers to.  That hidden lock made a cycle (issue 9): check-in locked the resident's
+`User` row (through a join) and waited for the account that a redemption held, while the
+redemption, inserting a row that refers to that user, waited for the `User` row.
+Inserting notifications or redemptions that refer to a user or an account after level 2
+is safe only because no path holds a plain `FOR UPDATE` lock on them.
 """
 
 from __future__ import annotations
@@ -105,7 +129,7 @@ def _conflict() -> IdempotencyConflictError:
 _LOCK_SQL = (
     "SELECT "
     + ", ".join(f.column for f in Account._meta.concrete_fields)
-    + " FROM credits_account WHERE id = ANY(%s) ORDER BY id FOR UPDATE"
+    + " FROM credits_account WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE"
 )
 
 
@@ -168,7 +192,7 @@ def _lock_accounts(ids: Iterable[int]) -> dict[int, Account]:
             cursor.execute(_LOCK_SQL, [ids])
             return _all_known({r[0]: _account_from_row(r) for r in cursor.fetchall()}, ids)
     # SQLite: writers are serialised by the database lock (IMMEDIATE transactions)
-    locked = Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    locked = Account.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
     return _all_known({a.pk: a for a in locked}, ids)
 
 
@@ -419,7 +443,7 @@ def transfer(
 _TRANSFER_SQL = """
     WITH locked AS (
         SELECT id, kind, balance, reserved FROM credits_account
-        WHERE id IN (%(src)s, %(dst)s) ORDER BY id FOR UPDATE
+        WHERE id IN (%(src)s, %(dst)s) ORDER BY id FOR NO KEY UPDATE
     ), line (account_id, amount, n) AS (
         VALUES (%(src)s::bigint, -%(amount)s::numeric, 0), (%(dst)s::bigint, %(amount)s::numeric, 1)
     ), post AS (
@@ -564,7 +588,7 @@ def reverse(
     """Correct a transaction by posting its mirror image, pointing back at it."""
     key = _check_key(idempotency_key or f"reverse:{original.pk}")
     fp = fingerprint(kind="reversal", of=original.pk)
-    original = Transaction.objects.select_for_update().get(pk=original.pk)
+    original = Transaction.objects.select_for_update(no_key=True).get(pk=original.pk)
     existing = _existing(key, fp)
     if existing is not None:
         return existing
@@ -609,7 +633,7 @@ def _new_code(community: Area) -> str:
 def redemption_reserve(*, user: User, reward: Reward, idempotency_key: str) -> Redemption:
     """Hold the coins and one item of stock; the resident gets a pickup code."""
     key = _check_key(idempotency_key)
-    reward = Reward.objects.select_for_update().get(pk=reward.pk)
+    reward = Reward.objects.select_for_update(no_key=True).get(pk=reward.pk)
     existing = Redemption.objects.filter(idempotency_key=key).first()
     if existing is not None:
         if existing.user_id != user.pk or existing.reward_id != reward.pk:
@@ -693,7 +717,7 @@ def redemption_fulfil(*, actor: User, community: Area, code: str) -> Redemption:
     if not (len(code) == 6 and code.isdigit()):
         raise LedgerError(_("Enter the 6-digit pickup code."), code="code_format")
     redemption = (
-        Redemption.objects.select_for_update()
+        Redemption.objects.select_for_update(no_key=True)
         .filter(community=community, code=code, status=Redemption.Status.RESERVED)
         .first()
     )
@@ -738,7 +762,7 @@ def redemption_fulfil(*, actor: User, community: Area, code: str) -> Redemption:
 
 def _void(redemption: Redemption, status: str, actor: User | None) -> Redemption:
     """Release held coins and stock.  Caller holds the redemption's row lock."""
-    reward = Reward.objects.select_for_update().get(pk=redemption.reward_id)
+    reward = Reward.objects.select_for_update(no_key=True).get(pk=redemption.reward_id)
     account = _lock_accounts([redemption.account_id])[redemption.account_id]
     account.reserved -= redemption.cost
     Account.objects.filter(pk=account.pk).update(reserved=account.reserved)
@@ -753,7 +777,7 @@ def _void(redemption: Redemption, status: str, actor: User | None) -> Redemption
 
 @transaction.atomic
 def redemption_cancel(*, actor: User, redemption: Redemption) -> Redemption:
-    redemption = Redemption.objects.select_for_update().get(pk=redemption.pk)
+    redemption = Redemption.objects.select_for_update(no_key=True).get(pk=redemption.pk)
     if actor.pk != redemption.user_id and not can_fulfil(
         actor, redemption.community, redemption.reward
     ):
@@ -773,7 +797,7 @@ def redemption_expire_due(*, now: dt.datetime | None = None) -> int:
     for pk in due.values_list("pk", flat=True):
         with transaction.atomic():
             r = (
-                Redemption.objects.select_for_update()
+                Redemption.objects.select_for_update(no_key=True)
                 .filter(pk=pk, status=Redemption.Status.RESERVED, expires_at__lte=now)
                 .first()
             )
@@ -853,7 +877,7 @@ def service_log_create(
     if recorded_by is None:
         require_in(volunteer, "credits.log_hours", community)
     # Serialise one volunteer's logging so two concurrent logs cannot overlap.
-    User.objects.select_for_update().filter(pk=volunteer.pk).first()
+    User.objects.select_for_update(no_key=True).filter(pk=volunteer.pk).first()
     hours = validate_log(volunteer=volunteer, date=date, start=start, end=end)
     activity, place = clean_text(activity)[:120], clean_text(place)[:120]
     if not activity or not place:
@@ -880,7 +904,7 @@ def _lock_for_decision(actor: User, log: ServiceLog) -> ServiceLog:
     # Community and volunteer are read by every decision (permission, payment, notice);
     # join them rather than fetch each per log in a bulk approval, locking only the log.
     log = (
-        ServiceLog.objects.select_for_update(of=("self",))
+        ServiceLog.objects.select_for_update(of=("self",), no_key=True)
         .select_related("community", "volunteer")
         .get(pk=log.pk)
     )
@@ -1013,6 +1037,18 @@ def service_log_record_bulk(
     """
     community = _community(community)
     permissions.require(actor, "credits.verify_hours", community)
+    attendees = list(attendees)
+    # Lock order (module docstring): every attendee's row, then every account this one
+    # transaction pays into, each level in ascending id, before the first payment.
+    list(
+        User.objects.select_for_update(no_key=True)
+        .filter(pk__in=[u.pk for u in attendees])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    paid = [account_for(user=u, community=community).pk for u in attendees if u.pk != actor.pk]
+    if paid:
+        _lock_accounts([*paid, issuance_account(community=community).pk])
     logs = []
     for user in attendees:
         same = ServiceLog.objects.filter(

@@ -779,8 +779,12 @@ def checkin(
     code = normalise_code(code)
     if "/" in code:  # a scanned URL: the code is its last part or ?code=
         code = code.rsplit("CODE=", 1)[-1].rstrip("/").rsplit("/", 1)[-1]
+    # Lock only the registration (the joined user and session rows stay unlocked): the
+    # ledger's lock order puts this row first and the resident's accounts next, and a
+    # lock on the user row would block the foreign-key checks of the same resident's
+    # redemption and deadlock with it (credits.services, "Lock order").
     reg = (
-        Registration.objects.select_for_update()
+        Registration.objects.select_for_update(of=("self",), no_key=True)
         .select_related("user", "session")
         .filter(code=code)
         .first()
@@ -824,6 +828,9 @@ def award_attendance(registration: Registration):
     """Pay moral-bank credits for attending, if the credits app offers `deed_award`.
 
     The idempotency key comes from the registration, so a second scan never pays twice.
+    The payment is part of the check-in's own transaction: if it fails (a lost database
+    connection, a refusal), the check-in fails with it and the door desk scans again,
+    rather than the attendance going unpaid without anyone knowing.
     """
     try:
         credits_services = importlib.import_module("credits.services")
@@ -832,22 +839,15 @@ def award_attendance(registration: Registration):
     deed_award = getattr(credits_services, "deed_award", None)
     if deed_award is None:
         return None
-    try:
-        # A savepoint: a ledger refusal must not undo the check-in itself.  The key makes
-        # a later retry (a second scan) pay what this one could not.
-        with transaction.atomic():
-            return deed_award(
-                user=registration.user,
-                community=registration.session.community,
-                deed="session_attendance",
-                idempotency_key=f"attendance:{registration.pk}",
-                quantity=Decimal("1"),
-                source="deliberation",
-                note=registration.session.title[:100],
-            )
-    except Exception:  # noqa: BLE001 - the ledger logs its own reasons; check-in goes on
-        log.exception("attendance credits not paid for registration %s", registration.pk)
-        return None
+    return deed_award(
+        user=registration.user,
+        community=registration.session.community,
+        deed="session_attendance",
+        idempotency_key=f"attendance:{registration.pk}",
+        quantity=Decimal("1"),
+        source="deliberation",
+        note=registration.session.title[:100],
+    )
 
 
 def session_reminders_send(*, now: datetime.datetime | None = None) -> int:

@@ -1,8 +1,42 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
+from allauth.core.internal.ratelimit import get_ip
+from django.contrib.sites.shortcuts import get_current_site
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """Keeps allauth's behaviour; the place to hook phone-number rules later."""
+    """Keeps allauth's behaviour, except whose failed logins are counted together."""
 
     def get_login_redirect_url(self, request):
         return super().get_login_redirect_url(request)
+
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        """Failed logins are counted per (account, client IP), not per account alone.
+
+        allauth counts them per account (the `key` part of ACCOUNT_RATE_LIMITS'
+        "login_failed"), and refuses even the right password once the count is used up,
+        so anyone could lock anyone out by typing wrong passwords.  With the client's IP
+        in the key, wrong passwords from one place throttle that place only (and the
+        `ip` part throttles a place across accounts); the owner elsewhere still logs in.
+        allauth's `pre_authenticate` and its reset after a password change use this key
+        (a private hook: tests/portal/test_login_throttle.py fails if allauth drops it).
+        """
+        site = get_current_site(request)
+        login = credentials.get("email", credentials.get("username", "")).lower()
+        return f"{site.domain}:{login}:{get_ip(request)}"
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        """At a sign-up with a used username (portal.signup), tell the address typed to
+        choose another username and the username's owner that someone tried."""
+        owner = getattr(context.request, "portal_username_owner", None)
+        if owner is None:
+            return super().send_account_already_exists_mail(email)
+        from allauth.account.internal import flows
+
+        ctx = {
+            "signup_url": flows.signup.get_signup_url(context.request),
+            "password_reset_url": flows.password_reset.get_reset_password_url(context.request),
+        }
+        self.send_mail("account/email/username_taken", email, ctx)
+        if owner.email and owner.email.lower() != email.lower():
+            self.send_mail("account/email/username_claimed", owner.email, ctx)

@@ -282,7 +282,7 @@ class Notification(models.Model):
     event_key = models.CharField(max_length=200)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
-    emailed = models.BooleanField(default=False)
+    emailed = models.BooleanField(default=False)  # the email copy was sent (portal.tasks)
 
     class Meta:
         verbose_name = _("notification")

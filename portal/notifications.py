@@ -77,7 +77,7 @@ def notify(
             url=url,
             # An opted-out in-app notice is stored read, so it never shows as new.
             read_at=timezone.now() if user.pk in no_app else None,
-            emailed=wants_email,
+            emailed=False,  # set by send_notification_email once the mail is sent
         )
         created.append(n)
         if wants_email:

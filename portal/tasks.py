@@ -19,30 +19,39 @@ def ping() -> dict:
     return {"pong": True, "db": one == 1}
 
 
-@shared_task(name="portal.send_mail", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+# Every task here and in the other apps gets portal.celery.PortalTask as its base: retried
+# on database and network errors with backoff, acknowledged late, requeued if its worker
+# dies.  So each must be idempotent: running it twice does what running it once does.
+
+
+@shared_task(name="portal.send_mail")
 def send_mail_task(subject: str, body: str, to: list[str], html: str | None = None) -> int:
+    """Not keyed, so a rerun after a worker died mid-send may send twice (at least once).
+    Mail about an event goes through `notify()` and `send_notification_email` instead."""
     return send_mail(subject, body, None, to, html_message=html)
 
 
-@shared_task(
-    name="portal.send_notification_email",
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    max_retries=5,
-)
+@shared_task(name="portal.send_notification_email")
 def send_notification_email(notification_id: int) -> int:
+    """Email one notification, once: `emailed` is set after the mail server took it, and a
+    rerun (a retry, a redelivery) of a notification already emailed sends nothing."""
     from .models import Notification
     from .notifications import email_for
 
     n = Notification.objects.select_related("user").filter(pk=notification_id).first()
-    if n is None or not n.user.email:
+    if n is None or n.emailed or not n.user.email:
         return 0
     subject, body = email_for(n)
-    return send_mail(subject, body, None, [n.user.email])
+    sent = send_mail(subject, body, None, [n.user.email])
+    Notification.objects.filter(pk=n.pk).update(emailed=True)
+    return sent
 
 
-@shared_task(name="portal.send_sms", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(name="portal.send_sms")
 def send_sms_task(number: str, text: str) -> str:
+    """Retries on database and network errors come from PortalTask, the app's task base.
+    A text that was sent but whose acknowledgement was lost may go twice: SMS providers
+    offer no idempotency key, and a repeated claim link is harmless."""
     from .sms import send_sms
 
     return send_sms(number, text).number

@@ -200,9 +200,12 @@ ACCOUNT_USERNAME_MIN_LENGTH = 3
 ACCOUNT_USERNAME_VALIDATORS = "portal.validators.username_validators"
 ACCOUNT_SIGNUP_FORM_CLASS = None
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
+# Sign-up answers a used username as it answers a new one (portal.signup).
+ACCOUNT_FORMS = {"signup": "portal.signup.SignupForm"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[社区议事厅] "
 ACCOUNT_PREVENT_ENUMERATION = True
-# Failed logins, sign-ups and password resets are throttled per IP and per account.
+# Sign-ups and password resets are throttled per IP and per account; failed logins per IP
+# and per (account, IP): `key` is both (portal.adapters), so nobody locks out an owner.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -285,12 +288,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    else {}
+    # Redis hands a task that was delivered but never acknowledged (its worker was killed)
+    # to another worker after this many seconds; kombu's default is an hour.  Longer than
+    # any task runs and than a retry's backoff (portal.celery.PortalTask), or a task
+    # still running or waiting to retry would be delivered twice.
+    else {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "600"))}
 )
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# With late acknowledgement, a task running when the broker connection drops is
+# redelivered; cancel it here rather than let it run on twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
