@@ -24,13 +24,6 @@ def ping() -> dict:
 # dies.  So each must be idempotent: running it twice does what running it once does.
 
 
-@shared_task(name="portal.send_mail")
-def send_mail_task(subject: str, body: str, to: list[str], html: str | None = None) -> int:
-    """Not keyed, so a rerun after a worker died mid-send may send twice (at least once).
-    Mail about an event goes through `notify()` and `send_notification_email` instead."""
-    return send_mail(subject, body, None, to, html_message=html)
-
-
 @shared_task(name="portal.send_notification_email")
 def send_notification_email(notification_id: int) -> int:
     """Email one notification, once: `emailed` is set after the mail server took it, and a
