@@ -10,11 +10,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from portal import permissions
+from portal.inputs import safe_next
 from portal.models import Area
 from portal.pagecache import anonymous_cacheable
 
@@ -42,7 +44,12 @@ def action(view):
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, error_text(exc))
             return redirect(
-                request.POST.get("next") or request.META.get("HTTP_REFERER") or "deliberation:index"
+                safe_next(
+                    request,
+                    request.POST.get("next"),
+                    request.META.get("HTTP_REFERER"),
+                    default=reverse("deliberation:index"),
+                )
             )
 
     return wrapped
@@ -231,7 +238,9 @@ def contribution_moderate(request, pk):
     messages.success(
         request, pgettext("deliberation", "Moderation saved; the author has been told.")
     )
-    return redirect(request.POST.get("next") or c.topic.get_absolute_url())
+    return redirect(
+        safe_next(request, request.POST.get("next"), default=c.topic.get_absolute_url())
+    )
 
 
 @action

@@ -21,6 +21,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.deconstruct import deconstructible
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 BIGINT_MAX = 2**63 - 1  # BigAutoField / BigIntegerField
@@ -144,3 +145,17 @@ def parse_datetime_param(value: str) -> dt.datetime | None:
 
 def has_nul(value) -> bool:
     return isinstance(value, str) and NUL in value
+
+
+def safe_next(request, *candidates: str | None, default: str = "/") -> str:
+    """The first of `candidates` (a posted `next`, the Referer…) that is a path or URL on
+    this site, else `default`.  Every "go back to where you were" reads its target here:
+    anything else is an open redirect, and a bare word would be taken for a URL name."""
+    for target in candidates:
+        if not target or "\x00" in target:
+            continue
+        if url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ) and target.startswith(("/", "http://", "https://")):
+            return target
+    return default

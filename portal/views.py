@@ -7,7 +7,6 @@ from django.http import HttpResponseRedirect, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from . import notifications, permissions, selectors, services
 from .dashboard import panels_for
 from .forms import PreferencesForm, ResidencyDecisionForm, ResidencyForm
+from .inputs import safe_next
 from .middleware import ELDER_COOKIE
 from .models import Membership, NotificationOptOut
 
@@ -125,9 +125,7 @@ def preferences(request):
         if refused is not None:
             return refused
     form = PreferencesForm(request.POST)
-    target = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        target = "/"
+    target = safe_next(request, request.POST.get("next"))
     response = HttpResponseRedirect(target)
     if not form.is_valid():
         return response

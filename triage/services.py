@@ -1158,10 +1158,10 @@ def _owns_number(user, number: str) -> bool:
 
 
 @transaction.atomic
-def request_claim(*, token: str, user) -> Request:
-    """Attach a request entered for a resident to their account, from the link sent to
-    their number.  Once: a claimed request stays with whoever claimed it (opening the
-    link again as them changes nothing); only an account holding that number may claim."""
+def claim_payload(token: str) -> dict:
+    """What a claim link carries ({"r": request id, "p": number}), or a translated refusal
+    when it was forged, mangled or has expired.  The link's page asks this before it offers
+    the claim, and `request_claim` again when it makes it."""
     from django.core import signing
 
     invalid = ValidationError(_("This link is not valid."), code="invalid")
@@ -1176,6 +1176,15 @@ def request_claim(*, token: str, user) -> Request:
         raise invalid from None
     if not isinstance(data, dict) or not isinstance(data.get("r"), int):
         raise invalid
+    return data
+
+
+def request_claim(*, token: str, user) -> Request:
+    """Attach a request entered for a resident to their account, from the link sent to
+    their number.  Once: a claimed request stays with whoever claimed it (opening the
+    link again as them changes nothing); only an account holding that number may claim."""
+    invalid = ValidationError(_("This link is not valid."), code="invalid")
+    data = claim_payload(token)
     req = Request.objects.select_for_update(of=("self",)).filter(pk=data["r"]).first()
     number = data.get("p") or ""
     if req is None or portal_sms.normalise_number(req.reporter_phone) != number:

@@ -183,18 +183,17 @@ def intake(request):
 @login_required
 def claim(request, token: str):
     """The link texted to a resident whose request was entered for them."""
-    if request.method == "POST":
-        try:
-            req = services.request_claim(token=token, user=request.user)
-        except (ValidationError, PermissionDenied) as exc:
-            status = 403 if isinstance(exc, PermissionDenied) else 400
-            msgs = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-            return render(request, "triage/claim.html", {"errors": msgs}, status=status)
-        messages.success(
-            request, _("The request %(n)s is now on your account.") % {"n": req.number}
-        )
-        return redirect("triage:detail", req.pk)
-    return render(request, "triage/claim.html", {"errors": []})
+    try:
+        if request.method != "POST":
+            services.claim_payload(token)  # a forged or expired link says so at once
+            return render(request, "triage/claim.html", {"errors": []})
+        req = services.request_claim(token=token, user=request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        status = 403 if isinstance(exc, PermissionDenied) else 400
+        msgs = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+        return render(request, "triage/claim.html", {"errors": msgs}, status=status)
+    messages.success(request, _("The request %(n)s is now on your account.") % {"n": req.number})
+    return redirect("triage:detail", req.pk)
 
 
 def detail(request, pk: int):

@@ -294,3 +294,44 @@ def test_model_fields_refuse_values_beyond_their_columns(community):
     with pytest.raises(ValidationError) as exc:
         s.full_clean(exclude=["format"])
     assert "capacity" in exc.value.message_dict
+
+
+# --- "go back to where you were" ----------------------------------------------------------
+
+OFFSITE_OR_BROKEN_NEXT = [
+    "https://evil.example/phish",
+    "//evil.example/phish",
+    "/\\evil.example",
+    "javascript:alert(1)",
+    "å",  # a bare word was taken for a URL name: NoReverseMatch, a 500
+    "deliberation:index\x00",
+]
+
+
+@pytest.mark.parametrize("target", OFFSITE_OR_BROKEN_NEXT)
+def test_a_refused_action_never_redirects_off_site_or_crashes(c, tree, resident, target):
+    topic = make_topic(tree["community"], raised_by=resident)
+    c.force_login(resident)
+    # A resident may not moderate: refused, and sent back to a page of ours.
+    url = reverse("deliberation:topic_status", args=[topic.pk])
+    r = c.post(url, {"status": "closed", "next": target}, HTTP_REFERER=target)
+    assert r.status_code in (302, 400), r.status_code
+    if r.status_code == 302:
+        assert r["Location"].startswith("/") and not r["Location"].startswith("//")
+        assert "evil" not in r["Location"]
+
+
+@pytest.mark.parametrize("target", OFFSITE_OR_BROKEN_NEXT)
+def test_preferences_never_redirect_off_site(c, tree, target):
+    r = c.post(reverse("portal:preferences"), {"language": "en", "next": target})
+    assert r.status_code in (302, 400)
+    if r.status_code == 302:
+        assert r["Location"] == "/"
+
+
+def test_a_path_on_the_site_is_still_where_you_go_back_to(c, tree, resident):
+    topic = make_topic(tree["community"], raised_by=resident)
+    c.force_login(resident)
+    url = reverse("deliberation:topic_status", args=[topic.pk])
+    r = c.post(url, {"status": "closed", "next": topic.get_absolute_url()})
+    assert r["Location"] == topic.get_absolute_url()

@@ -110,6 +110,14 @@ class URLMatrix(TestCase):
             "site_admin": factories.member("site_admin", tree["city"]),
         }
         cls.users = u
+        # Staff reach staff surfaces only with TOTP set up (portal.middleware): give the site
+        # administrator an authenticator, as production demands, so the table shows what
+        # her role allows rather than the MFA redirect (tests/portal/test_staff_mfa.py).
+        from allauth.mfa.models import Authenticator
+
+        Authenticator.objects.create(
+            user=u["site_admin"], type=Authenticator.Type.TOTP, data={"secret": "x"}
+        )
         neighbour = factories.resident(tree["grid2"])
         # deliberation
         topic = df.topic(a, raised_by=neighbour)
@@ -155,41 +163,42 @@ class URLMatrix(TestCase):
     def params(self) -> dict[str, dict]:
         a = self.tree["community"]
         return {
-            "credits/rewards/<int:pk>/redeem/": {"pk": self.reward.pk},
-            "credits/redemptions/<int:pk>/": {"pk": self.redemption.pk},
-            "credits/redemptions/<int:pk>/cancel/": {"pk": self.redemption.pk},
-            "credits/verify/<int:pk>/revoke/": {"pk": self.log.pk},
+            "credits/rewards/<id:pk>/redeem/": {"pk": self.reward.pk},
+            "credits/redemptions/<id:pk>/": {"pk": self.redemption.pk},
+            "credits/redemptions/<id:pk>/cancel/": {"pk": self.redemption.pk},
+            "credits/verify/<id:pk>/revoke/": {"pk": self.log.pk},
             "credits/community/<slug:code>/": {"code": a.code},
             "deliberation/c/<slug:code>/": {"code": a.code},
             "deliberation/c/<slug:code>/raise/": {"code": a.code},
             "deliberation/c/<slug:code>/calendar.ics": {"code": a.code},
-            "deliberation/contribution/<int:pk>/edit/": {"pk": self.contribution.pk},
-            "deliberation/contribution/<int:pk>/report/": {"pk": self.contribution.pk},
-            "deliberation/contribution/<int:pk>/moderate/": {"pk": self.contribution.pk},
-            "deliberation/followup/<int:pk>/status/": {"pk": self.followup.pk},
-            "deliberation/p/<int:pk>/": {"pk": self.poll.pk},
-            "triage/inbox/<int:org_pk>/": {"org_pk": self.inbox_org.pk},
+            "deliberation/contribution/<id:pk>/edit/": {"pk": self.contribution.pk},
+            "deliberation/contribution/<id:pk>/report/": {"pk": self.contribution.pk},
+            "deliberation/contribution/<id:pk>/moderate/": {"pk": self.contribution.pk},
+            "deliberation/followup/<id:pk>/status/": {"pk": self.followup.pk},
+            "deliberation/p/<id:pk>/": {"pk": self.poll.pk},
+            "triage/inbox/<id:org_pk>/": {"org_pk": self.inbox_org.pk},
+            "triage/claim/<str:token>/": {"token": "not-a-signed-token"},
             "triage/open311/v2/services.<str:fmt>": {"fmt": "json"},
             "triage/open311/v2/services/<slug:code>.<str:fmt>": {"code": "road", "fmt": "json"},
             "triage/open311/v2/requests.<str:fmt>": {"fmt": "json"},
-            "triage/open311/v2/requests/<int:pk>.<str:fmt>": {
+            "triage/open311/v2/requests/<id:pk>.<str:fmt>": {
                 "pk": self.request.pk,
                 "fmt": "json",
             },
             **{
                 r: {"pk": self.topic.pk}
                 for r in walked_routes()
-                if r.startswith("deliberation/t/<int:pk>/")
+                if r.startswith("deliberation/t/<id:pk>/")
             },
             **{
                 r: {"pk": self.session.pk}
                 for r in walked_routes()
-                if r.startswith("deliberation/s/<int:pk>/")
+                if r.startswith("deliberation/s/<id:pk>/")
             },
             **{
                 r: {"pk": self.request.pk}
                 for r in walked_routes()
-                if r.startswith("triage/r/<int:pk>/")
+                if r.startswith("triage/r/<id:pk>/")
             },
         }
 
@@ -203,7 +212,7 @@ class URLMatrix(TestCase):
     def _reverse(self, route: str, kwargs: dict) -> str:
         url = "/" + route
         for name, value in kwargs.items():
-            for conv in ("int", "str", "slug", "path"):
+            for conv in ("id", "int", "str", "slug", "path"):
                 url = url.replace(f"<{conv}:{name}>", str(value))
         assert "<" not in url, (route, url)
         return url
@@ -303,6 +312,9 @@ def _as_table(seen: dict[str, dict[str, int]]) -> str:
 EXPECTED.update(
     {
         "healthz": row(200),
+        "robots.txt": row(200),
+        "sitemap.xml": row(200),
+        "favicon.ico": row(302),
         "me/": row(200, anonymous=302),
         "me/residency/": row(200, anonymous=302),
         "me/committee/residents/": row(
@@ -316,16 +328,16 @@ EXPECTED.update(
         "credits/statement/": row(200, anonymous=302),
         "credits/statement.csv": row(404, anonymous=302, resident_a=200),
         "credits/rewards/": row(200, anonymous=302),
-        "credits/rewards/<int:pk>/redeem/": row(405, anonymous=302),
+        "credits/rewards/<id:pk>/redeem/": row(405, anonymous=302),
         "credits/redemptions/": row(200, anonymous=302),
-        "credits/redemptions/<int:pk>/": row(404, anonymous=302, resident_a=200),
-        "credits/redemptions/<int:pk>/cancel/": row(405, anonymous=302),
+        "credits/redemptions/<id:pk>/": row(404, anonymous=302, resident_a=200),
+        "credits/redemptions/<id:pk>/cancel/": row(405, anonymous=302),
         "credits/hours/": row(200, anonymous=302),
         "credits/hours/certificate/": row(200, anonymous=302),
         "credits/verify/": row(
             403, anonymous=302, committee_a=200, committee_b=200, site_admin=200
         ),
-        "credits/verify/<int:pk>/revoke/": row(405, anonymous=302),
+        "credits/verify/<id:pk>/revoke/": row(405, anonymous=302),
         "credits/record/": row(
             403, anonymous=302, committee_a=200, committee_b=200, site_admin=200
         ),
@@ -338,21 +350,21 @@ EXPECTED.update(
         "deliberation/c/<slug:code>/": row(200),
         "deliberation/c/<slug:code>/raise/": row(200, anonymous=302),
         "deliberation/c/<slug:code>/calendar.ics": row(200),
-        "deliberation/t/<int:pk>/": row(200),
-        "deliberation/t/<int:pk>/support/": row(405, anonymous=302),
-        "deliberation/t/<int:pk>/follow/": row(405, anonymous=302),
-        "deliberation/t/<int:pk>/contribute/": row(405, anonymous=302),
-        "deliberation/t/<int:pk>/status/": row(405, anonymous=302),
-        "deliberation/t/<int:pk>/outcome/": row(405, anonymous=302),
-        "deliberation/contribution/<int:pk>/edit/": row(405, anonymous=302),
-        "deliberation/contribution/<int:pk>/report/": row(405, anonymous=302),
-        "deliberation/contribution/<int:pk>/moderate/": row(405, anonymous=302),
-        "deliberation/followup/<int:pk>/status/": row(405, anonymous=302),
-        "deliberation/s/<int:pk>/": row(200),
-        "deliberation/s/<int:pk>/register/": row(405, anonymous=302),
-        "deliberation/s/<int:pk>/cancel/": row(405, anonymous=302),
-        "deliberation/s/<int:pk>/session.ics": row(200),
-        "deliberation/p/<int:pk>/": row(200),
+        "deliberation/t/<id:pk>/": row(200),
+        "deliberation/t/<id:pk>/support/": row(405, anonymous=302),
+        "deliberation/t/<id:pk>/follow/": row(405, anonymous=302),
+        "deliberation/t/<id:pk>/contribute/": row(405, anonymous=302),
+        "deliberation/t/<id:pk>/status/": row(405, anonymous=302),
+        "deliberation/t/<id:pk>/outcome/": row(405, anonymous=302),
+        "deliberation/contribution/<id:pk>/edit/": row(405, anonymous=302),
+        "deliberation/contribution/<id:pk>/report/": row(405, anonymous=302),
+        "deliberation/contribution/<id:pk>/moderate/": row(405, anonymous=302),
+        "deliberation/followup/<id:pk>/status/": row(405, anonymous=302),
+        "deliberation/s/<id:pk>/": row(200),
+        "deliberation/s/<id:pk>/register/": row(405, anonymous=302),
+        "deliberation/s/<id:pk>/cancel/": row(405, anonymous=302),
+        "deliberation/s/<id:pk>/session.ics": row(200),
+        "deliberation/p/<id:pk>/": row(200),
         "triage/": row(200),
         "triage/new/": row(302, resident_a=200, resident_b=200),
         "triage/intake/": row(
@@ -367,7 +379,7 @@ EXPECTED.update(
         "triage/queue/": row(
             200, anonymous=302, resident_a=403, resident_b=403, volunteer=403, grid_worker=403
         ),
-        "triage/inbox/<int:org_pk>/": row(
+        "triage/inbox/<id:org_pk>/": row(
             403, anonymous=302, grid_worker=200, committee_a=200, site_admin=200
         ),
         "triage/dashboard/": row(200, anonymous=302, resident_a=403, resident_b=403, volunteer=403),
@@ -375,20 +387,22 @@ EXPECTED.update(
             200, anonymous=302, resident_a=403, resident_b=403, volunteer=403, grid_worker=403
         ),
         "triage/directory/": row(200),
-        "triage/r/<int:pk>/": row(200),
-        "triage/r/<int:pk>/confirm/": row(405),
-        "triage/r/<int:pk>/start/": row(405),
-        "triage/r/<int:pk>/transfer/": row(405),
-        "triage/r/<int:pk>/supervise/": row(405),
-        "triage/r/<int:pk>/resolve/": row(405),
-        "triage/r/<int:pk>/reply/": row(405),
-        "triage/r/<int:pk>/rate/": row(405),
-        "triage/r/<int:pk>/reopen/": row(405),
-        "triage/r/<int:pk>/topic/": row(405),
+        # A forged or mangled claim link: sign in first, then a translated refusal.
+        "triage/claim/<str:token>/": row(400, anonymous=302),
+        "triage/r/<id:pk>/": row(200),
+        "triage/r/<id:pk>/confirm/": row(405),
+        "triage/r/<id:pk>/start/": row(405),
+        "triage/r/<id:pk>/transfer/": row(405),
+        "triage/r/<id:pk>/supervise/": row(405),
+        "triage/r/<id:pk>/resolve/": row(405),
+        "triage/r/<id:pk>/reply/": row(405),
+        "triage/r/<id:pk>/rate/": row(405),
+        "triage/r/<id:pk>/reopen/": row(405),
+        "triage/r/<id:pk>/topic/": row(405),
         "triage/open311/v2/services.<str:fmt>": row(200),
         "triage/open311/v2/services/<slug:code>.<str:fmt>": row(200),
         "triage/open311/v2/requests.<str:fmt>": row(200),
-        "triage/open311/v2/requests/<int:pk>.<str:fmt>": row(200),
+        "triage/open311/v2/requests/<id:pk>.<str:fmt>": row(200),
         "search/": row(200),
         "^((?:[\\w\\-]+/)*)$": row(200),
     }
