@@ -265,7 +265,20 @@ class Membership(models.Model):
         indexes = [models.Index(fields=["user", "status"])]
 
     def __str__(self) -> str:
-        return f"{self.user} · {self.get_role_display()} · {self.area}"
+        return f"{self.user.get_full_name()} · {self.get_role_display()} · {self.area}"
+
+    @property
+    def member_name(self) -> str:
+        """The member as staff screens name them: never a phone-number username."""
+        return self.user.get_full_name()
+
+    member_name.fget.short_description = _("person")
+
+    @property
+    def decided_by_name(self) -> str:
+        return self.decided_by.get_full_name() if self.decided_by_id else ""
+
+    decided_by_name.fget.short_description = _("decided by")
 
 
 class Notification(models.Model):

@@ -33,6 +33,12 @@ R = Role
 ACTIONS: dict[str, frozenset[str]] = {
     # portal
     "residency.confirm": frozenset({R.COMMITTEE}),
+    # The Wagtail admin's people-and-places screens: a committee lists its community's
+    # residents (and reads its areas and organisations) and ends a resident's membership.
+    "portal.manage_memberships": frozenset({R.COMMITTEE}),
+    # Granting or revoking a staff role (committee, grid worker, department, site admin,
+    # volunteer): site administrators only (no role holds it), never for themselves.
+    "portal.grant_role": frozenset(),
     # deliberation
     "deliberation.raise_topic": frozenset({R.RESIDENT, R.COMMITTEE}),
     "deliberation.support": frozenset({R.RESIDENT}),
@@ -65,6 +71,8 @@ ACTIONS: dict[str, frozenset[str]] = {
 SELF_FORBIDDEN: frozenset[str] = frozenset(
     {
         "residency.confirm",  # confirming one's own residency
+        "portal.manage_memberships",  # ending one's own membership
+        "portal.grant_role",  # granting oneself a role, or revoking one's own
         "deliberation.check_in",  # checking oneself in (attendance pays coins)
         "deliberation.moderate",  # hiding, restoring or removing one's own contribution
         "credits.verify_hours",  # approving, rejecting or revoking one's own hours

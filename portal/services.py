@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +26,63 @@ def area_create(*, parent: Area | None, name: str, kind: str, code: str, **field
         )
     parent.refresh_from_db()  # treebeard needs the current numchild
     return parent.add_child(name=name, kind=kind, code=code, **fields)
+
+
+def area_references(area: Area) -> bool:
+    """Does anything (a child area, a membership, a request, a page...) point at `area`?"""
+    if area.get_children_count():
+        return True
+    for rel in Area._meta.related_objects:
+        if rel.many_to_many or rel.one_to_many or rel.one_to_one:
+            manager = rel.related_model._base_manager
+            if manager.filter(**{rel.field.name: area}).exists():
+                return True
+    return False
+
+
+AREA_IN_USE = _(
+    "This area is still in use (sub-areas, members, organisations, requests or pages refer "
+    "to it), so it cannot be deleted."
+)
+
+
+@transaction.atomic
+def area_delete(*, area: Area, deleted_by: User) -> None:
+    """Delete an area nothing refers to.  A used area is refused, never cascaded."""
+    if not permissions.is_site_admin(deleted_by):
+        raise PermissionDenied(_("Only site administrators change the area tree."))
+    area = Area.objects.select_for_update().get(pk=area.pk)
+    if area_references(area):
+        raise ValidationError(AREA_IN_USE)
+    from wagtail.log_actions import log
+
+    try:
+        with transaction.atomic():
+            log(instance=area, action="wagtail.delete", user=deleted_by, deleted=True)
+            area.delete()
+    except (ProtectedError, RestrictedError) as exc:
+        raise ValidationError(AREA_IN_USE) from exc
+
+
+ORGANISATION_IN_USE = _(
+    "This organisation is still in use (members, requests or services refer to it), so it "
+    "cannot be deleted. Mark it inactive instead."
+)
+
+
+@transaction.atomic
+def organisation_delete(*, organisation: Organisation, deleted_by: User) -> None:
+    """Delete an organisation nothing refers to; a used one is refused, never cascaded."""
+    if not permissions.is_site_admin(deleted_by):
+        raise PermissionDenied(_("Only site administrators manage organisations."))
+    from wagtail.log_actions import log
+
+    try:
+        with transaction.atomic():
+            log(instance=organisation, action="wagtail.delete", user=deleted_by, deleted=True)
+            organisation.delete()
+    except (ProtectedError, RestrictedError) as exc:
+        raise ValidationError(ORGANISATION_IN_USE) from exc
 
 
 @transaction.atomic
@@ -75,6 +133,90 @@ def residency_decide(
     membership.decision_note = note.strip()
     membership.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     permissions.forget(membership.user)
+    _log(
+        membership, "portal.residency_confirm" if confirm else "portal.residency_reject", decided_by
+    )
+    return membership
+
+
+def _log(membership: Membership, action: str, user: User) -> None:
+    """Who granted, confirmed, rejected or ended a membership, and when (Wagtail's log)."""
+    from wagtail.log_actions import log
+
+    log(
+        instance=membership,
+        action=action,
+        user=user,
+        data={"role": membership.role, "area": membership.area_id, "user": membership.user_id},
+    )
+
+
+STAFF_ROLES = frozenset(r for r in Role.values if r != Role.RESIDENT)
+
+
+@transaction.atomic
+def role_grant(
+    *,
+    granted_by: User,
+    user: User,
+    role: str,
+    area: Area,
+    organisation: Organisation | None = None,
+) -> Membership:
+    """A site administrator gives someone else a staff or volunteer role, recorded."""
+    if role not in STAFF_ROLES:
+        raise ValidationError(_("Residency is declared by the resident and confirmed."))
+    permissions.require(
+        granted_by,
+        "portal.grant_role",
+        area,
+        beneficiary=user,
+        message=_("Only site administrators grant staff roles."),
+    )
+    if (
+        organisation is not None
+        and not organisation.area.contains(area)
+        and not area.contains(organisation.area)
+    ):
+        raise ValidationError(_("The organisation does not serve that area."))
+    if Membership.objects.filter(
+        user=user, role=role, area=area, organisation=organisation, status=Membership.Status.ACTIVE
+    ).exists():
+        raise ValidationError(_("This person already holds that role there."))
+    membership = membership_grant(user=user, role=role, area=area, organisation=organisation)
+    membership.decided_by = granted_by
+    membership.decided_at = timezone.now()
+    membership.save(update_fields=["decided_by", "decided_at"])
+    _log(membership, "portal.role_grant", granted_by)
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, membership: Membership, ended_by: User, note: str = "") -> Membership:
+    """End a live membership, recorded.  A staff role: site administrators only; a
+    residency: the community's committee too.  Nobody ends their own."""
+    membership = Membership.objects.select_for_update().select_related("area").get(pk=membership.pk)
+    if membership.role == Role.RESIDENT:
+        permissions.require(
+            ended_by, "portal.manage_memberships", membership.area, beneficiary=membership.user_id
+        )
+    else:
+        permissions.require(
+            ended_by,
+            "portal.grant_role",
+            membership.area,
+            beneficiary=membership.user_id,
+            message=_("Only site administrators grant staff roles."),
+        )
+    if membership.status not in (Membership.Status.ACTIVE, Membership.Status.PENDING):
+        raise ValidationError(_("This membership has already ended."))
+    membership.status = Membership.Status.ENDED
+    membership.decided_by = ended_by
+    membership.decided_at = timezone.now()
+    membership.decision_note = note.strip()
+    membership.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    permissions.forget(membership.user)
+    _log(membership, "portal.role_revoke", ended_by)
     return membership
 
 

@@ -9,7 +9,10 @@ class of bug "this view forgot the scope" is closed for views Wagtail adds later
 
 from __future__ import annotations
 
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from wagtail.admin.views.generic.models import InspectView
 
 
 class ScopedObjectViewsMixin:
@@ -28,17 +31,26 @@ class ScopedObjectViewsMixin:
         def get_base_object_queryset(view):
             return viewset.scoped_queryset(view.request)
 
+        def get_inspected_object(view, queryset=None):
+            # Wagtail's InspectView looks its row up in the whole table, not through
+            # get_base_object_queryset(): give it the scoped queryset too.
+            return get_object_or_404(
+                viewset.scoped_queryset(view.request), pk=unquote(str(view.pk))
+            )
+
         for name in dir(type(self)):
             if not name.endswith("_view_class") or name in self.UNSCOPED_VIEWS:
                 continue
             view_class = getattr(self, name, None)
-            if isinstance(view_class, type) and hasattr(view_class, "get_base_object_queryset"):
-                scoped = type(
-                    view_class.__name__,
-                    (view_class,),
-                    {"get_base_object_queryset": get_base_object_queryset},
-                )
-                setattr(self, name, scoped)
+            if not isinstance(view_class, type):
+                continue
+            attrs = {}
+            if hasattr(view_class, "get_base_object_queryset"):
+                attrs["get_base_object_queryset"] = get_base_object_queryset
+            if issubclass(view_class, InspectView):
+                attrs["get_object"] = get_inspected_object
+            if attrs:
+                setattr(self, name, type(view_class.__name__, (view_class,), attrs))
 
 
 class InstancePermissionMixin:

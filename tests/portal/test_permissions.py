@@ -18,6 +18,8 @@ RES, VOL, GRID, COM, DEP = "resident", "volunteer", "grid_worker", "committee", 
 # The whole table, written out: a new action (or a widened one) must be added here.
 MATRIX: dict[str, set[str]] = {
     "residency.confirm": {COM},
+    "portal.manage_memberships": {COM},
+    "portal.grant_role": set(),
     "deliberation.raise_topic": {RES, COM},
     "deliberation.support": {RES},
     "deliberation.contribute": {RES, COM, GRID},
