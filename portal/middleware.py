@@ -165,3 +165,36 @@ class HostileInputMiddleware:
             if responder is not None:
                 return responder(request, str(message), **match.kwargs)
             return render(request, "400.html", {"message": message}, status=400)
+
+
+class ProtectedDeleteMiddleware:
+    """A delete that the database's PROTECT/RESTRICT keys refuse is a translated message,
+    not a 500, on every staff screen.
+
+    Wagtail's delete views only know about references in its own reference index; ledger
+    transactions, requests and memberships that point at a reward, a rule, a service type
+    or an area are not in it, so `Model.delete()` raises `ProtectedError`.  The delete ran
+    in a transaction, so nothing changed; the staff member is sent back to where they were.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.db.models import ProtectedError, RestrictedError
+
+        from .inputs import safe_next
+
+        if not isinstance(exception, ProtectedError | RestrictedError):
+            return None
+        messages.error(
+            request,
+            _(
+                "This cannot be deleted: other records still refer to it. "
+                "Switch it off instead, or remove what refers to it first."
+            ),
+        )
+        return redirect(safe_next(request, request.META.get("HTTP_REFERER"), default="/admin/"))

@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.middleware.StaffMFAMiddleware",
+    "portal.middleware.ProtectedDeleteMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
