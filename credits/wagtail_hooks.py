@@ -11,12 +11,12 @@ from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from portal import permissions
-from portal.wagtail_scoping import ScopedObjectViewsMixin
+from portal.wagtail_scoping import ChooserIdsMixin, ScopedObjectViewsMixin
 
 from .models import EarningRule, Reward
 
 
-class CommunityScopedForm(WagtailAdminModelForm):
+class CommunityScopedForm(ChooserIdsMixin, WagtailAdminModelForm):
     """A committee member picks only communities they manage."""
 
     def __init__(self, *args, for_user=None, **kwargs):

@@ -65,3 +65,39 @@ class InstancePermissionMixin:
         ):
             raise PermissionDenied
         return obj
+
+
+class ChooserIdsMixin:
+    """For admin forms with Wagtail choosers (image, page, snippet): a posted value that is
+    not an id (a word, a control character, 25 digits) is refused as an invalid choice.
+
+    Wagtail's chooser widget re-renders a refused form by looking the posted value up as a
+    primary key, and a value that is not one raised ValueError there: a 500 instead of the
+    form with its errors (found by tests/security/test_hostile_input.py).
+    """
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self._bad_choices = []
+        if not self.is_bound:
+            return
+        from wagtail.admin.widgets.chooser import BaseChooser
+
+        from .inputs import parse_id
+
+        for name, field in self.fields.items():
+            raw = self.data.get(self.add_prefix(name))
+            if isinstance(field.widget, BaseChooser) and raw and parse_id(raw) is None:
+                self._bad_choices.append(name)
+        if self._bad_choices:
+            self.data = self.data.copy()
+            for name in self._bad_choices:
+                self.data[self.add_prefix(name)] = ""
+
+    def clean(self):
+        cleaned = super().clean()
+        from django.utils.translation import gettext as _
+
+        for name in self._bad_choices:
+            self.add_error(name, _("Choose an item from the list."))
+        return cleaned

@@ -39,3 +39,32 @@ def test_deleting_what_the_ledger_refers_to_is_a_translated_refusal(tree, model)
     assert model.objects.filter(pk=row.pk).exists()
     texts = [str(m) for m in get_messages(response.wsgi_request)]
     assert any("无法删除" in t or "cannot be deleted" in t for t in texts), texts
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("image", ["\x08", "word", "1234567890123456789012345"])
+def test_a_chooser_given_something_that_is_not_an_id_is_a_form_error(tree, image):
+    """Wagtail's image chooser re-rendered the refused form by looking the value up: a 500."""
+    from allauth.mfa.models import Authenticator
+    from django.urls import reverse
+
+    community = tree["community"]
+    committee = factories.member("committee", community)
+    Authenticator.objects.create(user=committee, type=Authenticator.Type.TOTP, data={"secret": "x"})
+    client = Client(raise_request_exception=False)
+    client.force_login(committee)
+    url = reverse(Reward.snippet_viewset.get_url_name("add"))
+    response = client.post(
+        url,
+        {
+            "community": community.pk,
+            "name": "理发券",
+            "kind": "service",
+            "cost": "10",
+            "stock": "5",
+            "image": image,
+        },
+    )
+    assert response.status_code == 200, response.status_code
+    assert "image" in response.context["form"].errors
+    assert not Reward.objects.exists()
