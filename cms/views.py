@@ -23,5 +23,5 @@ ROBOTS_DISALLOW = ["/admin/", "/django-admin/", "/me/", "/accounts/"]
 @cache_control(max_age=86400, public=True)
 def robots_txt(request):
     lines = ["User-agent: *", *(f"Disallow: {p}" for p in ROBOTS_DISALLOW)]
-    lines.append(f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}")
+    lines.append(f"Sitemap: {request.build_absolute_uri(reverse('cms:sitemap'))}")
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -2,10 +2,7 @@ from django.conf import settings
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
-from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
-
-from cms.views import robots_txt
 
 from . import views
 
@@ -23,8 +20,6 @@ portal_patterns = (
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
-    path("robots.txt", robots_txt, name="robots_txt"),
-    path("sitemap.xml", sitemap, name="sitemap"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("me/", include(portal_patterns)),
     path("accounts/", include("allauth.urls")),

@@ -155,7 +155,7 @@ def world(tree):
 URL_KWARGS = {
     "healthz": lambda w: {},
     "favicon": lambda w: {},
-    "robots_txt": lambda w: {},
+    "cms:robots_txt": lambda w: {},
     "triage:claim": lambda w: {"token": "not-a-signed-token"},
     "portal:dashboard": lambda w: {},
     "portal:residency": lambda w: {},
