@@ -18,30 +18,23 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _groups_alive(pgids: set[int]) -> set[int]:
-    """Process-group ids from `pgids` that still have a live (non-zombie) member."""
-    alive = set()
+def _processes():
+    """(pid, parent pid, process group, state) of every process, from /proc."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        state, pgid = fields[0], int(fields[2])
-        if pgid in pgids and state != "Z":
-            alive.add(pgid)
-    return alive
+        yield int(stat.parent.name), int(fields[1]), int(fields[2]), fields[0]
+
+
+def _groups_alive(pgids: set[int]) -> set[int]:
+    """Process-group ids from `pgids` that still have a live (non-zombie) member."""
+    return {pgid for _pid, _ppid, pgid, state in _processes() if pgid in pgids and state != "Z"}
 
 
 def _children_of(pid: int) -> set[int]:
-    kids = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            kids.add(int(stat.parent.name))
-    return kids
+    return {child for child, ppid, _pgid, _state in _processes() if ppid == pid}
 
 
 def _serve(var: Path, port: int, log) -> subprocess.Popen:
