@@ -100,7 +100,7 @@ class BulkRecordForm(forms.Form):
             .distinct()
             .order_by("display_name", "pk")
         )
-        self.fields["attendees"].label_from_instance = lambda u: u.public_name
+        self.fields["attendees"].label_from_instance = lambda u: u.get_full_name()
 
 
 class FulfilForm(forms.Form):

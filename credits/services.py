@@ -1013,7 +1013,7 @@ def service_log_decide_bulk(
             done += 1
         except (ValidationError, PermissionDenied) as exc:
             msg = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            errors.append(f"{log.volunteer.public_name} {log.date}: {msg}")
+            errors.append(f"{log.volunteer.get_full_name()} {log.date}: {msg}")
     return done, errors
 
 
@@ -1072,7 +1072,7 @@ def service_log_record_bulk(
         except LedgerError as exc:
             raise LedgerError(
                 _("%(name)s: %(error)s")
-                % {"name": user.public_name, "error": "; ".join(exc.messages)}
+                % {"name": user.get_full_name(), "error": "; ".join(exc.messages)}
             ) from None
         if permissions.can(actor, "credits.verify_hours", community, beneficiary=user):
             log = service_log_approve(actor=actor, log=log)

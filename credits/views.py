@@ -329,7 +329,7 @@ def fulfil(request):
             messages.success(
                 request,
                 _("Handed over: %(reward)s to %(name)s.")
-                % {"reward": done.reward.name, "name": done.user.public_name},
+                % {"reward": done.reward.name, "name": done.user.get_full_name()},
             )
             return redirect("credits:fulfil")
     open_qs = selectors.open_redemptions(

@@ -75,13 +75,13 @@ def checkin(request, pk):
                 messages.success(
                     request,
                     pgettext("deliberation", "%(name)s is checked in.")
-                    % {"name": reg.user.public_name},
+                    % {"name": reg.user.get_full_name()},
                 )
             else:
                 messages.warning(
                     request,
                     pgettext("deliberation", "%(name)s was already checked in.")
-                    % {"name": reg.user.public_name},
+                    % {"name": reg.user.get_full_name()},
                 )
         return redirect("deliberation_admin:checkin", pk=session.pk)
     return render(
@@ -131,7 +131,7 @@ def attendance_xlsx(request, pk):
     for r in selectors.session_registrations(session):
         rows.append(
             [
-                r.user.public_name,
+                r.user.get_full_name(),
                 str(r.get_status_display()),
                 r.queued_at,
                 r.checked_in_at,

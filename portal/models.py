@@ -33,7 +33,27 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=10, blank=True, choices=settings.LANGUAGES
     )
-    leaderboard_opt_out = models.BooleanField(_("hide me from public leaderboards"), default=False)
+    leaderboard_opt_out = models.BooleanField(
+        _("hide me from public leaderboards"),
+        default=False,
+        help_text=_("Your verified hours still count; only the public lists leave you out."),
+    )
+
+    class NameStyle(models.TextChoices):
+        """How a resident's name shows on public pages (topics, contributions, lists).
+        The 称呼 is the resident's own choice: nothing about gender is stored or guessed."""
+
+        FULL = "full", _("My name")
+        SURNAME_MR = "surname_mr", _("Surname and Mr")
+        SURNAME_MS = "surname_ms", _("Surname and Ms")
+        ANONYMOUS = "anonymous", _("Anonymous")
+
+    name_style = models.CharField(
+        _("name on public pages"),
+        max_length=12,
+        choices=NameStyle.choices,
+        default=NameStyle.FULL,
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -43,17 +63,61 @@ class User(AbstractUser):
         return self.display_name or self.username
 
     def get_full_name(self) -> str:
-        """How the Wagtail admin names a user (history, owners, workflow): the display
-        name, else the real name, else `public_name`; never a phone-number username."""
-        return self.display_name or super().get_full_name().strip() or self.public_name
+        """How the user is named to themselves and to staff who handle them (Wagtail admin,
+        residency and verification queues, check-in desk): the display name, else the real
+        name, else the username with a mobile number masked.  Never on public pages: those
+        use `public_name`, which follows the user's privacy setting."""
+        return self.display_name or super().get_full_name().strip() or self.own_name
 
     @property
-    def public_name(self) -> str:
-        """A name safe to show to anyone: never the phone or email."""
+    def own_name(self) -> str:
+        """The display name or username, never an unmasked phone number or the email."""
         name = self.display_name or self.username
         if name.isdigit() and len(name) >= 7:  # a mobile number used as username
             return f"{name[:3]}****{name[-4:]}"
         return name
+
+    @property
+    def surname(self) -> str:
+        """The family name: `last_name` if given, else read off a Chinese display name
+        (two characters for a compound surname such as 欧阳), else empty."""
+        if self.last_name.strip():
+            return self.last_name.strip()
+        name = self.display_name.strip()
+        if not name or not _is_han(name[0]):
+            return ""
+        if name[:2] in COMPOUND_SURNAMES:
+            return name[:2]
+        return name[0]
+
+    @property
+    def public_name(self) -> str:
+        """The name anyone may see, as the user chose in their privacy settings: the name
+        they entered, 姓 + the 称呼 they picked, or 匿名居民.  Never a phone or email."""
+        from django.utils.translation import gettext
+
+        style = self.name_style
+        if style == self.NameStyle.ANONYMOUS:
+            return gettext("Anonymous resident")
+        if style in (self.NameStyle.SURNAME_MR, self.NameStyle.SURNAME_MS):
+            surname = self.surname
+            if not surname:
+                return gettext("Anonymous resident")
+            if style == self.NameStyle.SURNAME_MR:
+                return gettext("Mr %(surname)s") % {"surname": surname}
+            return gettext("Ms %(surname)s") % {"surname": surname}
+        return self.own_name
+
+
+COMPOUND_SURNAMES = frozenset(
+    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 轩辕 令狐 独孤 "
+    "南宫 西门 端木 百里 呼延 钟离 澹台 公冶 太史 申屠 闻人 万俟 赫连 东郭 歐陽 司馬 "
+    "諸葛 長孫 軒轅 獨孤 鍾離".split()
+)
+
+
+def _is_han(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
 
 
 class Area(MP_Node):

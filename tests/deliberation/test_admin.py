@@ -71,7 +71,7 @@ def test_xlsx_exports(client, community, committee_member, resident):
         io.BytesIO(client.get(reverse("deliberation_admin:attendance_xlsx", args=[s.pk])).content)
     )
     rows = list(wb.active.values)
-    assert len(rows) == 2 and rows[1][0] == resident.public_name and rows[1][3]
+    assert len(rows) == 2 and rows[1][0] == resident.get_full_name() and rows[1][3]
     wb = load_workbook(
         io.BytesIO(client.get(reverse("deliberation_admin:poll_xlsx", args=[p.pk])).content)
     )
