@@ -13,6 +13,13 @@ class PortalConfig(AppConfig):
 
         from . import signals  # noqa: F401
         from .inputs import IdConverter
+        from .notifications import register_category
+
+        register_category(
+            "portal.residency",
+            _("My residency"),
+            _("When your community committee confirms, rejects or ends your residency."),
+        )
 
         # `<id:pk>` in every urls.py: ids beyond a bigint are a 404, not a server error.
         register_converter(IdConverter, "id")

@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .inputs import BIGINT_MAX
@@ -57,3 +58,44 @@ class PreferencesForm(forms.Form):
         label=_("Elder-friendly mode"), choices=[("1", _("On")), ("0", _("Off"))], required=False
     )
     next = forms.CharField(required=False)
+
+
+class PrivacyForm(forms.Form):
+    """How the resident appears on public pages; each choice is labelled with what
+    people would actually see."""
+
+    name_style = forms.ChoiceField(
+        label=_("How your name shows on public pages"),
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Topics, contributions, leaderboards and volunteer lists use it. Your committee "
+            "and grid worker still see your name where they handle your affairs."
+        ),
+    )
+    leaderboard_opt_out = forms.BooleanField(
+        label=_("Leave me out of public leaderboards and volunteer lists"),
+        required=False,
+        help_text=_("Your verified hours and coins still count in full."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {"name_style": user.name_style, "leaderboard_opt_out": user.leaderboard_opt_out},
+        )
+        super().__init__(*args, **kwargs)
+        from .models import User
+
+        styles = User.NameStyle
+        choices = []
+        for value, label in styles.choices:
+            shown = User(
+                display_name=user.display_name,
+                username=user.username,
+                last_name=user.last_name,
+                name_style=value,
+            ).public_name
+            choices.append(
+                (value, gettext("%(style)s: %(name)s") % {"style": label, "name": shown})
+            )
+        self.fields["name_style"].choices = choices

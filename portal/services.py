@@ -136,7 +136,49 @@ def residency_decide(
     _log(
         membership, "portal.residency_confirm" if confirm else "portal.residency_reject", decided_by
     )
+    residency_notify(membership=membership, event="confirmed" if confirm else "rejected")
     return membership
+
+
+RESIDENCY_CATEGORY = "portal.residency"
+
+
+def residency_notify(*, membership: Membership, event: str) -> None:
+    """Tell the resident their claim was confirmed, rejected or their residency ended:
+    on the site and by email, in their own language, with the reason if one was given."""
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+    from django.utils import translation
+
+    from . import notifications, selectors
+
+    user = membership.user
+    with translation.override(user.language or "zh-hans"):
+        place = membership.area.full_name
+        titles = {
+            "confirmed": _("Your residency in %(place)s is confirmed"),
+            "rejected": _("Your residency claim for %(place)s was not confirmed"),
+            "ended": _("Your residency in %(place)s has ended"),
+        }
+        title = titles[event] % {"place": place}
+        body = render_to_string(
+            "portal/email/residency_decision.txt",
+            {
+                "event": event,
+                "place": place,
+                "committee": selectors.deciding_committee(membership.area),
+                "note": membership.decision_note,
+            },
+        ).strip()
+    url = reverse("portal:dashboard") if event == "confirmed" else reverse("portal:residency")
+    notifications.notify(
+        users=[user],
+        category=RESIDENCY_CATEGORY,
+        event_key=f"portal-residency-{event}:{membership.pk}",
+        title=title,
+        body=body,
+        url=url,
+    )
 
 
 def _log(membership: Membership, action: str, user: User) -> None:
@@ -217,6 +259,8 @@ def membership_revoke(*, membership: Membership, ended_by: User, note: str = "")
     membership.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     permissions.forget(membership.user)
     _log(membership, "portal.role_revoke", ended_by)
+    if membership.role == Role.RESIDENT:
+        residency_notify(membership=membership, event="ended")
     return membership
 
 
@@ -278,4 +322,19 @@ def preferences_update(
         fields.append("elder_mode")
     if fields:
         user.save(update_fields=fields)
+    return user
+
+
+@transaction.atomic
+def privacy_update(*, user: User, name_style: str, leaderboard_opt_out: bool) -> User:
+    """The resident's public-name style and leaderboard opt-out.  Cached public pages
+    (anonymous page cache, page sections) are dropped, so the change shows at once."""
+    if name_style not in User.NameStyle.values:
+        raise ValidationError(_("Choose how your name shows."))
+    user.name_style = name_style
+    user.leaderboard_opt_out = bool(leaderboard_opt_out)
+    user.save(update_fields=["name_style", "leaderboard_opt_out"])
+    from .pagecache import bump_content_version
+
+    transaction.on_commit(bump_content_version)
     return user

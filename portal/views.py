@@ -1,20 +1,22 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from . import notifications, permissions, selectors, services
 from .dashboard import panels_for
-from .forms import PreferencesForm, ResidencyDecisionForm, ResidencyForm
+from .forms import PreferencesForm, PrivacyForm, ResidencyDecisionForm, ResidencyForm
 from .inputs import safe_next
 from .middleware import ELDER_COOKIE
 from .models import Membership, NotificationOptOut
@@ -38,13 +40,14 @@ def healthz(request):
 
 @login_required
 def dashboard(request):
-    home = permissions.home_membership(request.user)
+    residency = selectors.residency_status(request.user)
     can_confirm = permissions.areas_for(request.user, "residency.confirm")
     return render(
         request,
         "portal/dashboard.html",
         {
-            "home": home,
+            "home": residency["home"],
+            "residency": residency,
             "panels": panels_for(request),
             "pending_count": selectors.pending_residencies_for(can_confirm).count()
             if can_confirm
@@ -71,10 +74,11 @@ def residency_declare(request):
                 request, _("Thank you. Your community committee will confirm your residency.")
             )
             return redirect("portal:dashboard")
+    residency = selectors.residency_status(request.user)
     return render(
         request,
         "portal/residency_form.html",
-        {"form": form, "home": permissions.home_membership(request.user)},
+        {"form": form, "home": residency["home"], "residency": residency},
     )
 
 
@@ -111,19 +115,38 @@ def residency_queue(request):
 
 
 @csrf_exempt
-@require_POST
+@require_http_methods(["GET", "POST"])
 def preferences(request):
-    """Language and elder mode: a cookie for everyone, saved on the account if signed in.
+    """The settings page (GET, signed in): privacy, language and elder mode.
 
-    Anonymous visitors post without a CSRF token, so public pages carry no per-visitor
-    token and can be cached (portal/pagecache.py); the worst a forged post can do to them
-    is change a display preference.  For a signed-in user the account is written, so the
-    CSRF check applies in full.
+    POST of the language / elder-mode switch (every page's header): a cookie for
+    everyone, saved on the account if signed in.  Anonymous visitors post it without a
+    CSRF token, so public pages carry no per-visitor token and can be cached
+    (portal/pagecache.py); the worst a forged post can do to them is change a display
+    preference.  For a signed-in user the account is written, so the CSRF check applies
+    in full.  POST with `form=privacy`: the signed-in resident's privacy settings.
     """
+    if not request.user.is_authenticated and (
+        request.method == "GET" or request.POST.get("form") == "privacy"
+    ):
+        return redirect_to_login(reverse("portal:preferences"))
+    if request.method == "GET":
+        return _settings_page(request, PrivacyForm(user=request.user))
     if request.user.is_authenticated:
         refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
         if refused is not None:
             return refused
+    if request.POST.get("form") == "privacy":
+        privacy = PrivacyForm(request.POST, user=request.user)
+        if not privacy.is_valid():
+            return _settings_page(request, privacy)
+        services.privacy_update(
+            user=request.user,
+            name_style=privacy.cleaned_data["name_style"],
+            leaderboard_opt_out=privacy.cleaned_data["leaderboard_opt_out"],
+        )
+        messages.success(request, _("Your privacy settings are saved."))
+        return redirect("portal:preferences")
     form = PreferencesForm(request.POST)
     target = safe_next(request, request.POST.get("next"))
     response = HttpResponseRedirect(target)
@@ -146,6 +169,15 @@ def preferences(request):
     if request.user.is_authenticated:
         services.preferences_update(user=request.user, language=language, elder_mode=elder_mode)
     return response
+
+
+def _settings_page(request, privacy, status=200):
+    return render(
+        request,
+        "portal/preferences.html",
+        {"privacy": privacy, "preview": request.user.public_name},
+        status=status,
+    )
 
 
 def page_not_found(request, exception=None):

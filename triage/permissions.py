@@ -32,7 +32,13 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q
 
 from portal.models import Organisation, Role
-from portal.permissions import ACTIONS, active_memberships, is_self_dealing, is_site_admin
+from portal.permissions import (
+    ACTIONS,
+    active_memberships,
+    home_membership,
+    is_self_dealing,
+    is_site_admin,
+)
 
 UNTRIAGED = ("submitted", "triaged")
 # Timeline kinds whose `organisation` handled the request (not ESCALATED: that names the
@@ -214,3 +220,14 @@ def can_triage(user, req) -> bool:
         and (communities is None or any(req.area_path.startswith(c) for c in communities))
         for path, communities in sc.triage
     )
+
+
+def filing_home(user):
+    """The residency a signed-in resident's web requests are filed under, or None.
+
+    The one rule for the web form (我要反映): a live residency, confirmed OR still waiting
+    for the committee.  The 12345 hotline takes a call from anyone, so the web form does
+    not turn away a resident whose claim is pending: the request is filed for the grid
+    they declared, and triage (by that community's committee) works as for anyone else.
+    """
+    return home_membership(user)

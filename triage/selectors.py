@@ -8,10 +8,10 @@ from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q
 from django.utils import timezone
 
 from portal.models import Area, Organisation
-from portal.permissions import areas_for, home_membership
+from portal.permissions import areas_for
 
 from .models import Request, RequestClass, public_q
-from .permissions import UNTRIAGED, readable_q, triage_q
+from .permissions import UNTRIAGED, filing_home, readable_q, triage_q
 from .privacy import public_text
 
 S = Request.Status
@@ -197,7 +197,7 @@ def panel_context(request) -> dict | None:
     if not user.is_authenticated:
         return None
     mine = list(requests_for_reporter(user).order_by("-created_at")[:5])
-    can_report = home_membership(user) is not None
+    can_report = filing_home(user) is not None
     orgs = handler_orgs(user)
     if not mine and not can_report and not orgs:
         return None

@@ -15,11 +15,11 @@ from django.views.decorators.http import require_POST
 
 from portal.inputs import parse_id
 from portal.models import Area, Membership, Organisation, Role
-from portal.permissions import areas_for, can, home_membership, is_site_admin, require
+from portal.permissions import areas_for, can, is_site_admin, require
 
 from . import forms, selectors, services
 from .models import REOPEN_DAYS, Request
-from .permissions import can_read
+from .permissions import can_read, filing_home
 from .privacy import public_text
 
 
@@ -48,7 +48,7 @@ def index(request):
         {
             "page": page,
             "area": area,
-            "can_report": home_membership(user) is not None,
+            "can_report": filing_home(user) is not None,
             "can_intake": bool(_intake_scope(user)[0]) if user.is_authenticated else False,
             "can_triage": can(user, "triage.triage"),
             "orgs": selectors.handler_orgs(user),
@@ -59,8 +59,8 @@ def index(request):
 
 @login_required
 def new(request):
-    membership = home_membership(request.user)
-    if membership is None or membership.status != Membership.Status.ACTIVE:
+    membership = filing_home(request.user)
+    if membership is None:
         messages.warning(
             request, _("Please declare your home grid first; the committee confirms it.")
         )
@@ -90,7 +90,11 @@ def new(request):
                 request, _("Thank you. Your request %(n)s is on its way.") % {"n": req.number}
             )
             return redirect("triage:detail", req.pk)
-    return render(request, "triage/new.html", {"form": form, "grid": grid})
+    return render(
+        request,
+        "triage/new.html",
+        {"form": form, "grid": grid, "pending": membership.status == Membership.Status.PENDING},
+    )
 
 
 def is_hotline(org) -> bool:
