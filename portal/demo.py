@@ -217,6 +217,14 @@ PEOPLE = [
     ("13900000010", "新来的邻居", "newcomer@example.cn", "13900000010", [], "pending:xinzhan-3"),
 ]
 
+# Privacy choices some demo residents made in /me/preferences/: 老周 shows as 周先生,
+# 许老师 as 匿名居民, and 杨师傅 keeps his hours off the public leaderboard.
+DEMO_PRIVACY = {
+    "13900000002": {"name_style": User.NameStyle.SURNAME_MR},
+    "13900000006": {"leaderboard_opt_out": True},
+    "13900000007": {"name_style": User.NameStyle.ANONYMOUS},
+}
+
 
 @dataclass
 class DemoContext:
@@ -257,6 +265,8 @@ def load_base(ctx: DemoContext) -> DemoContext:
         user = User.objects.filter(username=username).first()
         if user is None:
             user = User(username=username, display_name=display, email=email, phone=phone)
+            for name, value in DEMO_PRIVACY.get(username, {}).items():
+                setattr(user, name, value)
             user.set_password(DEMO_PASSWORD)
             if username == "admin":
                 user.is_superuser = user.is_staff = True
