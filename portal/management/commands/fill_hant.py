@@ -48,6 +48,8 @@ class Command(BaseCommand):
             base / a / "locale"
             for a in (apps or ["portal", "cms", "credits", "deliberation", "triage"])
         ]
+        if not apps or "portal" in apps:
+            roots.append(base / "portal" / "locale" / "upstream")
         for root in roots:
             for hans_path in root.glob("zh_Hans/LC_MESSAGES/*.po"):
                 hant_path = root / "zh_Hant" / "LC_MESSAGES" / hans_path.name
