@@ -7,7 +7,8 @@ and by the browser journeys, on pages rendered in 简体中文: the list should 
 
 What counts as read: text between tags, and the attributes a browser shows or speaks
 (alt, title, placeholder, aria-label, and the value of submit/button/reset inputs).
-Skipped: <script>, <style>, <template> of JSON, every other attribute, and inside text,
+Skipped: <script>, <style>, <template> of JSON, elements with `hidden` (neither shown nor
+read aloud), every other attribute, and inside text,
 URLs, email addresses, and identifiers mixing letters with digits or dots (hotline01,
 example.cn), which are data, not language.
 """
@@ -58,11 +59,34 @@ ALLOWED = frozenset(
         "iCalendar",
         "JavaScript",
         "RSS",
+        # keys as printed on a keyboard (Wagtail's keyboard shortcuts)
+        "Ctrl",
+        "Alt",
+        "Shift",
+        "Esc",
+        "Enter",
+        "Tab",
+        "Cmd",
         # the language switcher names each language in that language
         "English",
     )
 )
 
+VOID_ELEMENTS = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
 VISIBLE_ATTRIBUTES = {"alt", "title", "placeholder", "aria-label"}
 BUTTON_INPUT_TYPES = {"submit", "button", "reset"}
 
@@ -87,9 +111,17 @@ class _Text(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skip = 0
+        self._hidden = 0  # depth inside an element with `hidden`: not shown, not read
 
     def handle_starttag(self, tag, attrs):
         attrs_d = {k: v or "" for k, v in attrs}
+        if self._hidden:
+            if tag not in VOID_ELEMENTS:
+                self._hidden += 1
+            return
+        if "hidden" in attrs_d and tag not in VOID_ELEMENTS:
+            self._hidden = 1
+            return
         if tag in ("script", "style") or (tag == "template" and "json" in attrs_d.get("type", "")):
             self._skip += 1
             return
@@ -100,16 +132,22 @@ class _Text(HTMLParser):
             self.parts.append(attrs_d.get("value", ""))
 
     def handle_startendtag(self, tag, attrs):
-        self.handle_starttag(tag, attrs)
+        """`<x/>`: its attributes count, but it opens nothing to close."""
+        if self._hidden or self._skip or any(k == "hidden" for k, _ in attrs):
+            return
+        self.handle_starttag(tag, [(k, v) for k, v in attrs if k != "hidden"])
         if tag in ("script", "style", "template"):
             self._skip = max(0, self._skip - 1)
 
     def handle_endtag(self, tag):
+        if self._hidden:
+            self._hidden -= 1
+            return
         if tag in ("script", "style", "template") and self._skip:
             self._skip -= 1
 
     def handle_data(self, data):
-        if not self._skip:
+        if not self._skip and not self._hidden:
             self.parts.append(data)
 
 
