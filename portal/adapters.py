@@ -1,7 +1,26 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from allauth.core.internal.ratelimit import get_ip
+from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
+from django.utils import translation
+
+
+def recipient_language(email: str, user=None) -> str:
+    """The language a mail to `email` is written in: the language its account chose
+    (`User.language`), else the language of the page the person is using, else the site's
+    default (简体中文): allauth renders mails inside the request of whoever triggered them,
+    who may not be the recipient (a password reset asked for from another browser)."""
+    from .models import User
+
+    if user is None or not getattr(user, "language", ""):
+        user = (
+            User.objects.filter(emailaddress__email__iexact=email).exclude(language="").first()
+            or User.objects.filter(email__iexact=email).exclude(language="").first()
+        )
+    if user is not None and user.language:
+        return user.language
+    return translation.get_language() or settings.LANGUAGE_CODE
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -24,6 +43,11 @@ class AccountAdapter(DefaultAccountAdapter):
         site = get_current_site(request)
         login = credentials.get("email", credentials.get("username", "")).lower()
         return f"{site.domain}:{login}:{get_ip(request)}"
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Every allauth mail (confirmation, password reset, ...) in the recipient's language."""
+        with translation.override(recipient_language(email, context.get("user"))):
+            super().send_mail(template_prefix, email, context)
 
     def send_account_already_exists_mail(self, email: str) -> None:
         """At a sign-up with a used username (portal.signup), tell the address typed to

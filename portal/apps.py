@@ -9,6 +9,7 @@ class PortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
         from django.urls import register_converter
 
         from . import signals  # noqa: F401
@@ -20,6 +21,9 @@ class PortalConfig(AppConfig):
             _("My residency"),
             _("When your community committee confirms, rejects or ends your residency."),
         )
+        from .rootpage import title_the_root_page
+
+        post_migrate.connect(title_the_root_page, sender=self)
 
         # `<id:pk>` in every urls.py: ids beyond a bigint are a 404, not a server error.
         register_converter(IdConverter, "id")

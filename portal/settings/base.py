@@ -230,7 +230,9 @@ LANGUAGES = [
     ("zh-hant", "繁體中文"),
     ("en", "English"),
 ]
-LOCALE_PATHS = [BASE_DIR / "portal" / "locale"]
+# portal/locale/upstream: our 简体中文 for Wagtail and allauth messages their catalogues
+# leave out or fill with English ("Hello!", "Email"); after ours, before theirs.
+LOCALE_PATHS = [BASE_DIR / "portal" / "locale", BASE_DIR / "portal" / "locale" / "upstream"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

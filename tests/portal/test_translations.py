@@ -43,7 +43,12 @@ def test_traditional_catalogues_use_standard_forms():
     from django.conf import settings
 
     found = []
-    for po_path in Path(settings.BASE_DIR).glob("*/locale/zh_Hant/LC_MESSAGES/django.po"):
+    paths = [
+        *Path(settings.BASE_DIR).glob("*/locale/zh_Hant/LC_MESSAGES/django.po"),
+        *Path(settings.BASE_DIR).glob("portal/locale/upstream/zh_Hant/LC_MESSAGES/django.po"),
+    ]
+    assert len(paths) >= 6
+    for po_path in paths:
         for entry in polib.pofile(str(po_path)):
             texts = [entry.msgstr, *entry.msgstr_plural.values()]
             for bad in NOT_STANDARD_HANT:
@@ -56,3 +61,25 @@ def test_a_sign_in_prompt_reads_naturally_in_traditional_chinese():
     with translation.override("zh-hant"):
         text = translation.gettext("Sign in")
     assert "登入" in text, text
+
+
+@pytest.mark.parametrize("msgid", ["Login", "Sign in to Wagtail", "Signing in…"])
+def test_wagtail_sign_in_reads_登入_in_traditional_chinese(msgid):
+    """Wagtail's own zh_Hant says 登錄; portal/locale/upstream overrides it."""
+    with translation.override("zh-hant"):
+        text = translation.gettext(msgid)
+    assert "登入" in text and "登錄" not in text, text
+
+
+@pytest.mark.parametrize(
+    "msgid,expected",
+    [
+        ("Keyboard shortcuts", "键盘快捷键"),  # Wagtail's own translation is kept
+        ("Save changes", "保存修改"),  # missing from Wagtail 7.4's zh_Hans: ours
+        ("Hello from %(site_name)s!", "您好，这里是%(site_name)s！"),  # allauth's says "Hello!"
+        ("Email Addresses", "邮箱地址"),  # allauth's says "Email地址"
+    ],
+)
+def test_upstream_messages_read_in_simplified_chinese(msgid, expected):
+    with translation.override("zh-hans"):
+        assert translation.gettext(msgid) == expected

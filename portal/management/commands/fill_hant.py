@@ -9,7 +9,12 @@ school and see on every 繁體 website (為, 裡, 審核), rather than `s2t`'s O
 forms (爲, 裏, 審覈) that look wrong to them.  Not `s2twp`: its vocabulary swaps rewrite
 meaning on a mainland civic site (审核 "verify" → 稽核 "audit", 视频 → 影片).  The few
 interface words whose 繁體 usage differs are listed in UI_PHRASES and replaced before the
-character conversion.
+character conversion.  (OpenCC here is `opencc-python-reimplemented`, pure Python, so no
+system library is needed; its s2tw tables are OpenCC 1.x's.)
+
+Which catalogues: every app's locale/ and portal/locale/upstream, our translations of
+Wagtail's and allauth's messages (their own zh_Hant says 登錄 and leaves messages out).
+tests/portal/test_translations.py fails on 爲, 裏, 審覈, 跟蹤, 登錄, 註銷 in any of them.
 """
 
 from pathlib import Path
@@ -23,6 +28,7 @@ UI_PHRASES = {
     "登录": "登入",
     "跟踪": "追踪",
     "注销": "登出",
+    "发布": "發布",  # s2tw gives 發佈; 發布 is the Ministry of Education's form
 }
 
 
@@ -48,6 +54,8 @@ class Command(BaseCommand):
             base / a / "locale"
             for a in (apps or ["portal", "cms", "credits", "deliberation", "triage"])
         ]
+        if not apps or "portal" in apps:
+            roots.append(base / "portal" / "locale" / "upstream")
         for root in roots:
             for hans_path in root.glob("zh_Hans/LC_MESSAGES/*.po"):
                 hant_path = root / "zh_Hant" / "LC_MESSAGES" / hans_path.name

@@ -1,0 +1,1 @@
+"""Checks the test suites share (unit tests and browser journeys alike)."""
