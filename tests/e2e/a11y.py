@@ -176,7 +176,17 @@ def replay(context, doc: Document):
 
     page.route(lambda u: u == doc.url, fulfil)
     page.goto(doc.url, wait_until="load")
+    # Let entrance transitions end (the Wagtail admin fades its messages in): mid-fade
+    # colours are not the colours a person reads.  Endless animations are cut off at 3 s.
+    page.evaluate(SETTLE)
     return page
+
+
+SETTLE = """() => new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(() => {
+  const running = document.getAnimations().filter(a => a.effect &&
+      a.effect.getTiming().iterations !== Infinity).map(a => a.finished.catch(() => null));
+  Promise.race([Promise.all(running), new Promise(r => setTimeout(r, 3000))]).then(resolve);
+})))"""
 
 
 def env_required() -> bool:
