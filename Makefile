@@ -18,7 +18,13 @@ $(VENV)/.installed: requirements.txt requirements/test.txt
 	$(PIP) install -q -r requirements/test.txt
 	touch $@
 
-install: $(VENV)/.installed
+# axe-core and the Nu Html Checker for the browser journeys (package.json), where npm is
+# present; without node (or Java) those checks are skipped like the browser, except in CI.
+NPM := $(shell command -v npm 2>/dev/null)
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+
+install: $(VENV)/.installed $(if $(NPM),node_modules/.package-lock.json)
 
 compilemessages: install
 	$(DEV) $(PY) manage.py compile_translations

@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
+from django.utils.html import format_html
+from django.utils.translation import get_language
 
 from .pagecache import content_version
 
@@ -10,4 +12,13 @@ def portal(request):
         "LANGUAGES": settings.LANGUAGES,
         # Key for fragment caches of public content; bumped on every publish.
         "content_version": SimpleLazyObject(content_version),
+        # ` lang="zh-Hans"` on residents' and committees' text (written in 简体中文) when
+        # the page itself is in another language, so screen readers read it as Chinese.
+        "content_lang": SimpleLazyObject(content_lang),
     }
+
+
+def content_lang():
+    if (get_language() or "zh-hans").lower() == "zh-hans":
+        return ""
+    return format_html(' lang="{}"', "zh-Hans")

@@ -3,12 +3,22 @@ live server.  Every journey file in this folder uses the `page` fixture.
 
 The browser is found at $CHROMIUM or /usr/bin/chromium.  Where there is none (a laptop
 without it) the journeys are skipped, unless E2E_REQUIRED=1 (CI), where that fails.
+
+Every page a journey visits is checked after the journey (tests/e2e/a11y.py): each
+callable in PAGE_CHECKS runs on it — axe-core's WCAG 2.1 AA rules by default — and the
+journey fails with a list (page, rule, element).  The HTML of all those pages is kept in
+one folder and the Nu Html Checker reads it once at the end of the session.
 """
 
 import os
+import pathlib
 import shutil
+import tempfile
+from collections.abc import Callable
 
 import pytest
+
+from tests.e2e import a11y
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
@@ -21,6 +31,10 @@ ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+
+
+# check(page, url) -> problems: run on every page every journey visits.
+PAGE_CHECKS: list[Callable[..., list[str]]] = [a11y.axe_check]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -44,8 +58,37 @@ def browser(live_server):
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def page_checks_enabled():
+    """Whether axe and the Nu checker can run; skips (or, in CI, fails) when they cannot."""
+    why = a11y.missing_tools()
+    if why and os.environ.get("E2E_REQUIRED") == "1":
+        pytest.fail(f"{why}; CI must install them (make install)")
+    return why is None
+
+
+@pytest.fixture(scope="session")
+def html_folder(page_checks_enabled):
+    """Every visited page's HTML; the Nu Html Checker reads them all once, at the end."""
+    keep = os.environ.get("E2E_HTML")
+    folder = pathlib.Path(keep or tempfile.mkdtemp(prefix="e2e-html-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in list(folder.glob("*.html")) + list(folder.glob("*.url")):
+        old.unlink()
+    yield folder
+    problems = a11y.nu_check(folder) if page_checks_enabled else []
+    if not keep:
+        shutil.rmtree(folder, ignore_errors=True)
+    if problems:
+        pytest.fail(
+            f"the Nu Html Checker found {len(problems)} errors:\n" + "\n".join(problems),
+            pytrace=False,
+        )
+
+
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, live_server, request, page_checks_enabled, html_folder):
+    recorder, uninstall = a11y.install_recorder(live_server.url)
     context = browser.new_context(locale="zh-CN", viewport={"width": 412, "height": 900})
     context.set_default_timeout(15000)
     # Every page of a journey runs under the site's Content-Security-Policy; anything it
@@ -60,10 +103,39 @@ def page(browser, live_server):
     context.on("console", on_console)
     page = context.new_page()
     page.base_url = live_server.url
-    yield page
+    try:
+        yield page
+    finally:
+        uninstall()
+    problems = []
+    if page_checks_enabled:
+        problems = check_visited_pages(context, recorder.take(), request.node.name, html_folder)
     context.close()
     if violations:
         pytest.fail("the browser reported policy violations:\n" + "\n".join(violations))
+    if problems:
+        pytest.fail(
+            f"{len(problems)} problems on the pages this journey visited:\n" + "\n".join(problems),
+            pytrace=False,
+        )
+
+
+def check_visited_pages(context, documents, test_name: str, folder) -> list[str]:
+    """Replay each page the journey saw, run PAGE_CHECKS on it, keep its HTML for vnu."""
+    problems: list[str] = []
+    seen: set[bytes] = set()
+    for index, doc in enumerate(documents):
+        a11y.save_html(folder, test_name, index, doc)
+        if doc.body in seen:
+            continue
+        seen.add(doc.body)
+        tab = a11y.replay(context, doc)
+        try:
+            for check in PAGE_CHECKS:
+                problems.extend(f"{doc.url}: {p}" for p in check(tab, doc.url))
+        finally:
+            tab.close()
+    return problems
 
 
 @pytest.fixture
