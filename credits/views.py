@@ -269,7 +269,6 @@ def verify_queue(request):
             "reason_form": ReasonForm(),
             "kept": kept,
         },
-        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -115,7 +115,6 @@ def residency_queue(request):
         request,
         "portal/residency_queue.html",
         {"claims": selectors.pending_residencies_for(areas)[:200], "kept": kept},
-        status=400 if kept else 200,
     )
 
 

@@ -212,7 +212,7 @@ _FORM_KEYS = {
 }
 
 
-def _detail(request, pk: int, *, bound=None, status: int = 200):
+def _detail(request, pk: int, *, bound=None):
     req = get_object_or_404(
         Request.objects.with_public_flag().select_related(
             "area", "organisation", "supervisor", "service_type", "reporter"
@@ -266,7 +266,7 @@ def _detail(request, pk: int, *, bound=None, status: int = 200):
     }
     if bound is not None:
         ctx[_FORM_KEYS[type(bound)]] = bound
-    return render(request, "triage/detail.html", ctx, status=status)
+    return render(request, "triage/detail.html", ctx)
 
 
 def _topic_available() -> bool:
@@ -284,14 +284,14 @@ def _act(request, pk, form_class, fn, success: str):
         for errs in form.errors.values():
             for e in errs:
                 messages.error(request, e)
-        return _detail(request, pk, bound=form, status=400)
+        return _detail(request, pk, bound=form)
     try:
         fn(req, form.cleaned_data if form else {})
     except ValidationError as exc:
         for m in exc.messages:
             messages.error(request, m)
         if form is not None:
-            return _detail(request, pk, bound=form, status=400)
+            return _detail(request, pk, bound=form)
     else:
         messages.success(request, success)
     return redirect("triage:detail", pk)
