@@ -331,7 +331,23 @@ def test_portal_forms_keep_text(page):
     )
     assert not Membership.objects.filter(user=newcomer).exists()
 
-    # 2. sign-up with passwords that differ keeps the name and address
+    # 2. a committee member's rejection reason that is too long comes back to be shortened
+    committee = factories.member("committee", tree["community"])
+    claimant = factories.UserFactory()
+    claim = Membership.objects.create(
+        user=claimant, role="resident", area=tree["grid2"], status="pending", address="5号楼"
+    )
+    sign_in(page, committee)
+    page.goto(page.base_url + "/me/committee/residents/")
+    form = f"form:has(input[name=membership][value='{claim.pk}'])"
+    page.locator(f"{form} input[name=note]").evaluate("e => e.removeAttribute('maxlength')")
+    reason = "地址与户籍登记不一致，请携带房产证或租赁合同到社区服务站核对。" * 8
+    refuse_and_check(page, form, {}, {"input[name=note]": reason}, submit="button[value=reject]")
+    assert page.locator(f"{form} input[name=note]").input_value() == reason
+    claim.refresh_from_db()
+    assert claim.status == "pending"
+
+    # 3. sign-up with passwords that differ keeps the name and address
     page.context.clear_cookies()
     page.goto(page.base_url + "/accounts/signup/")
     form = "form:has(input[name=password2])"
@@ -345,7 +361,7 @@ def test_portal_forms_keep_text(page):
         {"input[name=password1]": "Qingdao-2026-ok", "input[name=password2]": "Qingdao-2026-no"},
     )
 
-    # 3. a wrong password keeps the login name
+    # 4. a wrong password keeps the login name
     page.goto(page.base_url + "/accounts/login/")
     refuse_and_check(
         page,
