@@ -233,14 +233,20 @@ def verify_queue(request):
     if not permissions.can(request.user, "credits.verify_hours"):
         raise PermissionDenied
     queue = selectors.verification_queue(request.user)
+    kept = {"logs": set(), "reason": ""}
     if request.method == "POST":
         ids = parse_ids(request.POST.getlist("log"))
         action = request.POST.get("action")
         chosen = list(queue.filter(pk__in=ids))
+        refused = None
         if not chosen:
-            messages.error(request, _("Choose at least one log."))
+            refused = _("Choose at least one log.")
         elif action == "reject" and not request.POST.get("reason", "").strip():
-            messages.error(request, _("Give a reason for the rejection."))
+            refused = _("Give a reason for the rejection.")
+        if refused:
+            # The page again, with the ticked logs and the typed reason as they were.
+            messages.error(request, refused)
+            kept = {"logs": {log.pk for log in chosen}, "reason": request.POST.get("reason", "")}
         elif action in ("approve", "reject"):
             done, errors = services.service_log_decide_bulk(
                 actor=request.user,
@@ -252,7 +258,8 @@ def verify_queue(request):
                 messages.success(request, _("%(n)s logs decided.") % {"n": done})
             for error in errors:
                 messages.error(request, error)
-        return redirect("credits:verify")
+        if not refused:
+            return redirect("credits:verify")
     return render(
         request,
         "credits/verify.html",
@@ -260,6 +267,7 @@ def verify_queue(request):
             "queue": queue[:200],
             "recent": selectors.recently_verified(request.user),
             "reason_form": ReasonForm(),
+            "kept": kept,
         },
     )
 

@@ -70,6 +70,16 @@ TOPICS = [
         ["噪音"],
     ),
     (
+        "fitness",
+        "xinzhan",
+        "speakup",
+        "13900000005",
+        "小区健身器材老化，申请更换",
+        "中心广场的健身器材用了十多年，漫步机轴承松动、单杠生锈，前几天有老人锻炼时差点摔倒。"
+        "希望社区向街道申请更换，并请物业定期检查。",
+        ["健身器材", "安全"],
+    ),
+    (
         "yansanlu-bike",
         "yansanlu",
         "speakup",
@@ -161,6 +171,17 @@ def load(ctx) -> None:
         "waste": ["13900000001", "13900000002", "13900000003"],
         "renovation": ["13900000001", "13900000003", "13900000004", "13900000005"],
         "yansanlu-bike": ["13900000006"],
+        # 8 of the 10 it needs: two more neighbours (13900000015, 13900000016) queue it.
+        "fitness": [
+            "13900000001",
+            "13900000002",
+            "13900000003",
+            "13900000004",
+            "13800000004",
+            "13900000012",
+            "13900000013",
+            "13900000014",
+        ],
     }.items():
         topic = topics[key]
         for username in supporters:
@@ -327,6 +348,24 @@ def load(ctx) -> None:
             )
             for username in ("13900000001", "13900000002", "13900000004", "13900000005"):
                 services.registration_create(user=users[username], session=session)
+
+    # 吐槽大会: the fourth format with a session of its own.
+    complaint = "吐槽大会：物业服务与小区环境"
+    if not Session.objects.filter(community=xinzhan, title=complaint).exists():
+        session = services.session_create(
+            user=zhang,
+            community=xinzhan,
+            format_code="complaint",
+            title=complaint,
+            description="物业经理、业委会和社区两委到场，居民把烦心事摆到桌面上，逐条登记、分流办理。",
+            starts_at=_at(12, 19),
+            ends_at=_at(12, 21),
+            capacity=50,
+            place="新湛社区党群服务中心一楼大厅",
+            registration_opens=_at(-2, 9),
+        )
+        for username in ("13900000003", "13900000012"):
+            services.registration_create(user=users[username], session=session)
 
     if not Poll.objects.filter(community=xinzhan, topic=topics["waste"]).exists():
         services.poll_create(

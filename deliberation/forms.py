@@ -31,20 +31,38 @@ class TopicForm(forms.Form):
         return [t.strip() for t in raw.replace("，", ",").split(",") if t.strip()][:10]
 
 
+STANCE_NEEDED = pgettext_lazy("deliberation", "Choose whether you support, oppose or suggest.")
+
+
 class ContributionForm(forms.Form):
+    # A contribution states a position (replies do not): the first choice asks for one,
+    # and the select is marked required, so nobody takes it for optional.
     stance = forms.ChoiceField(
-        label=pgettext_lazy("deliberation", "My position"),
-        choices=[("", "—"), *Contribution.Stance.choices],
+        label=pgettext_lazy("deliberation", "My position (required)"),
+        choices=[
+            ("", pgettext_lazy("deliberation", "Choose: support, oppose or suggest")),
+            *Contribution.Stance.choices,
+        ],
         required=False,
+        widget=forms.Select(attrs={"required": True}),
     )
     text = forms.CharField(
         label=pgettext_lazy("deliberation", "My contribution"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=5000,
+        error_messages={
+            "required": pgettext_lazy("deliberation", "Write something first (markup is not kept).")
+        },
     )
     parent = forms.IntegerField(
         required=False, widget=forms.HiddenInput, min_value=1, max_value=BIGINT_MAX
     )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("parent") and not data.get("stance") and "parent" not in self.errors:
+            self.add_error("stance", STANCE_NEEDED)
+        return data
 
 
 class OutcomeForm(forms.Form):

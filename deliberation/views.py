@@ -32,8 +32,25 @@ def error_text(exc) -> str:
     return str(exc) or pgettext("deliberation", "You do not have permission to do this here.")
 
 
+KEPT = "deliberation:kept"
+
+
+def keep_typed(request, view_name: str, pk) -> None:
+    """Carry what was typed into a refused form to the page it goes back to (once)."""
+    data = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+    request.session[KEPT] = {"view": view_name, "pk": str(pk), "data": data}
+
+
+def take_kept(request) -> dict:
+    """What a refused form carried here, read once: {"view", "pk", "data"} or {}."""
+    if not request.user.is_authenticated:
+        return {}
+    return request.session.pop(KEPT, None) or {}
+
+
 def action(view):
-    """POST-only, signed-in; a refused write shows its reason and goes back to the page."""
+    """POST-only, signed-in; a refused write shows its reason and goes back to the page,
+    where the form holds what was typed."""
 
     @functools.wraps(view)
     @login_required
@@ -43,6 +60,7 @@ def action(view):
             return view(request, *args, **kwargs)
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, error_text(exc))
+            keep_typed(request, view.__name__, kwargs.get("pk", ""))
             return redirect(
                 safe_next(
                     request,
@@ -138,6 +156,22 @@ def topic(request, pk):
         t, page=request.GET.get("page"), show_hidden=moderator
     )
     outcome = getattr(t, "outcome", None)
+    kept = take_kept(request)
+    if kept.get("pk") != str(t.pk) and kept.get("view") in (
+        "contribute",
+        "topic_status",
+        "topic_outcome",
+    ):
+        kept = {}
+    form = ContributionForm()
+    if kept.get("view") == "contribute" and not kept["data"].get("parent"):
+        form = ContributionForm(kept["data"])
+        form.is_valid()  # the refused fields say why, next to what was typed
+    outcome_form = None
+    if manager and not outcome:
+        outcome_form = (
+            OutcomeForm(kept["data"]) if kept.get("view") == "topic_outcome" else OutcomeForm()
+        )
     return render(
         request,
         "deliberation/topic.html",
@@ -151,8 +185,9 @@ def topic(request, pk):
             "manager": manager,
             "can_contribute": not t.is_closed
             and services.acts_in(user, "deliberation.contribute", t.community),
-            "form": ContributionForm(),
-            "outcome_form": OutcomeForm() if manager and not outcome else None,
+            "form": form,
+            "outcome_form": outcome_form,
+            "kept": kept,
             "statuses": Topic.Status.choices,
             "followup_statuses": FollowUp.Status.choices,
             "polls": list(t.polls.all()),
@@ -188,7 +223,7 @@ def contribute(request, pk):
     form = ContributionForm(request.POST)
     if not form.is_valid():
         raise ValidationError(
-            pgettext("deliberation", "Write something first (markup is not kept).")
+            [e for field in ("stance", "text", "parent") for e in form.errors.get(field, [])]
         )
     parent = None
     if form.cleaned_data.get("parent"):

@@ -215,6 +215,57 @@ PEOPLE = [
     ("13900000008", "何奶奶", "he@example.cn", "13900000008", [], "beiling-1"),
     ("13900000009", "宋先生", "song@example.cn", "13900000009", [], "fushan-1"),
     ("13900000010", "新来的邻居", "newcomer@example.cn", "13900000010", [], "pending:xinzhan-3"),
+    # 督办 one level up: the district government presses its departments (城管、住建 …);
+    # the street office (badahu01 above) presses the community committees below it.
+    (
+        "shinan01",
+        "陈志强（市南区政府督查室）",
+        "shinan01@example.cn",
+        "",
+        [("department", "shinan", "shinan-gov")],
+        None,
+    ),
+    # A volunteer four verified hours short of the first star (100 hours).
+    (
+        "13900000011",
+        "王秀英（退休教师）",
+        "wangxy@example.cn",
+        "13900000011",
+        [("volunteer", "xinzhan", None)],
+        "xinzhan-3",
+    ),
+    # Enough confirmed neighbours in 新湛社区 to carry a topic past its threshold of 10.
+    ("13900000012", "刘桂兰", "liugl@example.cn", "13900000012", [], "xinzhan-1"),
+    ("13900000013", "赵建华", "zhaojh@example.cn", "13900000013", [], "xinzhan-2"),
+    ("13900000014", "孙明", "sunming@example.cn", "13900000014", [], "xinzhan-3"),
+    ("13900000015", "钱文静", "qianwj@example.cn", "13900000015", [], "xinzhan-1"),
+    ("13900000016", "周海波", "zhouhb@example.cn", "13900000016", [], "xinzhan-2"),
+]
+
+# What a visitor to the demo can try, and as whom: (group, username, what to do).
+# `demo_credentials` prints them; tests/cms/test_demo.py checks each holds.
+SHOWCASE = [
+    (
+        "督办 supervision",
+        "shinan01",
+        "区级督办：可督办市南区各部门（城管局、住建局等）正在办理的诉求，如“暖气片冰凉”工单",
+    ),
+    (
+        "督办 supervision",
+        "badahu01",
+        "街道督办：可督办新湛、延安三路社区两委正在办理的诉求，如“电梯又坏了”",
+    ),
+    (
+        "志愿者 volunteer",
+        "13900000011",
+        "已审核服务 96 小时，离一星志愿者（100 小时）差 4 小时；还有 4 小时待社区审核",
+    ),
+    (
+        "议题 topic",
+        "13900000015",
+        "“小区健身器材老化，申请更换”已有 8 人支持（门槛 10）；"
+        "再用 13900000015、13900000016 登录点“我支持”，议题即进入两委议事队列",
+    ),
 ]
 
 # Privacy choices some demo residents made in /me/preferences/: 老周 shows as 周先生,

@@ -87,8 +87,10 @@ def residency_queue(request):
     areas = permissions.areas_for(request.user, "residency.confirm")
     if not areas:
         permissions.require(request.user, "residency.confirm")
+    kept = {}
     if request.method == "POST":
         form = ResidencyDecisionForm(request.POST)
+        refused = None
         if form.is_valid():
             membership = get_object_or_404(Membership, pk=form.cleaned_data["membership"])
             try:
@@ -99,18 +101,24 @@ def residency_queue(request):
                     note=form.cleaned_data["note"],
                 )
             except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
+                refused = " ".join(exc.messages)
             except PermissionDenied as exc:
-                messages.error(request, str(exc))
-            else:
-                messages.success(request, _("Saved."))
+                refused = str(exc)
         else:
-            messages.error(request, _("Please check the form."))
-        return redirect("portal:residency_queue")
+            refused = _("Please check the form.")
+        if refused is None:
+            messages.success(request, _("Saved."))
+            return redirect("portal:residency_queue")
+        # The queue again, the refused claim's reason as it was typed.
+        messages.error(request, refused)
+        kept = {
+            "membership": request.POST.get("membership", ""),
+            "note": request.POST.get("note", ""),
+        }
     return render(
         request,
         "portal/residency_queue.html",
-        {"claims": selectors.pending_residencies_for(areas)[:200]},
+        {"claims": selectors.pending_residencies_for(areas)[:200], "kept": kept},
     )
 
 

@@ -201,6 +201,22 @@ def claim(request, token: str):
 
 
 def detail(request, pk: int):
+    return _detail(request, pk)
+
+
+# Which form of the request page each action posts: a refused post shows that form again,
+# bound, with what was typed and why it was refused.
+_FORM_KEYS = {
+    forms.ConfirmForm: "confirm_form",
+    forms.TransferForm: "transfer_form",
+    forms.NoteForm: "note_form",
+    forms.ReplyForm: "reply_form",
+    forms.RateForm: "rate_form",
+    forms.ReopenForm: "reopen_form",
+}
+
+
+def _detail(request, pk: int, *, bound=None):
     req = get_object_or_404(
         Request.objects.with_public_flag().select_related(
             "area", "organisation", "supervisor", "service_type", "reporter"
@@ -252,6 +268,8 @@ def detail(request, pk: int):
         "is_mediation": bool(req.service_type and req.service_type.is_mediation),
         "topic_available": _topic_available(),
     }
+    if bound is not None:
+        ctx[_FORM_KEYS[type(bound)]] = bound
     return render(request, "triage/detail.html", ctx)
 
 
@@ -270,12 +288,14 @@ def _act(request, pk, form_class, fn, success: str):
         for errs in form.errors.values():
             for e in errs:
                 messages.error(request, e)
-        return redirect("triage:detail", pk)
+        return _detail(request, pk, bound=form)
     try:
         fn(req, form.cleaned_data if form else {})
     except ValidationError as exc:
         for m in exc.messages:
             messages.error(request, m)
+        if form is not None:
+            return _detail(request, pk, bound=form)
     else:
         messages.success(request, success)
     return redirect("triage:detail", pk)

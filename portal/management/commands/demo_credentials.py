@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import translation
 
-from portal.demo import DEMO_PASSWORD, PEOPLE
+from portal.demo import DEMO_PASSWORD, PEOPLE, SHOWCASE
 from portal.models import Role
 
 # The order a newcomer reads them in: who runs the site, who serves, who takes part.
@@ -56,5 +56,13 @@ class Command(BaseCommand):
                 lines.append(f"  {Role(role).label} ({role}):")
                 for username, display, where in people:
                     lines.append(f"    {username:<13} {display}  [{where}]")
+        lines.append("Try these (演示场景):")
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for group, username, what in SHOWCASE:
+            groups.setdefault(group, []).append((username, what))
+        for group, items in groups.items():
+            lines.append(f"  {group}:")
+            for username, what in items:
+                lines.append(f"    {username:<13} {what}")
         lines.append("")
         self.stdout.write("\n".join(lines))
