@@ -225,3 +225,10 @@ def test_the_resident_still_sees_their_own_name_on_their_page(client, chen):
     client.force_login(chen)
     html = client.get(reverse("portal:dashboard"), HTTP_ACCEPT_LANGUAGE="zh-hans").content
     assert REAL in html.decode()
+
+
+def test_settings_page_query_count_is_pinned(client, chen, django_assert_num_queries):
+    client.force_login(chen)
+    client.get(reverse("portal:preferences"))  # warm the site and settings caches
+    with django_assert_num_queries(1):  # the user (the session is in the cache)
+        assert client.get(reverse("portal:preferences")).status_code == 200

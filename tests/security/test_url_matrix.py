@@ -320,7 +320,7 @@ EXPECTED.update(
         "me/committee/residents/": row(
             403, anonymous=302, committee_a=200, committee_b=200, site_admin=200
         ),
-        "me/preferences/": row(405),
+        "me/preferences/": row(200, anonymous=302),
         "me/notifications/": row(200, anonymous=302),
         "me/notifications/settings/": row(200, anonymous=302),
         "documents/^(\\d+)/(.*)$": row(404),
