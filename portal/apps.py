@@ -21,9 +21,9 @@ class PortalConfig(AppConfig):
             _("My residency"),
             _("When your community committee confirms, rejects or ends your residency."),
         )
-        from .rootpage import title_the_root_page
+        from .upstream_names import give_chinese_names
 
-        post_migrate.connect(title_the_root_page, sender=self)
+        post_migrate.connect(give_chinese_names, sender=self)
 
         # `<id:pk>` in every urls.py: ids beyond a bigint are a 404, not a server error.
         register_converter(IdConverter, "id")

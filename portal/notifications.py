@@ -68,12 +68,16 @@ def notify(
         wants_email = user.pk not in no_email and bool(user.email)
         if user.pk in no_app and not wants_email:
             continue
+        # In the recipient's language: a lazy string or a callable (`lambda: _("…") % {…}`)
+        # is rendered per person; a plain string is kept as the caller wrote it.
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            title_text, body_text = _text(title)[:200], _text(body)
         n = Notification.objects.create(
             user=user,
             category=category,
             event_key=event_key,
-            title=str(title)[:200],
-            body=str(body),
+            title=title_text,
+            body=body_text,
             url=url,
             # An opted-out in-app notice is stored read, so it never shows as new.
             read_at=timezone.now() if user.pk in no_app else None,
@@ -85,6 +89,10 @@ def notify(
 
             enqueue(send_notification_email, n.pk)
     return created
+
+
+def _text(value) -> str:
+    return str(value() if callable(value) else value)
 
 
 def email_for(notification: Notification) -> tuple[str, str]:
