@@ -109,6 +109,7 @@ def page(browser, live_server, request, page_checks_enabled, html_folder):
         uninstall()
     problems = []
     if page_checks_enabled:
+        page.close()
         problems = check_visited_pages(context, recorder.take(), request.node.name, html_folder)
     context.close()
     if violations:

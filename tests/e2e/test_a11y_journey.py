@@ -101,6 +101,7 @@ def test_resident_in_english_elder_mode(page, demo):
         "/credits/redemptions/",
         "/credits/hours/",
         "/triage/new/",
+        f"/deliberation/c/{demo['topic'].community.code}/",  # 提议题: a link-button
         demo["topic"].get_absolute_url(),
     ]:
         visit(page, path)
@@ -126,10 +127,10 @@ def test_resident_in_english_elder_mode(page, demo):
         assert qr.count() == 1 and qr.get_attribute("aria-label")
 
 
-def test_committee_in_traditional_chinese(page, demo):
+def test_committee_in_traditional_chinese_elder_mode(page, demo):
     committee = User.objects.get(username="13800000001")
-    committee.language = "zh-hant"
-    committee.save(update_fields=["language"])
+    committee.language, committee.elder_mode = "zh-hant", True
+    committee.save(update_fields=["language", "elder_mode"])
     sign_in(page, committee, DEMO_PASSWORD)
     assert page.locator("html").get_attribute("lang") == "zh-hant"
     for path in [
