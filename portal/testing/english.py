@@ -160,9 +160,11 @@ def visible_text(html_text: str) -> str:
 
 
 def words_in_text(text: str) -> list[str]:
-    """Latin words of 3+ letters in plain text, not on ALLOWED, in order of appearance."""
+    """Latin words of 3+ letters in plain text, not on ALLOWED, in order of appearance.
+    Words all in capitals are codes and acronyms (a check-in code RDKQUQKD, GB/T), not
+    English sentences."""
     text = _DATA.sub(" ", text)
-    return [w for w in _WORD.findall(text) if w.lower() not in ALLOWED]
+    return [w for w in _WORD.findall(text) if w.lower() not in ALLOWED and not w.isupper()]
 
 
 def english_words(html_text: str) -> list[str]:
