@@ -96,11 +96,11 @@ def test_the_demo_shows_everything(client, settings):
         if r.organisation.kind == Organisation.Kind.DEPARTMENT
         and r.organisation.parent_id == district_gov.pk
     ]
-    assert departments
+    assert any("暖气片冰凉" in r.text for r in departments)  # as demo_credentials says
     assert all(triage.can_supervise(user["shinan01"], r) for r in departments)
     street = Organisation.objects.get(name="八大湖街道办事处")
     committees = [r for r in open_requests if r.organisation.parent_id == street.pk]
-    assert committees
+    assert any("电梯又坏了" in r.text for r in committees)
     assert all(triage.can_supervise(user["badahu01"], r) for r in committees)
     assert not any(triage.can_supervise(user["badahu01"], r) for r in departments)
     # …and the request page offers them the button, which records the supervision.
