@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 import pytest
 
+from portal.testing.english import english_words
 from tests.e2e import a11y
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -33,8 +34,15 @@ ARGS = [
 ]
 
 
+def chinese_check(page, url: str) -> list[str]:
+    """On a page served in 简体中文, the English words a reader would meet (not names)."""
+    if (page.evaluate("document.documentElement.lang") or "").lower() != "zh-hans":
+        return []
+    return [f"English on a 简体中文 page: {w}" for w in english_words(page.content())]
+
+
 # check(page, url) -> problems: run on every page every journey visits.
-PAGE_CHECKS: list[Callable[..., list[str]]] = [a11y.axe_check]
+PAGE_CHECKS: list[Callable[..., list[str]]] = [a11y.axe_check, chinese_check]
 
 
 def pytest_collection_modifyitems(config, items):
