@@ -23,7 +23,12 @@ INBOX_ROWS = 5
 def report_action(request) -> dict | None:
     if home_of(request) is None:
         return None
-    return {"key": "report", "label": _("Report a matter"), "url": reverse("triage:new")}
+    return {
+        "key": "report",
+        "label": _("Report a matter"),
+        "url": reverse("triage:new"),
+        "primary": True,
+    }
 
 
 def my_requests(request) -> dict | None:

@@ -116,6 +116,7 @@ def test_committee_sees_its_queues_with_counts_and_links(client, w, community):
 
     client.force_login(committee)
     html = home(client)
+    assert reverse("portal:residency") not in html  # staff are not asked where they live
     assert 'data-testid="queue-residents">2<' in html
     assert 'data-testid="queue-hours">1<' in html
     assert 'data-testid="queue-topics">1<' in html
