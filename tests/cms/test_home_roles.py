@@ -219,3 +219,27 @@ def test_committee_home_queries_do_not_grow_with_content(client, w, community):
     for i in range(1, 6):
         more(i)
     assert cold(client) == few
+
+
+def test_grid_worker_sees_their_grids_share_of_the_committee_inbox(client, w):
+    mine = report(w, "楼上邻居装修噪音太大，想请社区调解一下")
+    other = triage_services.request_submit(
+        channel="web", text="隔壁单元邻居养狗扰民，想请社区调解", area=w["tree"]["grid2"]
+    )
+    assert mine.organisation == other.organisation == w["orgs"]["committee"]
+    client.force_login(w["people"]["grid_worker"])
+    html = home(client)
+    assert mine.number in html and other.number not in html
+    assert timezone.localtime(mine.deadline).strftime("%m-%d %H:%M") in html
+    assert 'data-testid="inbox-open">1<' in html
+
+
+def test_department_home_queries_do_not_grow_with_its_inbox(client, w):
+    client.force_login(w["people"]["chengguan"])
+    home(client)
+    report(w, "小区门口马路上的井盖丢了，晚上很危险")
+    few = cold(client)
+    for i in range(6):
+        report(w, f"{i}号路口的井盖丢了，晚上很危险")
+    assert 'data-testid="inbox-open">7<' in home(client)
+    assert cold(client) == few
