@@ -76,7 +76,28 @@ class HomePage(ReviewedPageMixin, CJKSearchMixin, Page):
                 CommunityPage.objects.live().public().select_related("area").order_by("area__path")
             )
         )
+        if request.user.is_authenticated:
+            context.update(self.personal_context(request))
         return context
+
+    @staticmethod
+    def personal_context(request) -> dict:
+        """What a signed-in person's home page adds: their residency, their main actions,
+        their queues and panels, each registered by the app that owns it (see
+        portal/dashboard.py).  Never computed for anonymous visitors, whose page the
+        anonymous page cache shares."""
+        from portal.dashboard import active_community, home_of, panels_for
+
+        community = active_community(request)
+        return {
+            "home": home_of(request),
+            "home_page": CommunityPage.objects.live().filter(area=community).first()
+            if community
+            else None,
+            "actions": panels_for(request, "home_action"),
+            "queues": panels_for(request, "home_queue"),
+            "panels": panels_for(request, "home"),
+        }
 
 
 class CommunityPage(ReviewedPageMixin, CJKSearchMixin, Page):

@@ -14,6 +14,7 @@ class CreditsConfig(AppConfig):
         from portal.notifications import register_category
 
         from . import (
+            home,
             panels,
             permissions,  # noqa: F401  (registers actions)
         )
@@ -34,6 +35,8 @@ class CreditsConfig(AppConfig):
             _("For site administrators: the nightly ledger check found a problem."),
         )
         register_panel("credits", "credits/panel.html", panels.dashboard_panel, order=30)
+        register_panel("coins", "credits/home/coins.html", home.coins_panel, 30, "home")
+        register_panel("hours", "portal/home/queue.html", home.hours_queue, 20, "home_queue")
         register_section(
             "credits",
             "credits/section.html",

@@ -13,7 +13,7 @@ class DeliberationConfig(AppConfig):
         from portal.dashboard import register_panel
         from portal.notifications import register_category
 
-        from . import selectors, services
+        from . import home, selectors, services
 
         register_category(
             services.CAT_NEW_TOPIC,
@@ -51,6 +51,9 @@ class DeliberationConfig(AppConfig):
             selectors.dashboard_panel,
             order=20,
         )
+        register_panel("raise", "portal/home/action.html", home.raise_action, 20, "home_action")
+        register_panel("deliberation", "deliberation/home/panel.html", home.home_panel, 20, "home")
+        register_panel("topics", "portal/home/queue.html", home.agenda_queue, 30, "home_queue")
         register_section(
             "deliberation",
             "deliberation/panels/community_section.html",

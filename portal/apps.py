@@ -12,7 +12,8 @@ class PortalConfig(AppConfig):
         from django.db.models.signals import post_migrate
         from django.urls import register_converter
 
-        from . import signals  # noqa: F401
+        from . import home, signals  # noqa: F401
+        from .dashboard import register_panel
         from .inputs import IdConverter
         from .notifications import register_category
 
@@ -27,3 +28,6 @@ class PortalConfig(AppConfig):
 
         # `<id:pk>` in every urls.py: ids beyond a bigint are a 404, not a server error.
         register_converter(IdConverter, "id")
+        register_panel(
+            "residents", "portal/home/queue.html", home.residency_queue, 10, place="home_queue"
+        )

@@ -14,6 +14,7 @@ class TriageConfig(AppConfig):
         from portal.notifications import register_category
 
         from . import (
+            home,
             permissions,  # noqa: F401
             selectors,
         )
@@ -29,6 +30,11 @@ class TriageConfig(AppConfig):
             _("New, transferred, supervised and overdue requests for your organisation."),
         )
         register_panel("triage", "triage/panel.html", selectors.panel_context, order=40)
+        register_panel("report", "portal/home/action.html", home.report_action, 10, "home_action")
+        register_panel("requests", "triage/home/mine.html", home.my_requests, 40, "home")
+        register_panel("inbox", "triage/home/inbox.html", home.inbox_panel, 10, "home")
+        register_panel("requests", "portal/home/queue.html", home.due_queue, 40, "home_queue")
+        register_panel("triage", "portal/home/queue.html", home.triage_queue, 50, "home_queue")
         register_section(
             "triage", "triage/section.html", selectors.section_context, order=40, cache_seconds=60
         )

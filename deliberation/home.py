@@ -1,0 +1,77 @@
+"""Deliberation's part of the home page: 提议题, what is coming up in the person's
+community (sessions to register for, topics close to their support threshold) and, for a
+committee member, the topics waiting at their threshold.  A fixed number of queries,
+whatever the number of topics and sessions."""
+
+from __future__ import annotations
+
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import pgettext
+
+from portal.dashboard import active_community
+from portal.permissions import can
+
+from . import selectors
+from .models import Registration, Topic
+
+
+def raise_action(request) -> dict | None:
+    community = active_community(request)
+    if community is None or not can(
+        request.user, "deliberation.raise_topic", community, within=True
+    ):
+        return None
+    return {
+        "key": "raise",
+        "label": pgettext("deliberation", "Raise a topic"),
+        "url": reverse("deliberation:topic_raise", args=[community.code]),
+        "primary": True,
+    }
+
+
+def near_threshold(community, limit: int = 5) -> list[Topic]:
+    """Proposed topics that need the fewest further supporters to reach the agenda queue."""
+    return list(
+        Topic.objects.filter(community=community, status=Topic.Status.PROPOSED)
+        .select_related("format")
+        .annotate(missing=F("format__support_threshold") - F("support_count"))
+        .order_by("missing", "-created_at")[:limit]
+    )
+
+
+def home_panel(request) -> dict | None:
+    community = active_community(request)
+    if community is None:
+        return None
+    user = request.user
+    now = timezone.now()
+    sessions = list(selectors.upcoming_sessions(community, limit=3))
+    mine = dict(
+        Registration.objects.filter(user=user, session__in=[s.pk for s in sessions])
+        .exclude(status=Registration.Status.CANCELLED)
+        .values_list("session_id", "status")
+    )
+    may_register = can(user, "deliberation.register", community, within=True)
+    for s in sessions:
+        status = mine.get(s.pk)
+        s.my_status = Registration.Status(status).label if status else ""
+        s.can_register = may_register and not status and s.registration_open(now)
+    return {
+        "community": community,
+        "sessions": sessions,
+        "topics": near_threshold(community),
+    }
+
+
+def agenda_queue(request) -> dict | None:
+    ids = [c.pk for c in selectors.managed_communities(request.user)]
+    if not ids:
+        return None
+    return {
+        "key": "topics",
+        "label": pgettext("deliberation", "Topics at their threshold"),
+        "url": reverse("deliberation_admin:home"),
+        "count": selectors.agenda_queue(ids).count(),
+    }

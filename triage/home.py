@@ -1,0 +1,97 @@
+"""Requests on the home page: 我要反映, the person's own requests with their status, the
+inbox with due times of a grid worker or department, and a committee's queues.  A fixed
+number of queries per organisation, whatever the number of requests."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.dashboard import home_of
+from portal.models import Organisation
+from portal.permissions import active_memberships, can
+
+from . import selectors
+from .models import Request
+
+S = Request.Status
+INBOX_ROWS = 5
+
+
+def report_action(request) -> dict | None:
+    if home_of(request) is None:
+        return None
+    return {
+        "key": "report",
+        "label": _("Report a matter"),
+        "url": reverse("triage:new"),
+        "primary": True,
+    }
+
+
+def my_requests(request) -> dict | None:
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    rows = list(selectors.requests_for_reporter(user).order_by("-created_at")[:5])
+    if not rows and home_of(request) is None:
+        return None
+    return {"requests": rows}
+
+
+def _orgs(request, roles) -> list[Organisation]:
+    ids = {
+        m.organisation_id
+        for m in active_memberships(request.user)
+        if m.organisation_id and m.role in roles
+    }
+    if not ids:
+        return []
+    return list(Organisation.objects.filter(pk__in=ids).order_by("name"))
+
+
+def inbox_panel(request) -> dict | None:
+    """The inboxes of a grid worker's or department's organisations, soonest due first."""
+    orgs = _orgs(request, ("grid_worker", "department"))
+    if not orgs:
+        return None
+    now = timezone.now()
+    boxes = []
+    for org in orgs:
+        qs = selectors.inbox(org, request.user)
+        counts = qs.aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(deadline__lt=now)))
+        boxes.append({"org": org, "rows": list(qs[:INBOX_ROWS]), **counts})
+    return {"boxes": boxes, "now": now}
+
+
+def due_queue(request) -> dict | None:
+    """A committee's open requests, and how many of them are past their deadline."""
+    orgs = _orgs(request, ("committee",))
+    if not orgs:
+        return None
+    counts = (
+        Request.objects.filter(organisation__in=orgs)
+        .readable_by(request.user)
+        .exclude(status=S.CLOSED)
+        .aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(deadline__lt=timezone.now())))
+    )
+    return {
+        "key": "requests",
+        "label": _("Requests to handle"),
+        "url": reverse("triage:inbox", args=[orgs[0].pk]),
+        "count": counts["open"],
+        "overdue": counts["overdue"],
+    }
+
+
+def triage_queue(request) -> dict | None:
+    if not can(request.user, "triage.triage") or not _orgs(request, ("committee",)):
+        return None
+    return {
+        "key": "triage",
+        "label": _("Requests to classify"),
+        "url": reverse("triage:queue"),
+        "count": selectors.triage_queue(request.user).count(),
+    }
