@@ -126,6 +126,7 @@ class URLMatrix(TestCase):
             user=neighbour, topic=topic, text="赞成加装电梯", stance="support"
         )
         decided = df.topic(a, raised_by=neighbour, title="楼道灯")
+        df.held_session(a, u["committee_a"], decided)
         outcome = deliberation.outcome_publish(
             user=u["committee_a"],
             topic=decided,
