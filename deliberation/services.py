@@ -295,7 +295,10 @@ def default_title(text: str, *, limit: int = TITLE_DEFAULT_LENGTH) -> str:
     text = clean_text(text)
     first = next((p.strip(_TRIM) for p in _SENTENCE_END.split(text) if p.strip(_TRIM)), "")
     if len(first) > limit:
-        first = first[: limit - 1].rstrip(_TRIM) + "…"
+        # End at the last clause mark (，、) that keeps a useful part, else cut with "…".
+        head = first[:limit]
+        cut = max(head.rfind(mark) for mark in "，,、；")
+        first = head[:cut].rstrip(_TRIM) if cut >= limit // 3 else head[: limit - 1] + "…"
     return first
 
 
