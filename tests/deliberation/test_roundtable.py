@@ -219,7 +219,7 @@ def test_refused_outcome_keeps_the_typed_decision(client, community, committee_m
     )
     html = r.content.decode()
     assert r.status_code == 200
-    assert "A decision needs a session that discussed this topic" in html
+    assert "发布决定需要已举行并讨论过本议题的议事活动" in html
     assert "投放点设在北门东侧，物业负责每天清运</textarea>" in html
     assert 'value="21"' in html and 'value="建设投放亭"' in html
     assert not Outcome.objects.exists()
