@@ -262,10 +262,7 @@ def load(ctx) -> None:
             user=zhang,
             topic=topics["elevator"],
             decision="同意3号楼加装电梯。费用按楼层系数分摊，一、二层住户不分摊，并由社区协助申请市级加梯补贴。",
-            poll=poll,
-            votes_for=4,
-            votes_against=1,
-            votes_abstain=1,
+            poll=poll,  # its counts (4 : 1 : 1) are the tally
             followups=[
                 {
                     "action": "向区住建局提交加装电梯申请和补贴材料",

@@ -65,9 +65,33 @@ class ContributionForm(forms.Form):
         return data
 
 
+class TopicEditForm(forms.Form):
+    """The committee's title and description of a topic (also when made from a request)."""
+
+    title = forms.CharField(
+        label=pgettext_lazy("deliberation", "Title"),
+        max_length=120,
+        help_text=pgettext_lazy("deliberation", "Short and neutral, e.g. 3号楼加装电梯"),
+    )
+    body = forms.CharField(
+        label=pgettext_lazy("deliberation", "Description"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=5000,
+    )
+
+
 class OutcomeForm(forms.Form):
     decision = forms.CharField(
         label=pgettext_lazy("deliberation", "Decision"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    poll = forms.ChoiceField(
+        label=pgettext_lazy("deliberation", "Decided by the poll"),
+        required=False,
+        help_text=pgettext_lazy(
+            "deliberation",
+            "With a poll its counts are the tally. Without one, type the show of hands "
+            "at the session below.",
+        ),
     )
     votes_for = forms.IntegerField(
         label=pgettext_lazy("deliberation", "Votes for"),
@@ -99,6 +123,21 @@ class OutcomeForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         validators=[validate_date_range],
     )
+
+    def __init__(self, *args, polls=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        polls = list(polls)
+        self.polls = {str(p.pk): p for p in polls}
+        self.fields["poll"].choices = [
+            ("", pgettext_lazy("deliberation", "No poll: decided at the session")),
+            *[(str(p.pk), p.question) for p in polls],
+        ]
+        if polls:
+            self.fields["poll"].initial = str(polls[0].pk)
+
+    def clean_poll(self):
+        value = self.cleaned_data.get("poll") or ""
+        return self.polls.get(value)
 
     def clean(self):
         data = super().clean()

@@ -519,6 +519,15 @@ class Outcome(models.Model):
     poll = models.ForeignKey(
         Poll, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The held session the decision was taken at; a typed tally is its show of hands.
+    session = models.ForeignKey(
+        Session,
+        verbose_name=pgettext_lazy("deliberation", "session"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outcomes",
+    )
     votes_for = models.PositiveIntegerField(
         pgettext_lazy("deliberation", "votes for"),
         null=True,

@@ -94,7 +94,9 @@ def community_polls(community: Area, *, limit=5):
 
 def topic_detail(topic_id: int):
     return (
-        Topic.objects.select_related("format", "raised_by", "community", "outcome")
+        Topic.objects.select_related(
+            "format", "raised_by", "community", "outcome", "outcome__poll", "outcome__session"
+        )
         .prefetch_related("tags", Prefetch("outcome__followups"))
         .get(pk=topic_id)
     )
@@ -163,13 +165,26 @@ def session_registrations(session: Session):
 
 
 def agenda_items(session: Session) -> list[Topic]:
-    return list(
+    """The session's topics; a decision by poll carries the poll's counts as `tally`."""
+    topics = list(
         session.topics.select_related("format", "outcome", "outcome__poll")
         .prefetch_related(
             Prefetch("outcome__followups", queryset=FollowUp.objects.order_by("due_date", "pk"))
         )
         .order_by("pk")
     )
+    for t in topics:
+        outcome = getattr(t, "outcome", None)
+        if outcome is not None:
+            outcome.tally = poll_tally(outcome.poll) if outcome.poll else None
+    return topics
+
+
+def closed_polls(polls, now=None) -> list[Poll]:
+    """Of `polls` (a topic's, already loaded), those closed, latest first: the ones that
+    can decide a topic."""
+    now = now or timezone.now()
+    return sorted((p for p in polls if p.closes_at <= now), key=lambda p: p.closes_at, reverse=True)
 
 
 def poll_tally(poll: Poll) -> list[PollOption]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import importlib
 import logging
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -282,6 +283,48 @@ def topic_raise(
             "Only confirmed residents and the committee of this community can raise topics here.",
         )
     )
+
+
+TITLE_DEFAULT_LENGTH = 30
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]")
+_TRIM = " ，,、：:—-…"
+
+
+def default_title(text: str, *, limit: int = TITLE_DEFAULT_LENGTH) -> str:
+    """A topic title proposed from a longer text: its first sentence, at most `limit` chars."""
+    text = clean_text(text)
+    first = next((p.strip(_TRIM) for p in _SENTENCE_END.split(text) if p.strip(_TRIM)), "")
+    if len(first) > limit:
+        # End at the last clause mark (，、) that keeps a useful part, else cut with "…".
+        head = first[:limit]
+        cut = max(head.rfind(mark) for mark in "，,、；")
+        first = head[:cut].rstrip(_TRIM) if cut >= limit // 3 else head[: limit - 1] + "…"
+    return first
+
+
+@transaction.atomic
+def topic_update(*, user, topic: Topic, title: str, body: str) -> Topic:
+    """The committee rewrites a topic's title and description (e.g. one made from a request)."""
+    topic = _lock(Topic, topic.pk)
+    permissions.require(
+        user,
+        "deliberation.manage",
+        topic.community,
+        message=pgettext("deliberation", "Only the committee of this community can edit topics."),
+    )
+    title = clean_text(title, max_length=120)
+    body = clean_text(body)
+    errors = {}
+    if not title:
+        errors["title"] = pgettext("deliberation", "Give the topic a title.")
+    if not body:
+        errors["body"] = pgettext("deliberation", "Describe the topic.")
+    if errors:
+        raise ValidationError(errors)
+    if (title, body) != (topic.title, topic.body):
+        topic.title, topic.body = title, body
+        topic.save(update_fields=["title", "body", "updated_at"])
+    return topic
 
 
 @transaction.atomic
@@ -966,6 +1009,18 @@ def poll_vote(
 # --- outcomes -----------------------------------------------------------------------
 
 
+def held_sessions(topic: Topic, now: datetime.datetime | None = None):
+    """Sessions that had this topic on their agenda and have begun, latest first."""
+    now = now or timezone.now()
+    return topic.sessions.filter(starts_at__lte=now).order_by("-starts_at", "-pk")
+
+
+def closed_polls(topic: Topic, now: datetime.datetime | None = None):
+    """Polls on this topic that have closed, latest first."""
+    now = now or timezone.now()
+    return topic.polls.filter(closes_at__lte=now).order_by("-closes_at", "-pk")
+
+
 @transaction.atomic
 def outcome_publish(
     *,
@@ -973,12 +1028,20 @@ def outcome_publish(
     topic: Topic,
     decision: str,
     poll: Poll | None = None,
+    session: Session | None = None,
     votes_for: int | None = None,
     votes_against: int | None = None,
     votes_abstain: int | None = None,
     followups: Iterable[dict] = (),
+    now: datetime.datetime | None = None,
 ) -> Outcome:
-    """Publish the decision on a topic: followers are told and `topic_decided` is sent."""
+    """Publish the decision on a topic: followers are told and `topic_decided` is sent.
+
+    A decision is taken somewhere: at a held session that had the topic on its agenda, or
+    by a closed poll on the topic.  With a poll, the poll's counts are the tally (nothing is
+    typed); a typed tally is a show of hands at the session, and is refused when residents
+    voted on the topic in a poll (the two would contradict each other).
+    """
     topic = _lock(Topic, topic.pk)
     permissions.require(user, "deliberation.manage", topic.community)
     if topic.status in (Topic.Status.DECLINED, Topic.Status.DECIDED, Topic.Status.DONE):
@@ -988,19 +1051,78 @@ def outcome_publish(
     decision = clean_text(decision)
     if not decision:
         raise ValidationError(pgettext("deliberation", "Write the decision."))
-    if poll is not None and poll.community_id != topic.community_id:
-        raise ValidationError(pgettext("deliberation", "The poll belongs to another community."))
-    for n in (votes_for, votes_against, votes_abstain):
+    now = now or timezone.now()
+    if poll is not None:
+        if poll.community_id != topic.community_id:
+            raise ValidationError(
+                pgettext("deliberation", "The poll belongs to another community.")
+            )
+        if poll.topic_id != topic.pk:
+            raise ValidationError(pgettext("deliberation", "Choose a poll held on this topic."))
+        if poll.closes_at > now:
+            raise ValidationError(
+                pgettext(
+                    "deliberation", "The poll is still open: publish the decision after it closes."
+                )
+            )
+    if session is not None:
+        if not held_sessions(topic, now).filter(pk=session.pk).exists():
+            raise ValidationError(
+                pgettext(
+                    "deliberation",
+                    "Choose a session that had this topic on its agenda and has taken place.",
+                )
+            )
+    else:
+        session = held_sessions(topic, now).first()
+    if poll is None and session is None:
+        raise ValidationError(
+            pgettext(
+                "deliberation",
+                "A decision needs a session that discussed this topic or a closed poll on it: "
+                "put the topic on a session's agenda or hold a poll first.",
+            )
+        )
+    typed = (votes_for, votes_against, votes_abstain)
+    for n in typed:
         if n is not None and n < 0:
             raise ValidationError(pgettext("deliberation", "Vote counts cannot be negative."))
+    if any(n is not None for n in typed):
+        if poll is not None:
+            raise ValidationError(
+                pgettext(
+                    "deliberation",
+                    "The poll's counts are the tally: leave the show-of-hands counts empty.",
+                )
+            )
+        if session is None:  # pragma: no cover - refused above
+            raise ValidationError(pgettext("deliberation", "A show of hands needs a session."))
+        if closed_polls(topic, now).filter(ballots__isnull=False).exists():
+            raise ValidationError(
+                pgettext(
+                    "deliberation",
+                    "Residents voted on this topic in a poll: publish the decision with that "
+                    "poll, whose counts are the tally.",
+                )
+            )
+        if votes_for is None or votes_against is None:
+            raise ValidationError(
+                pgettext(
+                    "deliberation",
+                    "For a show of hands give the votes for and against "
+                    "(abstentions may stay empty).",
+                )
+            )
     outcome = Outcome.objects.create(
         topic=topic,
         decision=decision,
         poll=poll,
+        session=session,
         votes_for=votes_for,
         votes_against=votes_against,
         votes_abstain=votes_abstain,
         decided_by=user,
+        decided_at=now,
     )
     for item in followups:
         _followup_make(outcome=outcome, **item)
@@ -1012,7 +1134,7 @@ def outcome_publish(
         title=pgettext("deliberation", "Decided: %(title)s") % {"title": topic.title},
         body=decision,
     )
-    signals.topic_decided.send(sender=Topic, topic=topic, decision=decision)
+    signals.topic_decided.send(sender=Topic, topic=topic, decision=decision, outcome=outcome)
     return outcome
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("t/<id:pk>/follow/", views.topic_follow, name="topic_follow"),
     path("t/<id:pk>/contribute/", views.contribute, name="contribute"),
     path("t/<id:pk>/status/", views.topic_status, name="topic_status"),
+    path("t/<id:pk>/edit/", views.topic_edit, name="topic_edit"),
     path("t/<id:pk>/outcome/", views.topic_outcome, name="topic_outcome"),
     path("contribution/<id:pk>/edit/", views.contribution_edit, name="contribution_edit"),
     path("contribution/<id:pk>/report/", views.contribution_report, name="contribution_report"),

@@ -20,8 +20,8 @@ from portal.inputs import safe_next
 from portal.models import Area
 from portal.pagecache import anonymous_cacheable
 
-from . import ical, selectors, services
-from .forms import ContributionForm, OutcomeForm, TopicForm
+from . import ical, selectors, services, signals
+from .forms import ContributionForm, OutcomeForm, TopicEditForm, TopicForm
 from .models import Contribution, FollowUp, Poll, Registration, Session, Topic
 from .qr import qr_svg
 
@@ -143,12 +143,7 @@ def topic_raise(request, code):
     return render(request, "deliberation/topic_form.html", {"community": area, "form": form})
 
 
-@anonymous_cacheable
-def topic(request, pk):
-    try:
-        t = selectors.topic_detail(pk)
-    except Topic.DoesNotExist as exc:
-        raise Http404 from exc
+def _topic_context(request, t: Topic, *, outcome_form=None, edit_form=None) -> dict:
     user = request.user
     moderator = permissions.can(user, "deliberation.moderate", t.community)
     manager = permissions.can(user, "deliberation.manage", t.community)
@@ -157,42 +152,78 @@ def topic(request, pk):
     )
     outcome = getattr(t, "outcome", None)
     kept = take_kept(request)
-    if kept.get("pk") != str(t.pk) and kept.get("view") in (
-        "contribute",
-        "topic_status",
-        "topic_outcome",
-    ):
+    if kept.get("pk") != str(t.pk) and kept.get("view") in ("contribute", "topic_status"):
         kept = {}
     form = ContributionForm()
     if kept.get("view") == "contribute" and not kept["data"].get("parent"):
         form = ContributionForm(kept["data"])
         form.is_valid()  # the refused fields say why, next to what was typed
-    outcome_form = None
-    if manager and not outcome:
-        outcome_form = (
-            OutcomeForm(kept["data"]) if kept.get("view") == "topic_outcome" else OutcomeForm()
-        )
-    return render(
-        request,
-        "deliberation/topic.html",
-        {
-            "topic": t,
-            "outcome": outcome,
-            "page": page_obj,
-            "contributions": items,
-            "state": selectors.user_topic_state(user, t),
-            "moderator": moderator,
-            "manager": manager,
-            "can_contribute": not t.is_closed
-            and services.acts_in(user, "deliberation.contribute", t.community),
-            "form": form,
-            "outcome_form": outcome_form,
-            "kept": kept,
-            "statuses": Topic.Status.choices,
-            "followup_statuses": FollowUp.Status.choices,
-            "polls": list(t.polls.all()),
-        },
+    polls = list(t.polls.all())
+    if manager and not outcome and outcome_form is None:
+        outcome_form = OutcomeForm(polls=selectors.closed_polls(polls))
+    return {
+        "topic": t,
+        "outcome": outcome,
+        "outcome_tally": selectors.poll_tally(outcome.poll) if outcome and outcome.poll else None,
+        "sources": signals.topic_sources(t, user),
+        "page": page_obj,
+        "contributions": items,
+        "state": selectors.user_topic_state(user, t),
+        "moderator": moderator,
+        "manager": manager,
+        "can_contribute": not t.is_closed
+        and services.acts_in(user, "deliberation.contribute", t.community),
+        "form": form,
+        "kept": kept,
+        "outcome_form": outcome_form if manager and not outcome else None,
+        "edit_form": edit_form,
+        "statuses": Topic.Status.choices,
+        "followup_statuses": FollowUp.Status.choices,
+        "polls": polls,
+    }
+
+
+def _topic_or_404(pk) -> Topic:
+    try:
+        return selectors.topic_detail(pk)
+    except Topic.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@anonymous_cacheable
+def topic(request, pk):
+    t = _topic_or_404(pk)
+    return render(request, "deliberation/topic.html", _topic_context(request, t))
+
+
+@login_required
+def topic_edit(request, pk):
+    """The committee edits the title and description; refused input keeps what was typed."""
+    t = _topic_or_404(pk)
+    permissions.require(
+        request.user,
+        "deliberation.manage",
+        t.community,
+        message=pgettext("deliberation", "Only the committee of this community can edit topics."),
     )
+    form = TopicEditForm(request.POST or None, initial={"title": t.title, "body": t.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.topic_update(user=request.user, topic=t, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, pgettext("deliberation", "The topic is updated."))
+            return redirect(t)
+    return render(request, "deliberation/topic_edit.html", {"topic": t, "form": form})
+
+
+def _errors_to_form(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errs in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, exc.messages)
 
 
 @action
@@ -291,35 +322,50 @@ def topic_status(request, pk):
     return redirect(t)
 
 
-@action
+@login_required
+@require_POST
 def topic_outcome(request, pk):
-    t = get_object_or_404(Topic, pk=pk)
-    form = OutcomeForm(request.POST)
-    if not form.is_valid():
-        raise ValidationError(" ".join(" ".join(e) for e in form.errors.values()))
-    d = form.cleaned_data
-    followups = []
-    if d.get("followup_action"):
-        followups.append(
-            {
-                "action": d["followup_action"],
-                "responsible": d["followup_responsible"],
-                "due_date": d["followup_due"],
-            }
-        )
-    services.outcome_publish(
-        user=request.user,
-        topic=t,
-        decision=d["decision"],
-        votes_for=d.get("votes_for"),
-        votes_against=d.get("votes_against"),
-        votes_abstain=d.get("votes_abstain"),
-        followups=followups,
-    )
-    messages.success(
-        request, pgettext("deliberation", "The outcome is published; followers have been told.")
-    )
-    return redirect(t)
+    """Publish the outcome; a refusal shows the topic page again with everything typed."""
+    t = _topic_or_404(pk)
+    form = OutcomeForm(request.POST, polls=selectors.closed_polls(list(t.polls.all())))
+    if form.is_valid():
+        d = form.cleaned_data
+        followups = []
+        if d.get("followup_action"):
+            followups.append(
+                {
+                    "action": d["followup_action"],
+                    "responsible": d["followup_responsible"],
+                    "due_date": d["followup_due"],
+                }
+            )
+        try:
+            services.outcome_publish(
+                user=request.user,
+                topic=t,
+                decision=d["decision"],
+                poll=d.get("poll"),
+                votes_for=d.get("votes_for"),
+                votes_against=d.get("votes_against"),
+                votes_abstain=d.get("votes_abstain"),
+                followups=followups,
+            )
+        except PermissionDenied as exc:
+            messages.error(request, error_text(exc))
+            return redirect(t)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(
+                request,
+                pgettext("deliberation", "The outcome is published; followers have been told."),
+            )
+            return redirect(t)
+    if not permissions.can(request.user, "deliberation.manage", t.community):
+        messages.error(request, error_text(PermissionDenied()))
+        return redirect(t)
+    return render(request, "deliberation/topic.html", _topic_context(request, t, outcome_form=form))
 
 
 @action

@@ -42,13 +42,13 @@ class TriageConfig(AppConfig):
 
     @staticmethod
     def _connect_deliberation() -> None:
-        """Listen to deliberation's topic_decided when deliberation provides it."""
-        try:
-            from deliberation import signals as deliberation_signals
-        except ImportError:
-            return
-        signal = getattr(deliberation_signals, "topic_decided", None)
-        if signal is not None:
-            from .services import on_topic_decided
+        """Close requests when their topic is decided; show them on the topic page."""
+        from deliberation import signals as deliberation_signals
 
-            signal.connect(on_topic_decided, dispatch_uid="triage.on_topic_decided")
+        from .selectors import topic_sources
+        from .services import on_topic_decided
+
+        deliberation_signals.topic_decided.connect(
+            on_topic_decided, dispatch_uid="triage.on_topic_decided"
+        )
+        deliberation_signals.register_topic_source("triage", topic_sources)

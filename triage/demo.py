@@ -375,14 +375,22 @@ def load(ctx) -> None:
         reporter="13900000005",
     )
 
-    # 小事, web, a parking question the committee may take to a round table
-    _submit(
+    # 小事, web, a parking question the committee takes to a round table under its own title
+    r = _submit(
         ctx,
         2,
         "小区里的停车位太少了，每天晚上回来都找不到地方停，能不能把北边那块空地规划成车位，大家商量一下",
         "xinzhan-1",
         reporter="13900000002",
     )
+    if r and r.request_class == "community" and r.status in services.OPEN_HANDLING:
+        services.request_make_topic(
+            request=r,
+            actor=_handler(ctx, r),
+            title="北边空地能否规划为停车位",
+            body="居民反映晚上回小区找不到车位，建议把小区北边的空地规划成车位。"
+            "空地怎么用、车位怎么分配，请大家一起商量。",
+        )
 
     # 小事, resolved (work done, reply pending)
     r = _submit(

@@ -139,3 +139,19 @@ class ReopenForm(forms.Form):
     reason = forms.CharField(
         label=_("Why is it not solved?"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class TopicForm(forms.Form):
+    """The round-table topic a committee makes of a 小事."""
+
+    title = forms.CharField(
+        label=_("Topic title"),
+        max_length=120,
+        help_text=_("Short and neutral; proposed from the request's first sentence."),
+    )
+    body = forms.CharField(
+        label=_("Description"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Shown publicly: no names, phone numbers or door numbers."),
+    )

@@ -339,8 +339,15 @@ class Request(models.Model):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
-    # deliberation.Topic id: a plain column so this app migrates without deliberation's.
-    topic_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # The round-table topic this 小事 became (triage sits below deliberation in the layers).
+    topic = models.ForeignKey(
+        "deliberation.Topic",
+        verbose_name=_("round-table topic"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="requests",
+    )
     reopened = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(_("submitted at"), db_index=True)
     assigned_at = models.DateTimeField(null=True, blank=True)

@@ -223,3 +223,20 @@ def with_places(rows):
     for r in rows:
         r.place = r.area.full_name
     return rows
+
+
+def topic_sources(topic, user) -> list[dict]:
+    """The requests a round-table topic came from, as far as `user` may see them (the public
+    view's rule, or the whole record's): deliberation shows them on the topic page."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    rows = Request.objects.filter(topic=topic).filter(public_q() | readable_q(user))
+    return [
+        {
+            "label": _("Request %(n)s") % {"n": r.number},
+            "url": reverse("triage:detail", args=[r.pk]),
+            "status": r.get_status_display(),
+        }
+        for r in rows.order_by("created_at", "pk")
+    ]

@@ -923,20 +923,25 @@ def escalate_overdue(*, now: datetime | None = None) -> int:
 # --- deliberation -------------------------------------------------------------------
 
 
-@transaction.atomic
-def request_make_topic(*, request: Request, actor):
-    """Turn a 小事 into a round-table topic; its published outcome will close it."""
-    try:
-        from deliberation import services as deliberation_services
-    except ImportError:  # pragma: no cover - deliberation is part of the project
-        deliberation_services = None
-    if deliberation_services is None or not hasattr(deliberation_services, "topic_create"):
-        raise ValidationError(_("Round-table topics are not available yet."), code="unavailable")
-    req = _handled(request, actor)
+def topic_draft(req: Request) -> dict:
+    """What the committee starts from when it makes a topic of a request: the public text
+    (no name or number of the reporter) and a short title proposed from its first sentence."""
+    from deliberation.services import default_title
+
+    text = public_text(req)
+    return {"title": default_title(text), "body": text}
+
+
+def check_make_topic(req: Request, actor) -> None:
+    """Refuse (translated) unless `actor` may turn `req` into a topic now."""
+    if is_self_dealing(actor, "triage.handle", req.reporter_id):
+        raise PermissionDenied(SELF_DEALING_MESSAGE)
+    if not (can_handle(actor, req) or is_site_admin(actor)):
+        raise PermissionDenied(_("Only the organisation handling this request may do this."))
     if req.request_class != RequestClass.COMMUNITY:
         raise ValidationError(_("Only community matters (小事) go to a round table."))
     if req.topic_id:
-        return req
+        raise ValidationError(_("This request is already a round-table topic."), code="done")
     if req.status not in OPEN_HANDLING:
         raise ValidationError(_("Only an open, assigned request can become a topic."))
     if not Request.objects.public().filter(pk=req.pk).exists():
@@ -944,30 +949,66 @@ def request_make_topic(*, request: Request, actor):
             _("A sensitive request stays private: it cannot become a public topic."),
             code="sensitive",
         )
-    text = public_text(req)  # a topic is public: no name or number of the reporter
+
+
+@transaction.atomic
+def request_make_topic(
+    *, request: Request, actor, title: str | None = None, body: str | None = None
+):
+    """Turn a 小事 into a round-table topic; its published outcome will close it.
+
+    The committee gives the topic its title and description (by default the first sentence
+    of the request, at most 30 characters, and the request's public text).
+    """
+    from deliberation import services as deliberation_services
+
+    req = _handled(request, actor)
+    if req.topic_id and req.request_class == RequestClass.COMMUNITY:
+        return req  # a second click (or a retry) makes no second topic
+    check_make_topic(req, actor)
+    draft = topic_draft(req)
+    title = draft["title"] if title is None else title
+    body = draft["body"] if body is None else body
     topic = deliberation_services.topic_create(
         community=req.area.community,
-        title=text[:60],
-        body=text,
+        title=title,
+        body=body,
         raised_by=actor,
         format_code="roundtable",
         source_label=_("Request %(n)s") % {"n": req.number},
     )
-    req.topic_id = topic.pk
+    req.topic = topic
     req.status = S.IN_PROGRESS
-    req.save(update_fields=["topic_id", "status", "updated_at"])
-    _event(req, Event.Kind.TOPIC, actor=actor, note=str(getattr(topic, "title", topic)))
+    req.save(update_fields=["topic", "status", "updated_at"])
+    _event(req, Event.Kind.TOPIC, actor=actor, note=topic.title)
     return req
 
 
 @in_site_language
-def on_topic_decided(sender, topic=None, decision: str = "", **kwargs) -> None:
-    """deliberation.signals.topic_decided → close every request turned into that topic."""
+def on_topic_decided(sender, topic=None, decision: str = "", outcome=None, **kwargs) -> None:
+    """deliberation.signals.topic_decided → close every request turned into that topic,
+    with the decision as the closing reply (the resident is told and can rate it)."""
     if topic is None:
         return
-    for req in Request.objects.filter(topic_id=topic.pk, status__in=OPEN_HANDLING):
-        reply = _("Decided at the round table: %(d)s") % {"d": decision or "-"}
-        request_reply(request=req, actor=None, reply=reply[:MAX_TEXT])
+    for req in Request.objects.filter(topic=topic, status__in=OPEN_HANDLING):
+        reply = _("Decided at the round table on “%(t)s”: %(d)s") % {
+            "t": topic.title,
+            "d": decision or "-",
+        }
+        try:
+            with transaction.atomic():
+                request_reply(
+                    request=req,
+                    actor=None,
+                    reply=reply[:MAX_TEXT],
+                    mediation=Request.Mediation.SUCCESS if _is_mediation(req) else "",
+                )
+        except ValidationError:  # pragma: no cover - a request that cannot close stays open
+            log.warning("request %s stays open after topic %s was decided", req.pk, topic.pk)
+
+
+def _is_mediation(req: Request) -> bool:
+    return bool(req.service_type_id and req.service_type.is_mediation)
 
 
 # --- model training -----------------------------------------------------------------

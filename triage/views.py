@@ -219,7 +219,7 @@ _FORM_KEYS = {
 def _detail(request, pk: int, *, bound=None):
     req = get_object_or_404(
         Request.objects.with_public_flag().select_related(
-            "area", "organisation", "supervisor", "service_type", "reporter"
+            "area", "organisation", "supervisor", "service_type", "reporter", "topic"
         ),
         pk=pk,
     )
@@ -266,19 +266,11 @@ def _detail(request, pk: int, *, bound=None):
         "rate_form": forms.RateForm(initial={"score": req.satisfaction}),
         "reopen_form": forms.ReopenForm(),
         "is_mediation": bool(req.service_type and req.service_type.is_mediation),
-        "topic_available": _topic_available(),
+        "topic": req.topic if req.topic_id else None,
     }
     if bound is not None:
         ctx[_FORM_KEYS[type(bound)]] = bound
     return render(request, "triage/detail.html", ctx)
-
-
-def _topic_available() -> bool:
-    try:
-        from deliberation import services as d
-    except ImportError:
-        return False
-    return hasattr(d, "topic_create")
 
 
 def _act(request, pk, form_class, fn, success: str):
@@ -399,16 +391,30 @@ def reopen(request, pk):
     )
 
 
-@require_POST
 @login_required
 def make_topic(request, pk):
-    return _act(
-        request,
-        pk,
-        None,
-        lambda r, d: services.request_make_topic(request=r, actor=request.user),
-        _("Raised as a round-table topic."),
-    )
+    """The committee turns a 小事 into a round-table topic, with a title and description it
+    edits (proposed: the first sentence and the request's public text)."""
+    req = get_object_or_404(Request.objects.select_related("area", "organisation"), pk=pk)
+    try:
+        services.check_make_topic(req, request.user)
+    except ValidationError as exc:
+        for m in exc.messages:
+            messages.error(request, m)
+        return redirect("triage:detail", pk)
+    form = forms.TopicForm(request.POST or None, initial=services.topic_draft(req))
+    if request.method == "POST" and form.is_valid():
+        try:
+            req = services.request_make_topic(request=req, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Raised as a round-table topic. Its published decision will close the request."),
+            )
+            return redirect(req.topic)
+    return render(request, "triage/make_topic.html", {"r": req, "form": form})
 
 
 @login_required

@@ -58,6 +58,19 @@ def session(
     )
 
 
+def held_session(community, committee, *topics, **kw) -> Session:
+    """A session that has taken place with `topics` on its agenda: a decision needs one
+    (or a closed poll)."""
+    return session(
+        community,
+        committee,
+        starts_in=-datetime.timedelta(hours=3),
+        topics=topics,
+        title=kw.pop("title", "圆桌话题：议事会"),
+        **kw,
+    )
+
+
 def poll(
     community,
     committee,

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from deliberation import services
 from deliberation.models import Registration
+from tests.deliberation.factories import held_session
 from tests.deliberation.factories import poll as make_poll
 from tests.deliberation.factories import session as make_session
 from tests.deliberation.factories import topic as make_topic
@@ -165,6 +166,7 @@ def test_followup_status_from_topic_page(client, community, committee_member, re
     import datetime
 
     t = make_topic(community, resident)
+    held_session(community, committee_member, t)
     outcome = services.outcome_publish(
         user=committee_member,
         topic=t,

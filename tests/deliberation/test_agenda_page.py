@@ -37,6 +37,10 @@ def test_agenda_lists_topics_then_outcomes_and_followups(client, agenda, committ
     html = client.get(agenda.url).content.decode()
     assert "加装电梯" in html and "停车难" in html and 'data-testid="followup"' not in html
     topic = agenda.session.topics.get(title="加装电梯")
+    Session.objects.filter(pk=agenda.session.pk).update(
+        starts_at=timezone.now() - datetime.timedelta(days=2),
+        ends_at=timezone.now() - datetime.timedelta(days=1),
+    )
     services.outcome_publish(
         user=committee_member,
         topic=topic,
@@ -67,6 +71,10 @@ def test_agenda_page_constant_queries(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    Session.objects.filter(pk=agenda.session.pk).update(
+        starts_at=timezone.now() - datetime.timedelta(days=2),
+        ends_at=timezone.now() - datetime.timedelta(days=1),
+    )
     services.outcome_publish(
         user=committee_member,
         topic=agenda.session.topics.first(),

@@ -9,6 +9,7 @@ from deliberation import services, signals
 from deliberation.models import Ballot, FollowUp, Topic, Vote
 from deliberation.selectors import poll_tally
 from tests import factories
+from tests.deliberation.factories import held_session
 from tests.deliberation.factories import poll as make_poll
 from tests.deliberation.factories import topic as make_topic
 
@@ -95,6 +96,7 @@ def test_outcome_published_sends_signal_and_tells_followers(
     def listener(sender, topic, decision, **kw):
         received.append((sender, topic.pk, decision))
 
+    held_session(community, committee_member, t)
     signals.topic_decided.connect(listener)
     try:
         mail.outbox.clear()
@@ -136,6 +138,7 @@ def test_followups_done_makes_topic_done(
     community, committee_member, resident, django_capture_on_commit_callbacks
 ):
     t = make_topic(community, resident)
+    held_session(community, committee_member, t)
     outcome = services.outcome_publish(
         user=committee_member,
         topic=t,

@@ -4,6 +4,7 @@ from django.urls import reverse
 from deliberation import services
 from deliberation.models import Registration, Support
 from tests import factories
+from tests.deliberation.factories import held_session
 from tests.deliberation.factories import poll as make_poll
 from tests.deliberation.factories import session as make_session
 from tests.deliberation.factories import topic as make_topic
@@ -232,6 +233,7 @@ def test_refusals_are_translated_into_chinese(client, community, resident, neigh
 
 def test_committee_publishes_outcome_from_topic_page(client, community, committee_member, resident):
     t = make_topic(community, resident, title="垃圾分类投放点")
+    held_session(community, committee_member, t)
     client.force_login(committee_member)
     outcome_url = reverse("deliberation:topic_outcome", args=[t.pk])
     assert outcome_url in client.get(t.get_absolute_url()).content.decode()

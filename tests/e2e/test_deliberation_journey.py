@@ -53,6 +53,7 @@ def test_support_register_check_in_see_outcome(page, shot, settings):
         user=committee,
         topic=topic,
         decision="同意加装电梯，费用按楼层分摊",
+        now=session.ends_at,  # after the session: a decision needs a held session
         votes_for=12,
         votes_against=2,
         votes_abstain=1,

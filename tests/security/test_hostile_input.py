@@ -96,7 +96,7 @@ def world(tree):
     from credits.models import Reward
     from deliberation import services as dsvc
     from tests.credits.factories import fund, log, reward
-    from tests.deliberation.factories import poll, session, topic
+    from tests.deliberation.factories import held_session, poll, session, topic
     from tests.triage.factories import world as triage_world
     from triage import services as tsvc
     from triage.models import ApiKey, Request
@@ -117,6 +117,7 @@ def world(tree):
     w["session"] = session(community, committee)
     w["poll"] = poll(community, committee)
     decided = topic(community, resident, title="楼道灯")
+    held_session(community, committee, decided)
     outcome = dsvc.outcome_publish(
         user=committee,
         topic=decided,
@@ -190,6 +191,7 @@ URL_KWARGS = {
     "deliberation:contribute": lambda w: {"pk": w["topic"].pk},
     "deliberation:topic_status": lambda w: {"pk": w["topic"].pk},
     "deliberation:topic_outcome": lambda w: {"pk": w["topic"].pk},
+    "deliberation:topic_edit": lambda w: {"pk": w["topic"].pk},
     "deliberation:contribution_edit": lambda w: {"pk": w["contribution"].pk},
     "deliberation:contribution_report": lambda w: {"pk": w["contribution"].pk},
     "deliberation:contribution_moderate": lambda w: {"pk": w["contribution"].pk},
@@ -250,6 +252,7 @@ FIELDS = {
     "deliberation:topic_follow": {"follow": "0"},
     "deliberation:topic_status": {"status": "agenda", "reason": "x"},
     "deliberation:topic_outcome": {"decision": "x", "votes_for": "1"},
+    "deliberation:topic_edit": {"title": "x", "body": "x"},
     "deliberation:contribute": {"text": "x", "stance": "", "parent": "1"},
     "deliberation:contribution_edit": {"text": "x"},
     "deliberation:contribution_report": {"reason": "x"},

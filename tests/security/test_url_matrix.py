@@ -126,6 +126,7 @@ class URLMatrix(TestCase):
             user=neighbour, topic=topic, text="赞成加装电梯", stance="support"
         )
         decided = df.topic(a, raised_by=neighbour, title="楼道灯")
+        df.held_session(a, u["committee_a"], decided)
         outcome = deliberation.outcome_publish(
             user=u["committee_a"],
             topic=decided,
@@ -356,6 +357,7 @@ EXPECTED.update(
         "deliberation/t/<id:pk>/contribute/": row(405, anonymous=302),
         "deliberation/t/<id:pk>/status/": row(405, anonymous=302),
         "deliberation/t/<id:pk>/outcome/": row(405, anonymous=302),
+        "deliberation/t/<id:pk>/edit/": signed_in(403, committee_a=200, site_admin=200),
         "deliberation/contribution/<id:pk>/edit/": row(405, anonymous=302),
         "deliberation/contribution/<id:pk>/report/": row(405, anonymous=302),
         "deliberation/contribution/<id:pk>/moderate/": row(405, anonymous=302),
@@ -398,7 +400,8 @@ EXPECTED.update(
         "triage/r/<id:pk>/reply/": row(405),
         "triage/r/<id:pk>/rate/": row(405),
         "triage/r/<id:pk>/reopen/": row(405),
-        "triage/r/<id:pk>/topic/": row(405),
+        # the committee's staff handling the 小事 (its grid worker too) and the site admin
+        "triage/r/<id:pk>/topic/": signed_in(403, grid_worker=200, committee_a=200, site_admin=200),
         "triage/open311/v2/services.<str:fmt>": row(200),
         "triage/open311/v2/services/<slug:code>.<str:fmt>": row(200),
         "triage/open311/v2/requests.<str:fmt>": row(200),
