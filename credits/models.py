@@ -216,6 +216,17 @@ class Transaction(models.Model):
         related_name="+",  # nobody asks "which transactions did I key in" from the user
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Earnings only: the day the deed was done (Asia/Shanghai).  Caps count by this day,
+    # not by the day a committee verified it (issue 12).
+    service_date = models.DateField(null=True, blank=True)
+    # Earnings a cap reduced: what the rule would have paid, which cap, its limit and what
+    # was already earned in that day or month, so notices and statements can say why.
+    capped_from = money_field(_("before the cap"), null=True, blank=True)
+    cap = models.CharField(
+        max_length=8, blank=True, choices=[("daily", "daily"), ("monthly", "monthly")]
+    )
+    cap_limit = money_field(_("cap"), null=True, blank=True)
+    cap_earned = money_field(_("earned before"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("transaction")
@@ -223,6 +234,23 @@ class Transaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def cap_note(self) -> str:
+        """Why a cap reduced this earning ("" if none did), in the reader's language."""
+        return cap_note(self.cap, self.cap_limit, self.cap_earned)
+
+
+def cap_note(cap: str, limit, earned) -> str:
+    from django.utils.translation import gettext
+
+    if cap == "daily":
+        text = gettext("Daily cap %(cap)s coins, %(earned)s already earned that day")
+    elif cap == "monthly":
+        text = gettext("Monthly cap %(cap)s coins, %(earned)s already earned that month")
+    else:
+        return ""
+    return text % {"cap": limit, "earned": earned}
 
 
 class AppendOnlyError(Exception):

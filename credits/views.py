@@ -93,12 +93,19 @@ def statement_csv(request):
             yield [
                 e.created_at,
                 e.transaction.get_kind_display(),
-                e.transaction.memo,
+                _memo(e.transaction),
                 e.amount,  # typed: a negative amount is a number, not a formula
                 e.balance_after,
             ]
 
     return csv_response(rows(), filename=f"statement-{account.pk}.csv")
+
+
+def _memo(tx) -> str:
+    """The statement's memo, with the reason when a cap reduced the earning."""
+    if not tx.cap:
+        return tx.memo
+    return f"{tx.memo} ({tx.cap_note})" if tx.memo else tx.cap_note
 
 
 @login_required
@@ -253,11 +260,15 @@ def verify_queue(request):
             for error in errors:
                 messages.error(request, error)
         return redirect("credits:verify")
+    queue = list(queue[:200])
+    quotes = services.service_log_quotes(queue)
+    for log in queue:
+        log.quote = quotes[log.pk]
     return render(
         request,
         "credits/verify.html",
         {
-            "queue": queue[:200],
+            "queue": queue,
             "recent": selectors.recently_verified(request.user),
             "reason_form": ReasonForm(),
         },

@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from credits import services
 from credits.models import Account, Deed, ServiceLog
@@ -130,3 +130,129 @@ def test_deed_award_takes_a_service_date(resident, community):
     )
     assert one.service_date == days_ago(1) and two.service_date == timezone.localdate()
     assert one is not None and two is not None
+
+
+# --- the verifier sees what approving pays; a capped award says why ----------------------
+
+
+def test_verify_queue_shows_what_approval_pays(
+    client, volunteer, community, committee_member, xinzhan_rule, tree, django_assert_num_queries
+):
+    from django.urls import reverse
+
+    from tests import factories as base
+
+    day = days_ago(2)
+    approve(committee_member, log(volunteer, community, date=day, start="08:00", end="14:00"))
+    capped = log(volunteer, community, date=day, start="15:00", end="19:00")  # 40 asked, 20 left
+    full = log(volunteer, community, date=days_ago(3), start="09:00", end="11:30")  # 25
+    client.force_login(committee_member)
+    url = reverse("credits:verify")
+    with translation.override("zh-hans"):
+        page = client.get(url)
+    html = page.content.decode()
+    quotes = {row.pk: row.quote for row in page.context["queue"]}
+    assert (quotes[capped.pk].amount, quotes[full.pk].amount) == (
+        Decimal("20.00"),
+        Decimal("25.00"),
+    )
+    assert "当日上限 80.00 币，已得 60.00 币" in html
+    # The quote comes from the same calculation as the payment: approving pays it.
+    assert paid(approve(committee_member, capped)) == Decimal("20.00")
+    assert paid(approve(committee_member, full)) == Decimal("25.00")
+    # One page costs the same queries for 2 pending logs as for 8 (no query per row).
+    for n in range(2):
+        other = base.resident(tree["grid"])
+        base.portal_services.membership_grant(user=other, role="volunteer", area=community)
+        log(other, community, date=days_ago(2))
+        log(other, community, date=days_ago(40 + n), start="13:00", end="15:00")
+    small = client.get(url)
+    assert len(small.context["queue"]) == 4
+    for n in range(2):
+        other = base.resident(tree["grid"])
+        base.portal_services.membership_grant(user=other, role="volunteer", area=community)
+        log(other, community, date=days_ago(70 + n))
+        approve(
+            committee_member,
+            log(other, community, date=days_ago(70 + n), start="12:00", end="13:00"),
+        )
+        log(other, community, date=days_ago(5), start="13:00", end="15:00")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as first:
+        client.get(url)
+    with django_assert_num_queries(len(first.captured_queries)):
+        assert len(client.get(url).context["queue"]) == 8
+
+
+def test_verify_queue_says_when_no_rule_pays(client, volunteer, community, committee_member):
+    from django.urls import reverse
+
+    log(volunteer, community)
+    client.force_login(committee_member)
+    with translation.override("zh-hans"):
+        html = client.get(reverse("credits:verify")).content.decode()
+    assert "没有积分规则" in html
+
+
+def test_capped_award_notice_and_statement_say_why(
+    client, volunteer, community, committee_member, xinzhan_rule
+):
+    from django.urls import reverse
+
+    day = days_ago(2)
+    with translation.override("zh-hans"):
+        approve(committee_member, log(volunteer, community, date=day, start="08:00", end="14:00"))
+        capped = approve(
+            committee_member, log(volunteer, community, date=day, start="15:00", end="19:00")
+        )
+        none_left = approve(
+            committee_member, log(volunteer, community, date=day, start="19:00", end="20:00")
+        )
+    bodies = {n.event_key: n.body for n in volunteer.notifications.filter(category="credits.hours")}
+    why = "当日上限 80.00 币，已得 60.00 币"
+    assert why in bodies[f"credits-log-approved:{capped.pk}"]
+    assert "20.00" in bodies[f"credits-log-approved:{capped.pk}"]
+    assert "当日上限 80.00 币，已得 80.00 币" in bodies[f"credits-log-approved:{none_left.pk}"]
+    tx = ServiceLog.objects.get(pk=capped.pk).payment
+    assert (tx.cap, tx.capped_from, tx.service_date) == ("daily", Decimal("40.00"), day)
+    client.force_login(volunteer)
+    with translation.override("zh-hans"):
+        html = client.get(reverse("credits:statement"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert why in html.content.decode()
+    body = b"".join(client.get(reverse("credits:statement_csv")).streaming_content).decode()
+    assert "当日上限 80.00 币" in body or "Daily cap 80.00 coins" in body
+
+
+def test_uncapped_notice_says_the_coins(volunteer, community, committee_member, xinzhan_rule):
+    entry = approve(committee_member, log(volunteer, community, start="09:00", end="11:00"))
+    body = volunteer.notifications.get(event_key=f"credits-log-approved:{entry.pk}").body
+    assert "20.00" in body and "80.00" not in body
+
+
+def test_attendance_counts_the_sessions_day(resident, community, committee_member):
+    """A late check-in pays under the cap of the session's day (deliberation → deed_award)."""
+    from deliberation.services import award_attendance
+
+    rule(community, deed=Deed.SESSION_ATTENDANCE, amount="5.00", daily_cap=Decimal("5.00"))
+    services.deed_award(
+        user=resident,
+        community=community,
+        deed=Deed.SESSION_ATTENDANCE,
+        idempotency_key="today",
+    )
+
+    class Session:
+        title = "有话大声说"
+        starts_at = timezone.now() - dt.timedelta(days=2)
+
+    Session.community = community
+
+    class Registration:
+        pk = 999
+        user = resident
+        session = Session
+
+    tx = award_attendance(Registration)
+    assert tx is not None and tx.service_date == days_ago(2)
