@@ -369,6 +369,44 @@ class ServiceLog(models.Model):
         return f"{self.volunteer} · {self.date} · {self.activity}"
 
 
+class HoursCertificate(models.Model):
+    """A service-hours certificate a community committee issues, checkable by anyone.
+
+    One certificate stands for one set of verified logs in one community: asking again
+    for the same logs gives the same certificate (serial, issue date).  The serial is
+    random (80 bits), so nobody finds certificates by counting.  It stays valid while every
+    log on it is still verified; a revoked log makes the check page say so.
+    """
+
+    serial = models.CharField(_("serial number"), max_length=19, unique=True)
+    volunteer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="hours_certificates"
+    )
+    community = models.ForeignKey(
+        Area, verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+"
+    )
+    logs = models.ManyToManyField(ServiceLog, related_name="certificates")
+    # sha256 of the sorted log ids: the same logs always map to the same certificate.
+    logs_key = models.CharField(max_length=64)
+    hours = models.DecimalField(_("hours"), max_digits=8, decimal_places=2)
+    first_date = models.DateField(_("from"))
+    last_date = models.DateField(_("to"))
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("service-hours certificate")
+        verbose_name_plural = _("service-hours certificates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["volunteer", "community", "logs_key"],
+                name="credits_certificate_one_per_set_of_logs",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.serial
+
+
 STAR_LEVELS = [(1500, 5), (1000, 4), (600, 3), (300, 2), (100, 1)]
 
 

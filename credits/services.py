@@ -36,6 +36,7 @@ is safe only because no path holds a plain `FOR UPDATE` lock on them.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import functools
 import hashlib
@@ -65,6 +66,7 @@ from .models import (
     Deed,
     EarningRule,
     Entry,
+    HoursCertificate,
     Redemption,
     Reward,
     ServiceLog,
@@ -1315,3 +1317,49 @@ def reconcile_and_alert() -> list:
             url="/admin/",
         )
     return problems
+
+
+# --- service-hours certificates --------------------------------------------------------------
+
+
+def _serial() -> str:
+    """16 random base32 characters in groups of four: 80 bits, not guessable."""
+    raw = base64.b32encode(secrets.token_bytes(10)).decode()
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+def certificate_issue(*, volunteer: User, community: Area) -> HoursCertificate | None:
+    """The certificate for `volunteer`'s verified hours in `community` (None: no hours).
+
+    Idempotent: the same verified logs give back the same certificate and serial.
+    """
+    community = _community(community)
+    logs = list(
+        ServiceLog.objects.filter(
+            volunteer=volunteer, community=community, status=ServiceLog.Status.APPROVED
+        ).values_list("pk", "hours", "date")
+    )
+    if not logs:
+        return None
+    ids = sorted(pk for pk, _hours, _date in logs)
+    key = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()
+    found = HoursCertificate.objects.filter(
+        volunteer=volunteer, community=community, logs_key=key
+    ).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            cert = HoursCertificate.objects.create(
+                serial=_serial(),
+                volunteer=volunteer,
+                community=community,
+                logs_key=key,
+                hours=sum((h for _pk, h, _date in logs), ZERO),
+                first_date=min(d for _pk, _h, d in logs),
+                last_date=max(d for _pk, _h, d in logs),
+            )
+            cert.logs.set(ids)
+    except IntegrityError:  # a twin request issued it first
+        return HoursCertificate.objects.get(volunteer=volunteer, community=community, logs_key=key)
+    return cert

@@ -224,15 +224,25 @@ def _form_error(form, exc: ValidationError) -> None:
 
 @login_required
 def certificate(request):
+    certs = selectors.certificates_of(request.user)
+    for cert in certs:
+        cert.check_url = request.build_absolute_uri(
+            reverse("credits:certificate_check", args=[cert.serial])
+        )
+        cert.qr = qr.data_uri(cert.check_url)
     return render(
         request,
         "credits/certificate.html",
-        {
-            "by_activity": selectors.hours_by_activity(request.user),
-            "person": request.user,
-            **selectors.hours_summary(request.user),
-        },
+        {"certificates": certs, "person": request.user, **selectors.hours_summary(request.user)},
     )
+
+
+def certificate_check(request, serial: str):
+    """Anyone (anonymous) checks a certificate by its serial: the QR code leads here."""
+    cert = selectors.certificate_check(serial)
+    if cert is None:
+        return render(request, "credits/certificate_check.html", {"serial": serial}, status=404)
+    return render(request, "credits/certificate_check.html", {"cert": cert, "serial": serial})
 
 
 @login_required
