@@ -216,6 +216,17 @@ class Transaction(models.Model):
         related_name="+",  # nobody asks "which transactions did I key in" from the user
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Earnings only: the day the deed was done (Asia/Shanghai).  Caps count by this day,
+    # not by the day a committee verified it (issue 12).
+    service_date = models.DateField(null=True, blank=True)
+    # Earnings a cap reduced: what the rule would have paid, which cap, its limit and what
+    # was already earned in that day or month, so notices and statements can say why.
+    capped_from = money_field(_("before the cap"), null=True, blank=True)
+    cap = models.CharField(
+        max_length=8, blank=True, choices=[("daily", "daily"), ("monthly", "monthly")]
+    )
+    cap_limit = money_field(_("cap"), null=True, blank=True)
+    cap_earned = money_field(_("earned before"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("transaction")
@@ -223,6 +234,23 @@ class Transaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def cap_note(self) -> str:
+        """Why a cap reduced this earning ("" if none did), in the reader's language."""
+        return cap_note(self.cap, self.cap_limit, self.cap_earned)
+
+
+def cap_note(cap: str, limit, earned) -> str:
+    from django.utils.translation import gettext
+
+    if cap == "daily":
+        text = gettext("Daily cap %(cap)s coins, %(earned)s already earned that day")
+    elif cap == "monthly":
+        text = gettext("Monthly cap %(cap)s coins, %(earned)s already earned that month")
+    else:
+        return ""
+    return text % {"cap": limit, "earned": earned}
 
 
 class AppendOnlyError(Exception):
@@ -339,6 +367,44 @@ class ServiceLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.volunteer} · {self.date} · {self.activity}"
+
+
+class HoursCertificate(models.Model):
+    """A service-hours certificate a community committee issues, checkable by anyone.
+
+    One certificate stands for one set of verified logs in one community: asking again
+    for the same logs gives the same certificate (serial, issue date).  The serial is
+    random (80 bits), so nobody finds certificates by counting.  It stays valid while every
+    log on it is still verified; a revoked log makes the check page say so.
+    """
+
+    serial = models.CharField(_("serial number"), max_length=19, unique=True)
+    volunteer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="hours_certificates"
+    )
+    community = models.ForeignKey(
+        Area, verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+"
+    )
+    logs = models.ManyToManyField(ServiceLog, related_name="certificates")
+    # sha256 of the sorted log ids: the same logs always map to the same certificate.
+    logs_key = models.CharField(max_length=64)
+    hours = models.DecimalField(_("hours"), max_digits=8, decimal_places=2)
+    first_date = models.DateField(_("from"))
+    last_date = models.DateField(_("to"))
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("service-hours certificate")
+        verbose_name_plural = _("service-hours certificates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["volunteer", "community", "logs_key"],
+                name="credits_certificate_one_per_set_of_logs",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.serial
 
 
 STAR_LEVELS = [(1500, 5), (1000, 4), (600, 3), (300, 2), (100, 1)]

@@ -223,3 +223,44 @@ def leaderboard(community: Area, limit: int = 10) -> list[dict]:
         }
         for r in rows
     ]
+
+
+def certificates_of(user) -> list:
+    """The user's current certificate in every community where they have verified hours."""
+    from . import services
+
+    communities = (
+        ServiceLog.objects.filter(volunteer=user, status=ServiceLog.Status.APPROVED)
+        .values_list("community", flat=True)
+        .distinct()
+    )
+    certs = []
+    for area in Area.objects.filter(pk__in=communities).order_by("path"):
+        cert = services.certificate_issue(volunteer=user, community=area)
+        cert.by_activity = (
+            cert.logs.values("activity")
+            .annotate(hours=Sum("hours"), times=Count("id"))
+            .order_by("-hours", "activity")
+        )
+        certs.append(cert)
+    return certs
+
+
+def certificate_check(serial: str):
+    """(certificate, verified hours still standing) for the public check page, or None."""
+    from .models import HoursCertificate
+
+    serial = "".join((serial or "").split()).upper()
+    cert = (
+        HoursCertificate.objects.select_related("volunteer", "community")
+        .filter(serial=serial)
+        .first()
+    )
+    if cert is None:
+        return None
+    standing = _q(
+        cert.logs.filter(status=ServiceLog.Status.APPROVED).aggregate(s=Sum("hours"))["s"]
+    )
+    cert.standing_hours = standing
+    cert.is_valid = standing == cert.hours
+    return cert

@@ -36,12 +36,14 @@ is safe only because no path holds a plain `FOR UPDATE` lock on them.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import functools
 import hashlib
 import json
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import nh3
@@ -64,10 +66,12 @@ from .models import (
     Deed,
     EarningRule,
     Entry,
+    HoursCertificate,
     Redemption,
     Reward,
     ServiceLog,
     Transaction,
+    cap_note,
 )
 
 MAX_AMOUNT = Decimal("9999999999.99")
@@ -270,7 +274,20 @@ def _post(
     return tx
 
 
-_TX_FIELDS = ("rule", "deed", "quantity", "source", "memo", "created_by", "reverses")
+_TX_FIELDS = (
+    "rule",
+    "deed",
+    "quantity",
+    "source",
+    "memo",
+    "created_by",
+    "reverses",
+    "service_date",
+    "capped_from",
+    "cap",
+    "cap_limit",
+    "cap_earned",
+)
 _TX_ATTNAMES = [f.attname for f in Transaction._meta.concrete_fields]
 
 
@@ -283,8 +300,9 @@ def _post_sql(n_entries: int, n_accounts: int) -> str:
         WITH t AS (
             INSERT INTO credits_transaction
                 (kind, idempotency_key, fingerprint, created_at, rule_id, deed, quantity,
-                 source, memo, created_by_id, reverses_id)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                 source, memo, created_by_id, reverses_id, service_date, capped_from, cap,
+                 cap_limit, cap_earned)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
             RETURNING id
         ), e AS (
             INSERT INTO credits_entry
@@ -346,6 +364,11 @@ def _tx_row(kind, key, fp, now, fields) -> dict:
         "memo": fields.get("memo", ""),
         "created_by_id": getattr(fields.get("created_by"), "pk", None),
         "reverses_id": getattr(fields.get("reverses"), "pk", None),
+        "service_date": fields.get("service_date"),
+        "capped_from": fields.get("capped_from"),
+        "cap": fields.get("cap", ""),
+        "cap_limit": fields.get("cap_limit"),
+        "cap_earned": fields.get("cap_earned"),
     }
 
 
@@ -458,9 +481,11 @@ _TRANSFER_SQL = """
     ), t AS (
         INSERT INTO credits_transaction
             (kind, idempotency_key, fingerprint, created_at, rule_id, deed, quantity,
-             source, memo, created_by_id, reverses_id)
+             source, memo, created_by_id, reverses_id, service_date, capped_from, cap,
+             cap_limit, cap_earned)
         SELECT %(kind)s, %(idempotency_key)s, %(fingerprint)s, %(created_at)s, %(rule_id)s,
-               %(deed)s, %(quantity)s, %(source)s, %(memo)s, %(created_by_id)s, %(reverses_id)s
+               %(deed)s, %(quantity)s, %(source)s, %(memo)s, %(created_by_id)s, %(reverses_id)s,
+               %(service_date)s, %(capped_from)s, %(cap)s, %(cap_limit)s, %(cap_earned)s
         FROM verdict WHERE ok
         ON CONFLICT (idempotency_key) DO NOTHING
         RETURNING id
@@ -496,21 +521,131 @@ def _transfer_pg(src: int, dst: int, amount: Decimal, key, fp, memo, actor) -> T
     return _saved_transaction(row, fields)
 
 
-def _earned(account: Account, deed: str, since: dt.datetime) -> Decimal:
-    return (
-        Entry.objects.filter(
-            account=account,
-            transaction__kind=Transaction.Kind.EARN,
-            transaction__deed=deed,
-            transaction__created_at__gte=since,
-            transaction__reversed_by__isnull=True,
-        ).aggregate(s=Sum("amount"))["s"]
-        or ZERO
+@dataclass(frozen=True)
+class Award:
+    """What an earning pays: the rule's amount, cut to what the caps leave.
+
+    The one calculation behind both the payment (`deed_award`) and the figure a verifier
+    sees before approving (`service_log_quotes`).
+    """
+
+    rule: EarningRule | None
+    service_date: dt.date
+    asked: Decimal = ZERO  # the rule's amount times the quantity, before any cap
+    amount: Decimal = ZERO  # what is paid (ZERO: nothing)
+    cap: str = ""  # "daily" or "monthly" when a cap reduced the award
+    cap_limit: Decimal | None = None
+    cap_earned: Decimal | None = None
+
+    @property
+    def reduced(self) -> bool:
+        return bool(self.cap)
+
+    @property
+    def cap_note(self) -> str:
+        return cap_note(self.cap, self.cap_limit, self.cap_earned)
+
+    def fields(self) -> dict:
+        fields = {"service_date": self.service_date}
+        if self.cap:
+            fields.update(
+                capped_from=self.asked,
+                cap=self.cap,
+                cap_limit=self.cap_limit,
+                cap_earned=self.cap_earned,
+            )
+        return fields
+
+
+def award_for(
+    rule: EarningRule | None,
+    quantity: Decimal,
+    service_date: dt.date,
+    earned_day: Decimal,
+    earned_month: Decimal,
+) -> Award:
+    """The award under `rule`, given what was already earned that day and that month."""
+    if rule is None:
+        return Award(rule=None, service_date=service_date)
+    asked = (rule.amount * quantity).quantize(CENT)
+    amount, cap, limit, earned = asked, "", None, None
+    for kind, cap_amount, already in (
+        ("daily", rule.daily_cap, earned_day),
+        ("monthly", rule.monthly_cap, earned_month),
+    ):
+        if cap_amount is not None and cap_amount - already < amount:
+            amount = max(cap_amount - already, ZERO)
+            cap, limit, earned = kind, cap_amount, _q(already)
+    return Award(
+        rule=rule,
+        service_date=service_date,
+        asked=asked,
+        amount=amount,
+        cap=cap,
+        cap_limit=limit,
+        cap_earned=earned,
     )
 
 
-def _local_midnight(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+def _q(value) -> Decimal:
+    return Decimal(value or 0).quantize(CENT)
+
+
+def _month(day: dt.date) -> tuple[dt.date, dt.date]:
+    first = day.replace(day=1)
+    last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    return first, last
+
+
+def _earned_by_day(account_ids, deed: str, first: dt.date, last: dt.date) -> dict:
+    """{(account id, service date): coins earned} for `deed`, reversed earnings left out.
+
+    Caps count the day the deed was done, not the day it was verified or paid (issue 12).
+    """
+    rows = (
+        Entry.objects.filter(
+            account_id__in=list(account_ids),
+            transaction__kind=Transaction.Kind.EARN,
+            transaction__deed=deed,
+            transaction__service_date__range=(first, last),
+            transaction__reversed_by__isnull=True,
+        )
+        .values_list("account_id", "transaction__service_date")
+        .annotate(s=Sum("amount"))
+    )
+    return {(acc, day): total for acc, day, total in rows}
+
+
+def _earned(by_day: dict, account_id: int, day: dt.date) -> tuple[Decimal, Decimal]:
+    """(earned on `day`, earned in `day`'s month) from `_earned_by_day`'s answer."""
+    first, last = _month(day)
+    month = sum(
+        (v for (acc, d), v in by_day.items() if acc == account_id and first <= d <= last), ZERO
+    )
+    return by_day.get((account_id, day), ZERO), month
+
+
+def _rule_for(community: Area, deed: str, day: dt.date) -> EarningRule | None:
+    return (
+        EarningRule.objects.active_on(day)
+        .filter(community=community, deed=deed)
+        .order_by("-valid_from", "-pk")
+        .first()
+    )
+
+
+def _award_from(tx: Transaction) -> Award:
+    """The Award an earning already made stands for (a retried request)."""
+    resident = tx.entries.filter(account__kind=Account.Kind.RESIDENT).first()
+    return Award(
+        rule=tx.rule,
+        service_date=tx.service_date,
+        asked=tx.capped_from or (resident.amount if resident else ZERO),
+        amount=resident.amount if resident else ZERO,
+        cap=tx.cap,
+        cap_limit=tx.cap_limit,
+        cap_earned=tx.cap_earned,
+    )
 
 
 @transaction.atomic
@@ -523,58 +658,71 @@ def deed_award(
     quantity: Decimal = Decimal("1"),
     source: str = "",
     note: str = "",
+    service_date: dt.date | None = None,
 ) -> Transaction | None:
     """Pay `user` for a good deed under the community's active earning rule.
 
-    Returns the earning (or the one already made under this key), or None when no rule
-    applies or the resident's cap for today or this month is used up.
+    `service_date` is the day the deed was done (default today): the caps count that
+    day and its month.  Returns the earning (or the one already made under this key), or
+    None when no rule applies or the resident's cap for that day or month is used up.
     """
+    return _deed_award(
+        user=user,
+        community=community,
+        deed=deed,
+        idempotency_key=idempotency_key,
+        quantity=quantity,
+        source=source,
+        note=note,
+        service_date=service_date,
+    )[0]
+
+
+def _deed_award(
+    *, user, community, deed, idempotency_key, quantity, source, note, service_date
+) -> tuple[Transaction | None, Award | None]:
     key = _check_key(idempotency_key)
     if deed not in Deed.values:
         raise LedgerError(_("Unknown kind of deed."), code="deed_unknown")
     quantity = money(quantity)
     community = _community(community)
+    today = timezone.localdate()
+    day = service_date or today
     fp = fingerprint(
         kind="earn", user=user.pk, community=community.pk, deed=deed, qty=quantity, source=source
     )
     existing = _existing(key, fp)
     if existing is not None:
-        return existing
-    today = timezone.localdate()
-    rule = (
-        EarningRule.objects.active_on(today)
-        .filter(community=community, deed=deed)
-        .order_by("-valid_from", "-pk")
-        .first()
-    )
+        return existing, _award_from(existing)
+    rule = _rule_for(community, deed, today)
     if rule is None:
-        return None
+        return None, Award(rule=None, service_date=day)
     resident = account_for(user=user, community=community)
     issuer = issuance_account(community=community)
     # A concurrent twin may have committed while we waited for the locks.
     accounts, existing = _lock_and_find([resident.pk, issuer.pk], key, fp)
     if existing is not None:
-        return existing
-    amount = (rule.amount * quantity).quantize(CENT)
-    if rule.daily_cap is not None:
-        amount = min(amount, rule.daily_cap - _earned(resident, deed, _local_midnight(today)))
-    if rule.monthly_cap is not None:
-        first = _local_midnight(today.replace(day=1))
-        amount = min(amount, rule.monthly_cap - _earned(resident, deed, first))
-    if amount <= 0:
-        return None
-    return _post(
+        return existing, _award_from(existing)
+    earned = (ZERO, ZERO)
+    if rule.daily_cap is not None or rule.monthly_cap is not None:
+        earned = _earned(_earned_by_day([resident.pk], deed, *_month(day)), resident.pk, day)
+    award = award_for(rule, quantity, day, *earned)
+    if award.amount <= 0:
+        return None, award
+    tx = _post(
         kind=Transaction.Kind.EARN,
         key=key,
         fp=fp,
-        lines=[(issuer.pk, -amount), (resident.pk, amount)],
+        lines=[(issuer.pk, -award.amount), (resident.pk, award.amount)],
         accounts=accounts,
         rule=rule,
         deed=deed,
         quantity=quantity,
         source=source[:200],
         memo=note[:200],
+        **award.fields(),
     )
+    return tx, award
 
 
 @transaction.atomic
@@ -936,7 +1084,7 @@ def service_log_approve(*, actor: User, log: ServiceLog) -> ServiceLog:
         raise LedgerError(
             _("Only hours awaiting verification can be approved."), code="not_pending"
         )
-    payment = deed_award(
+    payment, award = _deed_award(
         user=log.volunteer,
         community=log.community,
         deed=Deed.VOLUNTEER_HOUR,
@@ -944,6 +1092,7 @@ def service_log_approve(*, actor: User, log: ServiceLog) -> ServiceLog:
         quantity=log.hours,
         source=f"servicelog:{log.pk}",
         note=log.activity,
+        service_date=log.date,
     )
     _decide(log, ServiceLog.Status.APPROVED, actor, payment=payment)
     notify(
@@ -951,10 +1100,68 @@ def service_log_approve(*, actor: User, log: ServiceLog) -> ServiceLog:
         category="credits.hours",
         event_key=f"credits-log-approved:{log.pk}",
         title=_("%(hours)s service hours verified") % {"hours": log.hours},
-        body=log.activity,
+        body=award_text(award, log.activity),
         url="/credits/hours/",
     )
     return log
+
+
+def award_text(award: Award, activity: str) -> str:
+    """The approval notice: what the hours paid and, if a cap cut it, why."""
+    if award.rule is None:
+        return _("%(activity)s. This community pays no coins for service hours.") % {
+            "activity": activity
+        }
+    if award.reduced:
+        return _("%(activity)s: %(amount)s coins of %(asked)s (%(date)s: %(why)s).") % {
+            "activity": activity,
+            "amount": award.amount,
+            "asked": award.asked,
+            "date": award.service_date.isoformat(),
+            "why": award.cap_note,
+        }
+    return _("%(activity)s: %(amount)s coins.") % {"activity": activity, "amount": award.amount}
+
+
+def service_log_quotes(logs: Iterable[ServiceLog]) -> dict[int, Award]:
+    """What approving each pending log would pay now, by log id (the verify queue).
+
+    The same rule look-up and `award_for` as the payment; each log is quoted as if it
+    were the next one approved.  Three queries whatever the number of logs.
+    """
+    logs = list(logs)
+    if not logs:
+        return {}
+    today = timezone.localdate()
+    rules = {}
+    for rule in (
+        EarningRule.objects.active_on(today)
+        .filter(community__in={log.community_id for log in logs}, deed=Deed.VOLUNTEER_HOUR)
+        .order_by("community", "-valid_from", "-pk")
+    ):
+        rules.setdefault(rule.community_id, rule)
+    accounts = {
+        (user_id, community_id): pk
+        for pk, user_id, community_id in Account.objects.filter(
+            kind=Account.Kind.RESIDENT,
+            user__in={log.volunteer_id for log in logs},
+            community__in={log.community_id for log in logs},
+        ).values_list("pk", "user_id", "community_id")
+    }
+    days = [log.date for log in logs]
+    by_day = {}
+    if accounts and any(
+        r.daily_cap is not None or r.monthly_cap is not None for r in rules.values()
+    ):
+        by_day = _earned_by_day(
+            accounts.values(), Deed.VOLUNTEER_HOUR, _month(min(days))[0], _month(max(days))[1]
+        )
+    quotes = {}
+    for log in logs:
+        account_id = accounts.get((log.volunteer_id, log.community_id))
+        earned = _earned(by_day, account_id, log.date) if account_id else (ZERO, ZERO)
+        quotes[log.pk] = award_for(rules.get(log.community_id), log.hours, log.date, *earned)
+    return quotes
 
 
 @transaction.atomic
@@ -1110,3 +1317,49 @@ def reconcile_and_alert() -> list:
             url="/admin/",
         )
     return problems
+
+
+# --- service-hours certificates --------------------------------------------------------------
+
+
+def _serial() -> str:
+    """16 random base32 characters in groups of four: 80 bits, not guessable."""
+    raw = base64.b32encode(secrets.token_bytes(10)).decode()
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+def certificate_issue(*, volunteer: User, community: Area) -> HoursCertificate | None:
+    """The certificate for `volunteer`'s verified hours in `community` (None: no hours).
+
+    Idempotent: the same verified logs give back the same certificate and serial.
+    """
+    community = _community(community)
+    logs = list(
+        ServiceLog.objects.filter(
+            volunteer=volunteer, community=community, status=ServiceLog.Status.APPROVED
+        ).values_list("pk", "hours", "date")
+    )
+    if not logs:
+        return None
+    ids = sorted(pk for pk, _hours, _date in logs)
+    key = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()
+    found = HoursCertificate.objects.filter(
+        volunteer=volunteer, community=community, logs_key=key
+    ).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            cert = HoursCertificate.objects.create(
+                serial=_serial(),
+                volunteer=volunteer,
+                community=community,
+                logs_key=key,
+                hours=sum((h for _pk, h, _date in logs), ZERO),
+                first_date=min(d for _pk, _h, d in logs),
+                last_date=max(d for _pk, _h, d in logs),
+            )
+            cert.logs.set(ids)
+    except IntegrityError:  # a twin request issued it first
+        return HoursCertificate.objects.get(volunteer=volunteer, community=community, logs_key=key)
+    return cert

@@ -15,6 +15,7 @@ urlpatterns = [
     path("redemptions/<id:pk>/cancel/", views.redemption_cancel, name="redemption_cancel"),
     path("hours/", views.hours, name="hours"),
     path("hours/certificate/", views.certificate, name="certificate"),
+    path("certificates/<str:serial>/", views.certificate_check, name="certificate_check"),
     path("verify/", views.verify_queue, name="verify"),
     path("verify/<id:pk>/revoke/", views.log_revoke, name="revoke"),
     path("record/", views.record_bulk, name="record"),

@@ -93,12 +93,19 @@ def statement_csv(request):
             yield [
                 e.created_at,
                 e.transaction.get_kind_display(),
-                e.transaction.memo,
+                _memo(e.transaction),
                 e.amount,  # typed: a negative amount is a number, not a formula
                 e.balance_after,
             ]
 
     return csv_response(rows(), filename=f"statement-{account.pk}.csv")
+
+
+def _memo(tx) -> str:
+    """The statement's memo, with the reason when a cap reduced the earning."""
+    if not tx.cap:
+        return tx.memo
+    return f"{tx.memo} ({tx.cap_note})" if tx.memo else tx.cap_note
 
 
 @login_required
@@ -217,15 +224,25 @@ def _form_error(form, exc: ValidationError) -> None:
 
 @login_required
 def certificate(request):
+    certs = selectors.certificates_of(request.user)
+    for cert in certs:
+        cert.check_url = request.build_absolute_uri(
+            reverse("credits:certificate_check", args=[cert.serial])
+        )
+        cert.qr = qr.data_uri(cert.check_url)
     return render(
         request,
         "credits/certificate.html",
-        {
-            "by_activity": selectors.hours_by_activity(request.user),
-            "person": request.user,
-            **selectors.hours_summary(request.user),
-        },
+        {"certificates": certs, "person": request.user, **selectors.hours_summary(request.user)},
     )
+
+
+def certificate_check(request, serial: str):
+    """Anyone (anonymous) checks a certificate by its serial: the QR code leads here."""
+    cert = selectors.certificate_check(serial)
+    if cert is None:
+        return render(request, "credits/certificate_check.html", {"serial": serial}, status=404)
+    return render(request, "credits/certificate_check.html", {"cert": cert, "serial": serial})
 
 
 @login_required
@@ -260,11 +277,15 @@ def verify_queue(request):
                 messages.error(request, error)
         if not refused:
             return redirect("credits:verify")
+    queue = list(queue[:200])
+    quotes = services.service_log_quotes(queue)
+    for log in queue:
+        log.quote = quotes[log.pk]
     return render(
         request,
         "credits/verify.html",
         {
-            "queue": queue[:200],
+            "queue": queue,
             "recent": selectors.recently_verified(request.user),
             "reason_form": ReasonForm(),
             "kept": kept,

@@ -890,6 +890,8 @@ def award_attendance(registration: Registration):
         quantity=Decimal("1"),
         source="deliberation",
         note=registration.session.title[:100],
+        # Caps count the session's day, not the day the desk checks someone in.
+        service_date=timezone.localdate(registration.session.starts_at),
     )
 
 

@@ -175,6 +175,7 @@ URL_KWARGS = {
     "credits:redemption_cancel": lambda w: {"pk": w["redemption"].pk},
     "credits:hours": lambda w: {},
     "credits:certificate": lambda w: {},
+    "credits:certificate_check": lambda w: {"serial": "AAAA-AAAA-AAAA-AAAA"},
     "credits:verify": lambda w: {},
     "credits:revoke": lambda w: {"pk": w["log"].pk},
     "credits:record": lambda w: {},

@@ -169,6 +169,7 @@ class URLMatrix(TestCase):
             "credits/redemptions/<id:pk>/cancel/": {"pk": self.redemption.pk},
             "credits/verify/<id:pk>/revoke/": {"pk": self.log.pk},
             "credits/community/<slug:code>/": {"code": a.code},
+            "credits/certificates/<str:serial>/": {"serial": "AAAA-AAAA-AAAA-AAAA"},
             "deliberation/c/<slug:code>/": {"code": a.code},
             "deliberation/c/<slug:code>/raise/": {"code": a.code},
             "deliberation/c/<slug:code>/calendar.ics": {"code": a.code},
@@ -335,6 +336,7 @@ EXPECTED.update(
         "credits/redemptions/<id:pk>/cancel/": row(405, anonymous=302),
         "credits/hours/": row(200, anonymous=302),
         "credits/hours/certificate/": row(200, anonymous=302),
+        "credits/certificates/<str:serial>/": row(404),  # public; unknown serial
         "credits/verify/": row(
             403, anonymous=302, committee_a=200, committee_b=200, site_admin=200
         ),
