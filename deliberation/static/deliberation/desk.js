@@ -40,7 +40,15 @@
       context.drawImage(video, 0, 0, canvas.width, canvas.height);
       var frame = context.getImageData(0, 0, canvas.width, canvas.height);
       var found = window.jsQR(frame.data, frame.width, frame.height, {inversionAttempts: "dontInvert"});
-      if (found && found.data) {
+      // The camera reopens after a scan while the same phone may still be held up:
+      // its code is skipped for a few seconds instead of being sent again and again.
+      var last = null;
+      try { last = JSON.parse(sessionStorage.getItem("desk-last") || "null"); } catch (e) { last = null; }
+      var repeat = found && last && last.code === found.data && Date.now() - last.at < 8000;
+      if (repeat) {  // still held up: keep skipping it until it has been away for 8 s
+        try { sessionStorage.setItem("desk-last", JSON.stringify({code: found.data, at: Date.now()})); } catch (e) { /* private mode */ }
+      } else if (found && found.data) {
+        try { sessionStorage.setItem("desk-last", JSON.stringify({code: found.data, at: Date.now()})); } catch (e) { /* private mode */ }
         halt();
         input.value = found.data;
         via.value = "camera";
