@@ -14,6 +14,7 @@ from portal.inputs import parse_id
 from portal.security_headers import permissions_policy
 
 from . import selectors, services
+from .desk import check_in, masked_name
 from .models import Poll, Session
 from .views import error_text
 
@@ -58,38 +59,18 @@ def home(request):
 def checkin(request, pk):
     session = get_object_or_404(Session.objects.select_related("community"), pk=pk)
     if not services.acts_in(request.user, "deliberation.check_in", session.community):
-        raise PermissionDenied(
-            pgettext("deliberation", "You do not have permission to do this here.")
-        )
+        raise PermissionDenied(services.CHECKIN_NOT_YOURS)
     if request.method == "POST":
-        try:
-            reg, new = services.checkin(
-                by=request.user, session=session, code=request.POST.get("code", "")
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        except PermissionDenied as exc:  # e.g. checking oneself in: say why, stay on the desk
-            messages.error(request, str(exc))
-        else:
-            if new:
-                messages.success(
-                    request,
-                    pgettext("deliberation", "%(name)s is checked in.")
-                    % {"name": reg.user.get_full_name()},
-                )
-            else:
-                messages.warning(
-                    request,
-                    pgettext("deliberation", "%(name)s was already checked in.")
-                    % {"name": reg.user.get_full_name()},
-                )
+        check_in(request, session, request.POST.get("code", ""))  # the phone desk's messages
         return redirect("deliberation_admin:checkin", pk=session.pk)
     return render(
         request,
         "deliberation/admin/checkin.html",
         {
             "session": session,
-            "registrations": list(selectors.session_registrations(session)),
+            "registrations": [
+                (masked_name(r.user), r) for r in selectors.session_registrations(session)
+            ],
             "counts": selectors.session_counts(session),
             "code": request.GET.get("code", ""),
         },

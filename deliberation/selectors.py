@@ -6,6 +6,8 @@ of topics, contributions or registrations (tests pin the counts).
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
@@ -282,3 +284,44 @@ def community_section(request, area: Area) -> dict | None:
 
 def formats_for(community: Area):
     return Format.objects.filter(Q(community__isnull=True) | Q(community=community))
+
+
+def desk_sessions(communities, now=None) -> list[Session]:
+    """The check-in desk's list: sessions of `communities` taking place today (Beijing
+    time), or whose check-in window is open now, earliest first."""
+    from .services import CHECKIN_MARGIN
+
+    now = now or timezone.now()
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    end = start + datetime.timedelta(days=1)
+    return list(
+        Session.objects.filter(community__in=communities)
+        .filter(
+            Q(starts_at__lt=end, ends_at__gte=start)
+            | Q(starts_at__lte=now + CHECKIN_MARGIN, ends_at__gte=now - CHECKIN_MARGIN)
+        )
+        .select_related("community", "format")
+        .annotate(
+            n_registered=Count("registrations", filter=Q(registrations__status="registered")),
+            n_checked_in=Count(
+                "registrations", filter=Q(registrations__checked_in_at__isnull=False)
+            ),
+        )
+        .order_by("starts_at", "pk")
+    )
+
+
+def desk_counts(session: Session) -> dict:
+    return Registration.objects.filter(session=session).aggregate(
+        registered=Count("pk", filter=Q(status=Registration.Status.REGISTERED)),
+        checked_in=Count("pk", filter=Q(checked_in_at__isnull=False)),
+    )
+
+
+def desk_checked_in(session: Session):
+    """Who is in, latest first (the desk shows the last few, names masked)."""
+    return (
+        Registration.objects.filter(session=session, checked_in_at__isnull=False)
+        .select_related("user")
+        .order_by("-checked_in_at", "-pk")
+    )

@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 
 from portal import permissions
 from portal.inputs import parse_id, parse_ids
@@ -807,6 +807,11 @@ def normalise_code(code: str) -> str:
 
 # Check-in happens at the door: from a few hours before the start to a few hours after the end.
 CHECKIN_MARGIN = datetime.timedelta(hours=4)
+CHECKIN_NOT_YOURS = pgettext_lazy(
+    "deliberation",
+    "You may not check residents in for this community's sessions: ask its committee "
+    "or a grid worker of the community.",
+)
 
 
 @transaction.atomic
@@ -818,10 +823,17 @@ def checkin(
     Scanning twice is harmless: the second scan returns the same registration, and the
     moral-bank award is keyed by the registration so it is never paid twice.
     """
-    _require_in(by, "deliberation.check_in", session.community)
+    _require_in(by, "deliberation.check_in", session.community, message=CHECKIN_NOT_YOURS)
     code = normalise_code(code)
     if "/" in code:  # a scanned URL: the code is its last part or ?code=
         code = code.rsplit("CODE=", 1)[-1].rstrip("/").rsplit("/", 1)[-1]
+    if not code:
+        raise ValidationError(
+            pgettext(
+                "deliberation",
+                "Type the code shown under the resident's QR code, or scan the QR code.",
+            )
+        )
     # Lock only the registration (the joined user and session rows stay unlocked): the
     # ledger's lock order puts this row first and the resident's accounts next, and a
     # lock on the user row would block the foreign-key checks of the same resident's
@@ -832,22 +844,44 @@ def checkin(
         .filter(code=code)
         .first()
     )
+    # Every refusal says what to do next: the person at the door is waiting.
     if reg is None:
-        raise ValidationError(pgettext("deliberation", "No registration has this code."))
+        raise ValidationError(
+            pgettext(
+                "deliberation",
+                "No registration has this code. Check the 8 letters and digits on the "
+                "resident's phone and type them again, or ask the resident to register.",
+            )
+        )
     if reg.session_id != session.pk:
-        raise ValidationError(pgettext("deliberation", "This code is for another session."))
+        raise ValidationError(
+            pgettext(
+                "deliberation",
+                "This code is for another session. Check that the resident came to this "
+                "session and that you opened the right session's desk.",
+            )
+        )
     # A committee member who registered as a resident does not check herself in (coins).
     _require_in(by, "deliberation.check_in", session.community, beneficiary=reg.user_id)
     if reg.status != Registration.Status.REGISTERED:
         raise ValidationError(
-            pgettext("deliberation", "This person is not registered (waiting list or cancelled).")
+            pgettext(
+                "deliberation",
+                "This person is not registered (waiting list or cancelled). If there are "
+                "free seats, they can register on the session page and then check in.",
+            )
         )
     now = now or timezone.now()
     if not reg.checked_in_at and not (
         reg.session.starts_at - CHECKIN_MARGIN <= now <= reg.session.ends_at + CHECKIN_MARGIN
     ):
         raise ValidationError(
-            pgettext("deliberation", "Check-in is only possible on the day of the session.")
+            pgettext(
+                "deliberation",
+                "Check-in is only possible on the day of the session, from %(hours)s hours "
+                "before it starts to %(hours)s hours after it ends. Check the session's date.",
+            )
+            % {"hours": int(CHECKIN_MARGIN.total_seconds() // 3600)}
         )
     if reg.checked_in_at:
         award_attendance(reg)  # idempotent: pays only if an earlier attempt could not

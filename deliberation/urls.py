@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import desk, views
 
 app_name = "deliberation"
 
@@ -28,4 +28,7 @@ urlpatterns = [
     path("s/<id:pk>/cancel/", views.session_cancel, name="session_cancel"),
     path("s/<id:pk>/session.ics", views.session_ics, name="session_ics"),
     path("p/<id:pk>/", views.poll, name="poll"),
+    # The check-in desk for phones (committee members and grid workers).
+    path("desk/", desk.desk, name="desk"),
+    path("s/<id:pk>/desk/", desk.desk_session, name="desk_session"),
 ]

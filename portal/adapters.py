@@ -1,9 +1,11 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from allauth.core.internal.ratelimit import get_ip
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 
 def recipient_language(email: str, user=None) -> str:
@@ -64,3 +66,17 @@ class AccountAdapter(DefaultAccountAdapter):
         self.send_mail("account/email/username_taken", email, ctx)
         if owner.email and owner.email.lower() != email.lower():
             self.send_mail("account/email/username_claimed", owner.email, ctx)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """allauth's MFA, with a wrong code answered by what to do (allauth says only
+    "Incorrect code.", "错误代码。" in 简体中文)."""
+
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "incorrect_code": _(
+            "This code is not right. Type the 6 digits your authenticator app shows now "
+            "(they change every 30 seconds). If it keeps failing, set your phone's time "
+            "to automatic. When signing in you may also type one of your recovery codes."
+        ),
+    }

@@ -1,6 +1,8 @@
 """Request-wide behaviour: a signed-in user's saved language and elder mode, and the
 rule that staff reach no staff surface without a second factor."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
@@ -61,6 +63,10 @@ class StaffMFAMiddleware:
     every path.  Where: anyone signed in is, on the Wagtail admin (every staff desk of
     the apps lives under it: deliberation check-in, moral bank, triage catalogue).  The
     Django admin is not installed at all.
+
+    Staff pages outside /admin/ (the residency queue, the request inbox, the phone
+    check-in desk at /deliberation/desk/) follow the "who" rule only: committee members
+    and grid workers reach them with a normal sign-in, as a grid worker at the door must.
     """
 
     def __init__(self, get_response):
@@ -84,7 +90,9 @@ class StaffMFAMiddleware:
                 request,
                 _("Staff must turn on two-factor authentication before using the admin."),
             )
-            return redirect(f"{reverse('mfa_activate_totp')}?next={path}")
+            # After activation portal.mfa brings them back here (query string included).
+            target = request.get_full_path() if request.method == "GET" else path
+            return redirect(f"{reverse('mfa_activate_totp')}?{urlencode({'next': target})}")
         return self.get_response(request)
 
 

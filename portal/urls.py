@@ -4,7 +4,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from . import views
+from . import mfa, views
 
 portal_patterns = (
     [
@@ -22,6 +22,10 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("me/", include(portal_patterns)),
+    # allauth's TOTP activation and recovery codes, wrapped to resume the user's journey
+    # (portal.mfa); same paths, matched before allauth's own.
+    path("accounts/2fa/totp/activate/", mfa.activate_totp),
+    path("accounts/2fa/recovery-codes/", mfa.view_recovery_codes),
     path("accounts/", include("allauth.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

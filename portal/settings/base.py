@@ -217,6 +217,7 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_ADAPTER = "portal.adapters.MFAAdapter"  # a wrong code says what to do
 MFA_TOTP_ISSUER = "社区议事厅"
 # Staff reaching the Wagtail admin must have TOTP enabled (portal.middleware.StaffMFAMiddleware).
 PORTAL_REQUIRE_STAFF_MFA = env_bool("PORTAL_REQUIRE_STAFF_MFA", True)

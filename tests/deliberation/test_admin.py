@@ -29,7 +29,8 @@ def test_checkin_desk_types_code_and_is_idempotent(client, community, committee_
         reverse("deliberation_admin:checkin", args=[other.pk]), {"code": reg.code}, follow=True
     )
     assert (
-        "another session" in response.content.decode() or "另一场活动" in response.content.decode()
+        "another session" in response.content.decode()
+        or "不属于本场活动，请核对活动" in response.content.decode()
     )
 
 

@@ -10,6 +10,7 @@ and every inline `<script>` carries this response's nonce.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -105,7 +106,10 @@ def page_problems(response) -> list[str]:
         if nonce is None or nonce not in nonces:
             problems.append(f"inline <script> with nonce {nonce!r}, header has {nonces}")
     policy = response.get("Permissions-Policy", "")
-    for feature in ("camera=()", "geolocation=(self)", "microphone=(self)", "payment=()", "usb=()"):
+    # The phone check-in desk alone may use the camera (its QR scanner).
+    desk = re.fullmatch(r"/deliberation/s/\d+/desk/", response.request["PATH_INFO"])
+    camera = "camera=(self)" if desk else "camera=()"
+    for feature in (camera, "geolocation=(self)", "microphone=(self)", "payment=()", "usb=()"):
         if feature not in [f.strip() for f in policy.split(",")]:
             problems.append(f"Permissions-Policy lacks {feature}: {policy!r}")
     return problems
@@ -262,6 +266,10 @@ def test_checkin_desk_alone_may_use_the_camera(client, tree, settings):
     body = response.content.decode()
     assert "deliberation/checkin.js" in body and "BarcodeDetector" not in body
     assert "camera=()" in client.get("/admin/").get("Permissions-Policy", "")
+    phone = client.get(f"/deliberation/s/{session.pk}/desk/")  # the phone desk
+    features = [f.strip() for f in phone["Permissions-Policy"].split(",")]
+    assert "camera=(self)" in features and "camera=()" not in features
+    assert "camera=()" in client.get("/deliberation/desk/")["Permissions-Policy"]
 
 
 # --- cookies ---------------------------------------------------------------------------

@@ -369,6 +369,12 @@ EXPECTED.update(
         "deliberation/s/<id:pk>/cancel/": row(405, anonymous=302),
         "deliberation/s/<id:pk>/session.ics": row(200),
         "deliberation/p/<id:pk>/": row(200),
+        "deliberation/desk/": row(
+            403, anonymous=302, grid_worker=200, committee_a=200, committee_b=200, site_admin=200
+        ),
+        "deliberation/s/<id:pk>/desk/": row(
+            403, anonymous=302, grid_worker=200, committee_a=200, site_admin=200
+        ),
         "triage/": row(200),
         "triage/new/": row(302, resident_a=200, resident_b=200),
         "triage/intake/": row(
