@@ -9,6 +9,7 @@ import importlib
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import translation
 
 from portal.demo import DemoContext, load_base
 
@@ -27,7 +28,9 @@ class Command(BaseCommand):
                 "(PORTAL_ALLOW_DEMO_CONTENT is off). Demo accounts have published passwords."
             )
         ctx = DemoContext(stdout=self.stdout)
-        with transaction.atomic():
+        # Demo content is written in the site's language, whatever language the process
+        # happens to have active (a timeline note stores the label it was written with).
+        with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
             load_base(ctx)
         self.stdout.write("demo: areas, organisations and people ready")
         for module_name in APP_DEMOS:
