@@ -16,6 +16,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from portal import permissions
+from portal.forms import errors_to_form
 from portal.inputs import safe_next
 from portal.models import Area
 from portal.pagecache import anonymous_cacheable
@@ -211,19 +212,11 @@ def topic_edit(request, pk):
         try:
             services.topic_update(user=request.user, topic=t, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(request, pgettext("deliberation", "The topic is updated."))
             return redirect(t)
     return render(request, "deliberation/topic_edit.html", {"topic": t, "form": form})
-
-
-def _errors_to_form(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @action
@@ -354,7 +347,7 @@ def topic_outcome(request, pk):
             messages.error(request, error_text(exc))
             return redirect(t)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            errors_to_form(form, exc)
             messages.error(request, error_text(exc))
         else:
             messages.success(
