@@ -793,10 +793,9 @@ def request_reply(
     req.status = S.CLOSED
     req.closed_at = now
     req.save()
-    note = reply
-    if req.mediation:
-        note = f"{req.get_mediation_display()} · {reply}"
-    _event(req, Event.Kind.REPLIED, actor=actor, organisation=req.organisation, note=note, at=now)
+    # The note is the reply as written; the mediation outcome is the request's field, shown
+    # in the reader's language (a label baked into a stored note stays in the writer's).
+    _event(req, Event.Kind.REPLIED, actor=actor, organisation=req.organisation, note=reply, at=now)
     _tell_reporter(req, f"closed:{req.reopened}", _("Your request has a reply"), reply)
     return req
 

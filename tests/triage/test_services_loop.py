@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from triage import services
 from triage.models import Event, Request
@@ -175,6 +175,14 @@ def test_a_neighbour_dispute_records_its_mediation_outcome(w):
         mediation="success",
     )
     assert Request.objects.get(pk=req.pk).mediation == "success"
+    # The outcome is read from the field in each reader's language; the stored note is the
+    # reply as written, never a label frozen in the language of whoever replied.
+    with translation.override("en"):
+        assert Request.objects.get(pk=req.pk).get_mediation_display() == "mediated successfully"
+    with translation.override("zh-hans"):
+        assert Request.objects.get(pk=req.pk).get_mediation_display() == "调解成功"
+    note = req.events.filter(kind="replied").get().note
+    assert note == "双方达成协议，杂物已清理"
 
 
 def test_events_are_append_only(w):
