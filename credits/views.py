@@ -13,12 +13,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal import permissions
+from portal import permissions, qr
 from portal.exports import csv_response
 from portal.inputs import parse_id, parse_ids
 from portal.models import Area
 
-from . import qr, selectors, services
+from . import selectors, services
 from .forms import BulkRecordForm, FulfilForm, ReasonForm, ServiceLogForm, communities_qs
 from .models import Account, Redemption, Reward, ServiceLog
 

@@ -16,6 +16,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from portal import permissions
+from portal import qr as portal_qr
 from portal.forms import errors_to_form
 from portal.inputs import safe_next
 from portal.models import Area
@@ -24,7 +25,6 @@ from portal.pagecache import anonymous_cacheable
 from . import ical, selectors, services, signals
 from .forms import ContributionForm, OutcomeForm, TopicEditForm, TopicForm
 from .models import Contribution, FollowUp, Poll, Registration, Session, Topic
-from .qr import qr_svg
 
 
 def error_text(exc) -> str:
@@ -383,7 +383,7 @@ def session(request, pk):
     if request.user.is_authenticated:
         mine = Registration.objects.filter(session=s, user=request.user).first()
         if mine and mine.status == Registration.Status.REGISTERED:
-            qr = qr_svg(mine.code)
+            qr = portal_qr.svg(mine.code, box_size=10, scalable=True)
     return render(
         request,
         "deliberation/session.html",
