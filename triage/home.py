@@ -42,14 +42,14 @@ def my_requests(request) -> dict | None:
 
 
 def _orgs(request, roles) -> list[Organisation]:
-    ids = {
-        m.organisation_id
+    """The person's organisations in `roles`, from the memberships already loaded for this
+    request (`active_memberships` selects each organisation with it): no query."""
+    orgs = {
+        m.organisation.pk: m.organisation
         for m in active_memberships(request.user)
         if m.organisation_id and m.role in roles
     }
-    if not ids:
-        return []
-    return list(Organisation.objects.filter(pk__in=ids).order_by("name"))
+    return sorted(orgs.values(), key=lambda org: org.name)
 
 
 def inbox_panel(request) -> dict | None:
