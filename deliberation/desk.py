@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import pgettext
 
+from portal.models import looks_like_phone
 from portal.security_headers import permissions_policy
 
 from . import selectors, services
@@ -30,7 +31,7 @@ def masked_name(user) -> str:
     number used as username ("张** · 尾号1234"); never the whole name or number."""
     name = (user.display_name or "").strip()
     username = user.username or ""
-    phone = username if username.isdigit() and len(username) >= 7 else ""
+    phone = username if looks_like_phone(username) else ""
     parts = []
     if name and not name.isdigit():
         parts.append(name[0] + "**")

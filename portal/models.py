@@ -17,6 +17,11 @@ from .inputs import int_validators
 from .validators import validate_mobile
 
 
+def looks_like_phone(text: str) -> bool:
+    """A mobile number used as a username or a name: every such place masks it."""
+    return text.isdigit() and len(text) >= 7
+
+
 class User(AbstractUser):
     """The portal's user.  Phone is personal data: shown only to whoever handles the person."""
 
@@ -73,7 +78,7 @@ class User(AbstractUser):
     def own_name(self) -> str:
         """The display name or username, never an unmasked phone number or the email."""
         name = self.display_name or self.username
-        if name.isdigit() and len(name) >= 7:  # a mobile number used as username
+        if looks_like_phone(name):  # a mobile number used as username
             return f"{name[:3]}****{name[-4:]}"
         return name
 
