@@ -17,10 +17,10 @@ from django.views.decorators.http import require_POST
 
 from portal import permissions
 from portal import qr as portal_qr
-from portal.forms import errors_to_form
 from portal.inputs import safe_next
 from portal.models import Area
 from portal.pagecache import anonymous_cacheable
+from portal.refusals import show_on_form
 
 from . import ical, selectors, services, signals
 from .forms import ContributionForm, OutcomeForm, TopicEditForm, TopicForm
@@ -212,7 +212,7 @@ def topic_edit(request, pk):
         try:
             services.topic_update(user=request.user, topic=t, **form.cleaned_data)
         except ValidationError as exc:
-            errors_to_form(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, pgettext("deliberation", "The topic is updated."))
             return redirect(t)
@@ -347,7 +347,7 @@ def topic_outcome(request, pk):
             messages.error(request, error_text(exc))
             return redirect(t)
         except ValidationError as exc:
-            errors_to_form(form, exc)
+            show_on_form(form, exc)
             messages.error(request, error_text(exc))
         else:
             messages.success(

@@ -1,6 +1,5 @@
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -100,13 +99,3 @@ class PrivacyForm(forms.Form):
                 (value, gettext("%(style)s: %(name)s") % {"style": label, "name": shown})
             )
         self.fields["name_style"].choices = choices
-
-
-def errors_to_form(form, exc: ValidationError) -> None:
-    """Show a service's refusal on the form that was submitted: a field's error beside the
-    field, anything else above the form; what was typed stays in the bound form."""
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, exc.messages)

@@ -207,3 +207,13 @@ def home_membership(user) -> Membership | None:
         .select_related("area")
         .first()
     )
+
+
+def acts_in(user, action: str, community: Area, **kwargs) -> bool:
+    """`can()` over `community`, or a membership for `action` inside it: a resident of
+    one of a community's grids takes part in the community's deliberation and bank."""
+    return can(user, action, community, within=True, **kwargs)
+
+
+def require_in(user, action: str, community: Area, *, message=None, **kwargs) -> None:
+    require(user, action, community, within=True, message=message, **kwargs)

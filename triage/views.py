@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from portal.forms import errors_to_form
 from portal.inputs import parse_id
 from portal.models import Area, Membership, Organisation, Role
 from portal.permissions import areas_for, can, is_site_admin, require
+from portal.refusals import show_on_form
 
 from . import forms, selectors, services
 from .models import REOPEN_DAYS, Request
@@ -77,7 +77,7 @@ def new(request):
                 service_type=form.cleaned_data["service_type"],
             )
         except ValidationError as exc:
-            errors_to_form(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(
                 request, _("Thank you. Your request %(n)s is on its way.") % {"n": req.number}
@@ -165,7 +165,7 @@ def intake(request):
                 service_type=data["service_type"],
             )
         except ValidationError as exc:
-            errors_to_form(form, exc)
+            show_on_form(form, exc)
         else:
             # The same answer whether the number belongs to an account or not, and never
             # whose: the operator goes back to a fresh form, not to the request's page.
@@ -400,7 +400,7 @@ def make_topic(request, pk):
         try:
             req = services.request_make_topic(request=req, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            errors_to_form(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(
                 request,

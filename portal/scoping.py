@@ -1,0 +1,67 @@
+"""Area scoping, written once: "inside any of these areas" as a filter, and a community
+looked up or refused.
+
+Areas form a materialised-path tree (treebeard), so "in `area` or below it" is a prefix
+match on the path.  Every list that is scoped to a person's areas uses `area_q` (or the
+`within()` method of `ScopedQuerySet`) rather than its own loop over the roots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+
+from .models import Area
+
+NO_COMMUNITY = _("Choose a community.")
+
+
+def _paths(areas: Area | str | Iterable[Area | str]) -> list[str]:
+    if isinstance(areas, Area | str):
+        areas = [areas]
+    paths = sorted({a if isinstance(a, str) else a.path for a in areas})
+    # A root inside another root adds nothing: keep the outermost ones.
+    kept: list[str] = []
+    for path in paths:
+        if not any(path.startswith(k) for k in kept):
+            kept.append(path)
+    return kept
+
+
+def area_q(areas, path: str = "path") -> Q:
+    """Rows whose area (reached through the lookup `path`, a path string field) lies in
+    any of `areas` (areas or path strings).  No areas: a filter that matches nothing."""
+    roots = _paths(areas)
+    if not roots:
+        return Q(pk__in=[])
+    q = Q()
+    for root in roots:
+        q |= Q(**{f"{path}__startswith": root})
+    return q
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset that knows where its rows' area path lives (`area_path_lookup`)."""
+
+    area_path_lookup = "area__path"
+
+    def within(self, areas):
+        return self.filter(area_q(areas, self.area_path_lookup))
+
+
+def community_of(area: Area, *, message=None) -> Area:
+    """The community `area` lies in (itself if it is one), or a refusal."""
+    community = area.ancestor_of_kind(Area.Kind.COMMUNITY) if area is not None else None
+    if community is None:
+        raise ValidationError(message or NO_COMMUNITY, code="no_community")
+    return community
+
+
+def community_or_404(code: str) -> Area:
+    """A community named in a URL, or the "not found" page."""
+    return get_object_or_404(Area, code=code, kind=Area.Kind.COMMUNITY)
