@@ -96,16 +96,28 @@ def register(action: str, roles: Iterable[str]) -> None:
     ACTIONS[action] = frozenset(ACTIONS.get(action, frozenset()) | set(roles))
 
 
-def active_memberships(user) -> list[Membership]:
-    """Active memberships (with area and organisation), fetched once per user object, so
-    once per request.  Other apps read a user's roles through this, not the database."""
+LIVE = (Membership.Status.PENDING, Membership.Status.ACTIVE)
+
+
+def live_memberships(user) -> list[Membership]:
+    """Pending and active memberships (with area and organisation), fetched once per user
+    object, so once per request: both the roles (`active_memberships`) and the residency
+    (`home_membership`) are read from this one query."""
     cached = getattr(user, "_portal_memberships", None)
     if cached is None:
         cached = list(
-            Membership.objects.active().filter(user=user).select_related("area", "organisation")
+            Membership.objects.filter(user=user, status__in=LIVE).select_related(
+                "area", "organisation"
+            )
         )
         user._portal_memberships = cached
     return cached
+
+
+def active_memberships(user) -> list[Membership]:
+    """Active memberships: the only ones that grant anything.  Other apps read a user's
+    roles through this, not the database."""
+    return [m for m in live_memberships(user) if m.status == Membership.Status.ACTIVE]
 
 
 def forget(user) -> None:
@@ -195,18 +207,11 @@ def areas_for(user, action: str) -> list[Area]:
 
 
 def home_membership(user) -> Membership | None:
-    """The user's live residency (pending or active), if any."""
+    """The user's live residency (pending or active), if any: at most one
+    (`membership_one_live_residency`)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return (
-        Membership.objects.filter(
-            user=user,
-            role=R.RESIDENT,
-            status__in=[Membership.Status.PENDING, Membership.Status.ACTIVE],
-        )
-        .select_related("area")
-        .first()
-    )
+    return next((m for m in live_memberships(user) if m.role == R.RESIDENT), None)
 
 
 def acts_in(user, action: str, community: Area, **kwargs) -> bool:

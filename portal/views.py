@@ -5,13 +5,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
-from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import notifications, permissions, selectors, services
@@ -141,9 +140,17 @@ def preferences(request):
     if request.method == "GET":
         return _settings_page(request, PrivacyForm(user=request.user))
     if request.user.is_authenticated:
-        refused = CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
-        if refused is not None:
-            return refused
+        return _account_preferences(request)
+    return _save_preferences(request)
+
+
+@csrf_protect
+def _account_preferences(request):
+    """The same POST for a signed-in user, under Django's full CSRF check."""
+    return _save_preferences(request)
+
+
+def _save_preferences(request):
     if request.POST.get("form") == "privacy":
         privacy = PrivacyForm(request.POST, user=request.user)
         if not privacy.is_valid():
