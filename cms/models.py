@@ -20,8 +20,11 @@ from wagtail.fields import RichTextField
 from wagtail.models import AbstractGroupApprovalTask, Page
 from wagtail.search import index
 
+from portal.dashboard import active_community, home_of, panels_for
+
 from .cjk import index_text
-from .review import ReviewedPageMixin, may_approve
+from .review import ReviewedPageMixin, may_approve, may_skip_review
+from .sections import sections_for
 
 
 class CJKSearchMixin:
@@ -65,12 +68,10 @@ class HomePage(ReviewedPageMixin, CJKSearchMixin, Page):
         return f"{self.title} {_plain(self.intro)}"
 
     def get_context(self, request, *args, **kwargs):
-        from .selectors import latest_news
-
         context = super().get_context(request, *args, **kwargs)
         # Lazy: Wagtail's .public() queries as soon as it is called, and the template
         # usually serves these lists from its fragment cache without touching them.
-        context["news"] = SimpleLazyObject(lambda: list(latest_news(limit=6)))
+        context["news"] = SimpleLazyObject(lambda: list(NewsPage.latest(limit=6)))
         context["communities"] = SimpleLazyObject(
             lambda: list(
                 CommunityPage.objects.live().public().select_related("area").order_by("area__path")
@@ -86,8 +87,6 @@ class HomePage(ReviewedPageMixin, CJKSearchMixin, Page):
         their queues and panels, each registered by the app that owns it (see
         portal/dashboard.py).  Never computed for anonymous visitors, whose page the
         anonymous page cache shares."""
-        from portal.dashboard import active_community, home_of, panels_for
-
         community = active_community(request)
         return {
             "home": home_of(request),
@@ -146,8 +145,6 @@ class CommunityPage(ReviewedPageMixin, CJKSearchMixin, Page):
         return NewsPage.objects.live().public().descendant_of(self).order_by("-date")
 
     def get_context(self, request, *args, **kwargs):
-        from .sections import sections_for
-
         context = super().get_context(request, *args, **kwargs)
         context["news"] = SimpleLazyObject(
             lambda: Paginator(self.get_children_for_listing().select_related("image"), 10).get_page(
@@ -188,6 +185,11 @@ class NewsPage(ReviewedPageMixin, CJKSearchMixin, Page):
     ]
     parent_page_types = ["cms.HomePage", "cms.CommunityPage"]
     subpage_types: list[str] = []
+
+    @classmethod
+    def latest(cls, *, limit: int = 6):
+        """The newest live public news, with their images, for the home page."""
+        return cls.objects.live().public().select_related("image").order_by("-date", "-pk")[:limit]
 
     class Meta:
         verbose_name = _("news page")
@@ -255,8 +257,6 @@ class PeerApprovalTask(AbstractGroupApprovalTask):
         return super().get_actions(obj, user)
 
     def get_task_states_user_can_moderate(self, user, **kwargs):
-        from .review import may_skip_review
-
         states = super().get_task_states_user_can_moderate(user, **kwargs)
         if may_skip_review(user):
             return states

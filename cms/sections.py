@@ -15,6 +15,8 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from portal.pagecache import content_version
+
 
 @dataclass(frozen=True)
 class Section:
@@ -43,8 +45,6 @@ def _render(section: Section, request, area) -> str:
 
 def sections_for(request, area) -> list[str]:
     """The rendered HTML of every visible section, in order."""
-    from portal.pagecache import content_version
-
     out = []
     for section in sorted(SECTIONS.values(), key=lambda s: s.order):
         if section.cache_seconds:

@@ -3,12 +3,6 @@ from __future__ import annotations
 from wagtail.models import Page
 
 
-def latest_news(*, limit: int = 6):
-    from .models import NewsPage
-
-    return NewsPage.objects.live().public().select_related("image").order_by("-date", "-pk")[:limit]
-
-
 def search_pages(query: str):
     """Live public pages matching `query`, Chinese words found inside Chinese text."""
     query = (query or "").strip()

@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .permissions import home_membership
+
 
 @dataclass(frozen=True)
 class Panel:
@@ -58,8 +60,6 @@ def home_of(request):
     """The signed-in person's live residency (pending or active), looked up once per
     request however many panels ask."""
     if not hasattr(request, "_home_membership"):
-        from .permissions import home_membership
-
         request._home_membership = home_membership(request.user)
     return request._home_membership
 

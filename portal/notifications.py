@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from .models import Notification, NotificationOptOut
+from .tasks import enqueue, send_notification_email
 
 
 @dataclass(frozen=True)
@@ -85,25 +85,12 @@ def notify(
         )
         created.append(n)
         if wants_email:
-            from .tasks import enqueue, send_notification_email
-
             enqueue(send_notification_email, n.pk)
     return created
 
 
 def _text(value) -> str:
     return str(value() if callable(value) else value)
-
-
-def email_for(notification: Notification) -> tuple[str, str]:
-    """Subject and text body, in the recipient's language."""
-    user = notification.user
-    with translation.override(user.language or "zh-hans"):
-        body = render_to_string(
-            "portal/email/notification.txt",
-            {"n": notification, "user": user, "site_url": settings.WAGTAILADMIN_BASE_URL},
-        )
-    return notification.title, body
 
 
 def unread_count(user) -> int:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .models import Area, Membership, Role
+from .models import Area, Membership, Organisation, Role
+from .permissions import home_membership
 
 
 def communities():
@@ -36,8 +37,6 @@ def deciding_committee(area: Area) -> str:
     else the community's name with "community committee"."""
     from django.utils.translation import gettext
 
-    from .models import Organisation
-
     paths = area.ancestor_paths()
     committee = (
         Organisation.objects.filter(
@@ -61,8 +60,6 @@ def residency_status(user) -> dict:
     """Where the user's residency stands, for their dashboard and the residency page:
     the live claim (pending or confirmed) with who decides it, or else the last decision
     that ended one (rejected or ended, with its reason)."""
-    from .permissions import home_membership
-
     home = home_membership(user)
     status = {"home": home, "committee": "", "last": None}
     if home is not None:

@@ -4,6 +4,10 @@ from celery import shared_task
 from django.core.mail import send_mail
 from django.db import connection, transaction
 
+from . import emails
+from .models import Notification
+from .sms import send_sms
+
 
 def enqueue(task, *args, **kwargs) -> None:
     """Send `task` once the current transaction commits (at once outside one)."""
@@ -28,13 +32,10 @@ def ping() -> dict:
 def send_notification_email(notification_id: int) -> int:
     """Email one notification, once: `emailed` is set after the mail server took it, and a
     rerun (a retry, a redelivery) of a notification already emailed sends nothing."""
-    from .models import Notification
-    from .notifications import email_for
-
     n = Notification.objects.select_related("user").filter(pk=notification_id).first()
     if n is None or n.emailed or not n.user.email:
         return 0
-    subject, body = email_for(n)
+    subject, body = emails.email_for(n)
     sent = send_mail(subject, body, None, [n.user.email])
     Notification.objects.filter(pk=n.pk).update(emailed=True)
     return sent
@@ -45,6 +46,4 @@ def send_sms_task(number: str, text: str) -> str:
     """Retries on database and network errors come from PortalTask, the app's task base.
     A text that was sent but whose acknowledgement was lost may go twice: SMS providers
     offer no idempotency key, and a repeated claim link is harmless."""
-    from .sms import send_sms
-
     return send_sms(number, text).number

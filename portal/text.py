@@ -12,6 +12,7 @@ the form asks for the matter again rather than storing an invisible one.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -29,8 +30,6 @@ TOO_LONG_MESSAGE = _("Please keep it under %(limit)s characters (you wrote %(n)s
 
 def visible_text(text: str) -> str:
     """What a reader would see of `text` if it were rendered as HTML (for emptiness only)."""
-    import html
-
     return html.unescape(nh3.clean(text, tags=set(), attributes={})).strip()
 
 

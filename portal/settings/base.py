@@ -222,6 +222,14 @@ MFA_TOTP_ISSUER = "社区议事厅"
 PORTAL_REQUIRE_STAFF_MFA = env_bool("PORTAL_REQUIRE_STAFF_MFA", True)
 # `load_demo` creates accounts with published passwords: only dev and test switch it on.
 PORTAL_ALLOW_DEMO_CONTENT = False
+# `manage.py load_demo`, after people and places: pages, then each domain app (the moral
+# bank's earning rules before the sessions whose attendance they pay).
+PORTAL_DEMO_LOADERS = [
+    "cms.demo.load",
+    "credits.demo.load",
+    "deliberation.demo.load",
+    "triage.demo.load",
+]
 
 # --- Internationalisation ---------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -302,7 +302,7 @@ def test_a_password_reset_mail_is_in_the_recipients_language(
 
 
 def test_notification_mails_read_in_the_recipients_language(tree):
-    from portal.notifications import email_for
+    from portal.emails import email_for
     from portal.tasks import send_notification_email
     from tests import factories
 

@@ -13,7 +13,7 @@ from django.core import mail
 from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext_lazy as _
 
-from portal import notifications
+from portal import emails, notifications
 from portal.celery import RETRY_ON, PortalTask, app
 from portal.models import Notification
 from portal.tasks import send_notification_email
@@ -49,7 +49,7 @@ def eager_retries():
 def test_notification_email_retried_after_a_lost_connection_and_sent_once(
     resident, monkeypatch, django_capture_on_commit_callbacks, error, eager_retries
 ):
-    real = notifications.email_for
+    real = emails.email_for
     calls = []
 
     def first_call_fails(n):
@@ -58,7 +58,7 @@ def test_notification_email_retried_after_a_lost_connection_and_sent_once(
             raise error
         return real(n)
 
-    monkeypatch.setattr(notifications, "email_for", first_call_fails)
+    monkeypatch.setattr(emails, "email_for", first_call_fails)
     with django_capture_on_commit_callbacks(execute=True):
         (n,) = notifications.notify(
             users=[resident], category="test.tasks", event_key="lost", title="停水通知"

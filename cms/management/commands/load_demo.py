@@ -1,19 +1,17 @@
 """Build a believable Chinese demo site.  Idempotent: a second run changes nothing.
 
-Order: people and places (portal.demo), pages (cms.demo), then each domain app's
-`<app>/demo.py:load(ctx)` when the app provides one.
+Order: people and places (portal.demo), then the loaders named in
+`settings.PORTAL_DEMO_LOADERS` (pages, then each domain app), in that order. The settings
+are where the apps are composed, so this command (in `cms`) names no app above it.
 """
-
-import importlib
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import translation
+from django.utils.module_loading import import_string
 
 from portal.demo import DemoContext, load_base
-
-APP_DEMOS = ["cms.demo", "credits.demo", "deliberation.demo", "triage.demo"]
 
 
 class Command(BaseCommand):
@@ -33,13 +31,8 @@ class Command(BaseCommand):
         with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
             load_base(ctx)
         self.stdout.write("demo: areas, organisations and people ready")
-        for module_name in APP_DEMOS:
-            try:
-                module = importlib.import_module(module_name)
-            except ModuleNotFoundError as exc:
-                if exc.name == module_name:
-                    continue
-                raise
+        for dotted in settings.PORTAL_DEMO_LOADERS:
+            loader = import_string(dotted)
             with transaction.atomic():
-                module.load(ctx)
-            self.stdout.write(f"demo: {module_name} ready")
+                loader(ctx)
+            self.stdout.write(f"demo: {dotted.rsplit('.', 1)[0]} ready")
