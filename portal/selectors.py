@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .models import Area, Membership, Organisation, Role
 from .permissions import home_membership
+from .scoping import area_q
 
 
 def communities():
@@ -18,15 +19,10 @@ def grids_of(community: Area):
 
 def pending_residencies_for(areas: list[Area]):
     """Residency claims waiting in any of `areas`' subtrees, oldest first."""
-    from django.db.models import Q
-
-    if not areas:
-        return Membership.objects.none()
-    scope = Q()
-    for area in areas:
-        scope |= Q(area__path__startswith=area.path)
     return (
-        Membership.objects.filter(scope, role=Role.RESIDENT, status=Membership.Status.PENDING)
+        Membership.objects.filter(
+            area_q(areas, "area__path"), role=Role.RESIDENT, status=Membership.Status.PENDING
+        )
         .select_related("user", "area")
         .order_by("created_at")
     )
