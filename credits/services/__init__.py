@@ -13,9 +13,9 @@ Beside this package: the ledger engine (amounts, idempotency keys, locks and the
 order, posting, the PostgreSQL fast path, transfer and reverse) is `credits.ledger`; who
 may do what is `credits.permissions`; reads for pages are `credits.selectors`.
 
-The names below are what views, tasks and other apps call (`from credits import
-services; services.deed_award(...)`: deliberation's check-in pays attendance so).  Inside
-this app, import from the module itself.
+The names below are what views and other apps call (`from credits import services;
+services.deed_award(...)`: deliberation's check-in pays attendance so).  Inside the
+services, tasks and demo, import from the module itself.
 """
 
 from ..ledger import IdempotencyConflictError, InsufficientCreditsError, LedgerError
