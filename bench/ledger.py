@@ -6,7 +6,7 @@
 1. Creates its own databases (`bench_ledger`, `bench_pgbench`) and drops them at the end.
 2. Generates a ledger with SQL (generate_series): accounts, balanced earn transactions,
    entries whose balance_after is the running total, stored balances equal to the sums.
-3. Payments per second through `credits.services.transfer` at 1, 4 and 8 concurrent
+3. Payments per second through `credits.ledger.transfer` at 1, 4 and 8 concurrent
    clients (one process and one connection each), beside `pgbench` tpcb-like at the same
    client counts against the same server in the same run: `--rounds` rounds of
    `--seconds` each, ledger and pgbench alternating, the ratio taken of the totals.
@@ -191,7 +191,7 @@ def payment_worker(lo: int, hi: int, barrier, commands, results) -> None:
     django.setup()
     from django.db import connection
 
-    from credits import services
+    from credits import ledger
     from credits.models import Account
 
     rng = random.Random(os.getpid())
@@ -213,14 +213,14 @@ def payment_worker(lo: int, hi: int, barrier, commands, results) -> None:
             if a == b:
                 continue
             try:
-                services.transfer(
+                ledger.transfer(
                     from_account=account(a),
                     to_account=account(b),
                     amount="0.01",
                     idempotency_key=f"pay:{uuid.uuid4().hex}",
                 )
                 done += 1
-            except services.LedgerError:
+            except ledger.LedgerError:
                 errors += 1
         results.put((done, errors))
     connection.close()

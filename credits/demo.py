@@ -12,8 +12,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from . import services
 from .models import Deed, EarningRule, Redemption, Reward, ServiceLog
+from .services import awards, hours, redemptions
 
 RULES = [
     # community, deed, coins per unit, daily cap, monthly cap
@@ -170,7 +170,7 @@ def load(ctx) -> None:
         log = ServiceLog.objects.filter(volunteer=volunteer, activity=activity).first()
         if log is not None:
             continue
-        log = services.service_log_create(
+        log = hours.service_log_create(
             volunteer=volunteer,
             community=ctx.areas[code],
             date=today - dt.timedelta(days=ago),
@@ -182,13 +182,11 @@ def load(ctx) -> None:
         )
         verifier = committee[code]
         if state in ("approved", "revoked"):
-            log = services.service_log_approve(actor=verifier, log=log)
+            log = hours.service_log_approve(actor=verifier, log=log)
         if state == "revoked":
-            services.service_log_revoke(actor=verifier, log=log, reason="与另一条记录重复，已合并")
+            hours.service_log_revoke(actor=verifier, log=log, reason="与另一条记录重复，已合并")
         if state == "rejected":
-            services.service_log_reject(
-                actor=verifier, log=log, reason="活动当天未签到，请补充证明"
-            )
+            hours.service_log_reject(actor=verifier, log=log, reason="活动当天未签到，请补充证明")
     _near_a_star(ctx, committee["xinzhan"], today)
     # Other good deeds the seed counts: community activities, public welfare, helping people.
     xinzhan = ctx.areas["xinzhan"]
@@ -199,7 +197,7 @@ def load(ctx) -> None:
         ("13900000005", Deed.PUBLIC_WELFARE, "demo:welfare:2", "无偿献血"),
         ("13900000001", Deed.PUBLIC_WELFARE, "demo:welfare:3", "捐赠冬衣"),
     ]:
-        services.deed_award(
+        awards.deed_award(
             user=ctx.users[username], community=xinzhan, deed=deed, idempotency_key=key, note=note
         )
     # Redemptions: one honour handed over, goods awaiting pickup, one cancelled.
@@ -243,7 +241,7 @@ def _near_a_star(ctx, verifier, today) -> None:
         title = f"{activity}（第{n + 1}期）"
         if ServiceLog.objects.filter(volunteer=volunteer, activity=title).exists():
             continue
-        log = services.service_log_create(
+        log = hours.service_log_create(
             volunteer=volunteer,
             community=xinzhan,
             date=last_saturday - dt.timedelta(weeks=weeks - n),
@@ -254,7 +252,7 @@ def _near_a_star(ctx, verifier, today) -> None:
             description="整理图书、登记借阅，陪小朋友读绘本。",
         )
         if n < weeks:  # the latest Saturday still awaits verification
-            services.service_log_approve(actor=verifier, log=log)
+            hours.service_log_approve(actor=verifier, log=log)
 
 
 def _redeem(user, reward, key, committee, outcome) -> None:
@@ -263,8 +261,8 @@ def _redeem(user, reward, key, committee, outcome) -> None:
         return
     # Every demo redemption must succeed on the first load: one made only on a later
     # load (after other apps' demos paid more coins) would break idempotency.
-    r = services.redemption_reserve(user=user, reward=reward, idempotency_key=key)
+    r = redemptions.redemption_reserve(user=user, reward=reward, idempotency_key=key)
     if outcome == "fulfil":
-        services.redemption_fulfil(actor=committee, community=r.community, code=r.code)
+        redemptions.redemption_fulfil(actor=committee, community=r.community, code=r.code)
     elif outcome == "cancel":
-        services.redemption_cancel(actor=user, redemption=r)
+        redemptions.redemption_cancel(actor=user, redemption=r)

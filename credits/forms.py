@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.inputs import validate_date_range
 from portal.models import Area, Membership, User
+from portal.scoping import area_q
 from portal.uploads import clean_image
 
 
@@ -24,14 +25,12 @@ class CommunityChoiceField(forms.ModelChoiceField):
 
 
 def communities_qs(roots):
-    from django.db.models import Q
-
-    cond = Q(pk__in=[])
-    for root in roots:
-        cond |= Q(path__startswith=root.path)
-        if root.kind == Area.Kind.GRID:
-            cond |= Q(path=root.path[: 4 * root.steplen])
-    return Area.objects.filter(cond, kind=Area.Kind.COMMUNITY).order_by("path")
+    """The communities in or above `roots` (a grid's membership counts in its community)."""
+    paths = [
+        root.path[: 4 * root.steplen] if root.kind == Area.Kind.GRID else root.path
+        for root in roots
+    ]
+    return Area.objects.filter(area_q(paths), kind=Area.Kind.COMMUNITY).order_by("path")
 
 
 class ServiceLogForm(forms.Form):
@@ -85,14 +84,9 @@ class BulkRecordForm(forms.Form):
         super().__init__(*args, **kwargs)
         communities = communities if communities is not None else Area.objects.none()
         self.fields["community"].queryset = communities
-        from django.db.models import Q
-
-        cond = Q(pk__in=[])
-        for c in communities:
-            cond |= Q(memberships__area__path__startswith=c.path)
         self.fields["attendees"].queryset = (
             User.objects.filter(
-                cond,
+                area_q(communities, "memberships__area__path"),
                 memberships__status=Membership.Status.ACTIVE,
                 memberships__role__in=["resident", "volunteer"],
                 is_active=True,

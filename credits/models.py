@@ -6,14 +6,14 @@ shared/DESIGN.md are held here by the database wherever it can hold them:
 
 1. entries of a transaction sum to zero — a deferred constraint trigger on PostgreSQL
    (migration 0002), checked by `credits_reconcile` everywhere;
-2. stored balance = sum of entries — written under a row lock by the services, checked by
+2. stored balance = sum of entries — written under a row lock by the ledger, checked by
    `credits_reconcile`;
 3. a resident's balance minus reserved never goes below zero — a CHECK constraint;
 4. entries are append-only — `Entry.save()/delete()` refuse, the queryset refuses bulk
    update/delete, and on PostgreSQL a trigger raises on UPDATE or DELETE;
 5. every transaction has a unique idempotency key and a fingerprint of its request;
 6. a redemption reserves, then is fulfilled or voided (Redemption.Status);
-7. accounts are locked in primary-key order (credits.services._lock_accounts).
+7. accounts are locked in primary-key order (credits.ledger.lock_accounts).
 """
 
 from __future__ import annotations
@@ -21,10 +21,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.search import index
 
@@ -35,6 +37,12 @@ from portal.validators import validate_image_upload
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
+
+
+def cents(value) -> Decimal:
+    """A sum of coins or hours with two decimals (None: zero).  Aggregates come back as
+    2.5 on SQLite and 2.50 on PostgreSQL: shown and compared as 2.50 everywhere."""
+    return Decimal(value or 0).quantize(CENT)
 
 
 def money_field(verbose_name, **kwargs):
@@ -176,8 +184,6 @@ class EarningRule(models.Model):
         return f"{self.community} · {self.get_deed_display()} · {self.amount}"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
             raise ValidationError({"valid_to": _("The end date is before the start date.")})
 
@@ -242,8 +248,6 @@ class Transaction(models.Model):
 
 
 def cap_note(cap: str, limit, earned) -> str:
-    from django.utils.translation import gettext
-
     if cap == "daily":
         text = gettext("Daily cap %(cap)s coins, %(earned)s already earned that day")
     elif cap == "monthly":

@@ -1,4 +1,4 @@
-"""Reads shared by the pages, panels and CSV export."""
+"""Reads shared by the pages, panels and CSV export (writes: `credits.services`)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,19 @@ from django.utils import timezone
 
 from portal import permissions
 from portal.models import Area, User
+from portal.scoping import area_q
 
 from .models import (
     CENT,
     ZERO,
     Account,
     Entry,
+    HoursCertificate,
     Redemption,
     Reward,
     ServiceLog,
     Transaction,
+    cents,
     next_star_threshold,
     star_level,
 )
@@ -74,13 +77,8 @@ def statement_rows(account: Account):
     )
 
 
-def _q(value) -> Decimal:
-    """Aggregates come back as 2.5 on SQLite and 2.50 on PostgreSQL: show 2.50 everywhere."""
-    return Decimal(value or 0).quantize(CENT)
-
-
 def verified_hours(user) -> Decimal:
-    return _q(
+    return cents(
         ServiceLog.objects.filter(volunteer=user, status=ServiceLog.Status.APPROVED).aggregate(
             s=Sum("hours")
         )["s"]
@@ -112,10 +110,7 @@ def my_logs(user):
 
 def _within(user, action: str, path_field: str) -> Q:
     """Rows whose `path_field` lies in an area where `user` may take `action` (none: no rows)."""
-    cond = Q(pk__in=[])
-    for root in permissions.areas_for(user, action):
-        cond |= Q(**{f"{path_field}__startswith": root.path})
-    return cond
+    return area_q(permissions.areas_for(user, action), path_field)
 
 
 def verification_queue(user):
@@ -145,6 +140,13 @@ def fulfil_communities(user) -> list[Area]:
     """Communities where `user` may fulfil redemptions (committee scope)."""
     within = _within(user, "credits.fulfil", "path")
     return list(Area.objects.filter(within, kind=Area.Kind.COMMUNITY).order_by("path"))
+
+
+def provider_communities(provider_ids):
+    """Communities where any of these provider organisations offers a reward."""
+    return Area.objects.filter(
+        pk__in=Reward.objects.filter(provider_id__in=provider_ids).values("community_id")
+    )
 
 
 def open_redemptions(communities):
@@ -198,10 +200,10 @@ def community_stats(community: Area) -> dict:
         or ZERO
     )
     return {
-        "issued": _q(outstanding + redeemed),
-        "redeemed": _q(redeemed),
-        "outstanding": _q(outstanding),
-        "hours": _q(hours),
+        "issued": cents(outstanding + redeemed),
+        "redeemed": cents(redeemed),
+        "outstanding": cents(outstanding),
+        "hours": cents(hours),
     }
 
 
@@ -218,38 +220,15 @@ def leaderboard(community: Area, limit: int = 10) -> list[dict]:
     return [
         {
             "name": users[r["volunteer"]].public_name,
-            "hours": _q(r["hours"]),
+            "hours": cents(r["hours"]),
             "stars": range(star_level(r["hours"])),
         }
         for r in rows
     ]
 
 
-def certificates_of(user) -> list:
-    """The user's current certificate in every community where they have verified hours."""
-    from . import services
-
-    communities = (
-        ServiceLog.objects.filter(volunteer=user, status=ServiceLog.Status.APPROVED)
-        .values_list("community", flat=True)
-        .distinct()
-    )
-    certs = []
-    for area in Area.objects.filter(pk__in=communities).order_by("path"):
-        cert = services.certificate_issue(volunteer=user, community=area)
-        cert.by_activity = (
-            cert.logs.values("activity")
-            .annotate(hours=Sum("hours"), times=Count("id"))
-            .order_by("-hours", "activity")
-        )
-        certs.append(cert)
-    return certs
-
-
 def certificate_check(serial: str):
     """(certificate, verified hours still standing) for the public check page, or None."""
-    from .models import HoursCertificate
-
     serial = "".join((serial or "").split()).upper()
     cert = (
         HoursCertificate.objects.select_related("volunteer", "community")
@@ -258,7 +237,7 @@ def certificate_check(serial: str):
     )
     if cert is None:
         return None
-    standing = _q(
+    standing = cents(
         cert.logs.filter(status=ServiceLog.Status.APPROVED).aggregate(s=Sum("hours"))["s"]
     )
     cert.standing_hours = standing

@@ -2,14 +2,15 @@
 
 from celery import shared_task
 
-from . import services
+from .services.alerts import reconcile_and_alert
+from .services.redemptions import redemption_expire_due
 
 
 @shared_task(name="credits.expire_redemptions")
 def expire_redemptions() -> int:
-    return services.redemption_expire_due()
+    return redemption_expire_due()
 
 
 @shared_task(name="credits.reconcile")
 def reconcile() -> int:
-    return len(services.reconcile_and_alert())
+    return len(reconcile_and_alert())

@@ -17,15 +17,12 @@ from portal import permissions, qr
 from portal.exports import csv_response
 from portal.inputs import parse_id, parse_ids
 from portal.models import Area
+from portal.refusals import REFUSALS, refusal_messages, show_as_message, show_on_form
 
 from . import selectors, services
 from .forms import BulkRecordForm, FulfilForm, ReasonForm, ServiceLogForm, communities_qs
 from .models import Account, Redemption, Reward, ServiceLog
-
-
-def _errors(request, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
+from .permissions import can_cancel, can_redeem, provider_ids_for
 
 
 def index(request):
@@ -125,8 +122,7 @@ def rewards(request):
         {
             "community": community,
             "rewards": items,
-            "can_redeem": community is not None
-            and services.acts_in(request.user, "credits.redeem", community),
+            "can_redeem": community is not None and can_redeem(request.user, community),
             **selectors.balance_summary(request.user),
         },
     )
@@ -142,7 +138,7 @@ def reward_redeem(request, pk: int):
             user=request.user, reward=reward, idempotency_key=f"redeem:{request.user.pk}:{key}"
         )
     except ValidationError as exc:
-        _errors(request, exc)
+        show_as_message(request, exc)
         return redirect(f"{reverse('credits:rewards')}?community={reward.community.code}")
     return redirect("credits:redemption", pk=redemption.pk)
 
@@ -174,15 +170,13 @@ def redemption_detail(request, pk: int):
 @require_POST
 def redemption_cancel(request, pk: int):
     redemption = get_object_or_404(Redemption, pk=pk)
-    if redemption.user_id != request.user.pk and not services.can_fulfil(
-        request.user, redemption.community, redemption.reward
-    ):
+    if not can_cancel(request.user, redemption):
         raise Http404
     try:
         services.redemption_cancel(actor=request.user, redemption=redemption)
         messages.success(request, _("The reservation is cancelled; the coins are available again."))
     except ValidationError as exc:
-        _errors(request, exc)
+        show_as_message(request, exc)
     if redemption.user_id == request.user.pk:
         return redirect("credits:redemptions")
     return redirect("credits:fulfil")
@@ -195,10 +189,8 @@ def hours(request):
     if request.method == "POST" and form.is_valid():
         try:
             services.service_log_create(volunteer=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _form_error(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
+        except REFUSALS as exc:
+            show_on_form(form, exc)
         else:
             messages.success(request, _("Your hours are logged and await verification."))
             return redirect("credits:hours")
@@ -214,17 +206,9 @@ def hours(request):
     )
 
 
-def _form_error(form, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for field, errors in exc.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
 @login_required
 def certificate(request):
-    certs = selectors.certificates_of(request.user)
+    certs = services.certificates_of(request.user)
     for cert in certs:
         cert.check_url = request.build_absolute_uri(
             reverse("credits:certificate_check", args=[cert.serial])
@@ -303,7 +287,7 @@ def log_revoke(request, pk: int):
         )
         messages.success(request, _("The verification is revoked and its coins reversed."))
     except ValidationError as exc:
-        _errors(request, exc)
+        show_as_message(request, exc)
     return redirect("credits:verify")
 
 
@@ -317,7 +301,7 @@ def record_bulk(request):
         try:
             logs = services.service_log_record_bulk(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_error(form, exc)
+            show_on_form(form, exc)
         else:
             messages.success(request, _("Hours recorded for %(n)s attendees.") % {"n": len(logs)})
             return redirect("credits:verify")
@@ -327,11 +311,9 @@ def record_bulk(request):
 @login_required
 def fulfil(request):
     communities = selectors.fulfil_communities(request.user)
-    provider_ids = services.provider_ids_for(request.user)
+    provider_ids = provider_ids_for(request.user)
     if provider_ids:
-        extra = Area.objects.filter(
-            pk__in=Reward.objects.filter(provider_id__in=provider_ids).values("community_id")
-        )
+        extra = selectors.provider_communities(provider_ids)
         communities = sorted({*communities, *extra}, key=lambda a: a.path)
     if not communities:
         raise PermissionDenied
@@ -350,10 +332,8 @@ def fulfil(request):
                 community=form.cleaned_data["community"],
                 code=form.cleaned_data["code"],
             )
-        except ValidationError as exc:
-            form.add_error("code", exc)
-        except PermissionDenied as exc:
-            form.add_error("code", str(exc))
+        except REFUSALS as exc:
+            form.add_error("code", refusal_messages(exc))  # beside the code that was typed
         else:
             messages.success(
                 request,

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
 
-from credits import services
+from credits import ledger, services
 from credits.models import Account, Deed, Entry, Redemption, Reward, ServiceLog, Transaction
 from credits.reconcile import reconcile
 from tests import factories as base
@@ -129,7 +129,7 @@ def test_transfers_in_opposite_directions_do_not_deadlock(tree):
     def move(i):
         src, dst = (acc_a, acc_b) if i % 2 else (acc_b, acc_a)
         for j in range(10):
-            services.transfer(
+            ledger.transfer(
                 from_account=src, to_account=dst, amount="1", idempotency_key=f"m{i}:{j}"
             )
 
@@ -146,13 +146,12 @@ def test_concurrent_payments_never_overdraw(tree):
     fund(payer, community, "100.00")
     src = Account.objects.get(user=payer)
     payees = [
-        services.account_for(user=base.resident(tree["grid"]), community=community)
-        for _ in range(25)
+        ledger.account_for(user=base.resident(tree["grid"]), community=community) for _ in range(25)
     ]
     results = run_concurrently(
         25,
         lambda i: (
-            services.transfer(
+            ledger.transfer(
                 from_account=src, to_account=payees[i], amount="10", idempotency_key=f"p{i}"
             ).pk
         ),
@@ -171,7 +170,7 @@ def payer_and_payee(tree, funds):
     community = tree["community"]
     payer, payee = base.resident(tree["grid"]), base.resident(tree["grid"])
     fund(payer, community, funds)
-    return Account.objects.get(user=payer), services.account_for(user=payee, community=community)
+    return Account.objects.get(user=payer), ledger.account_for(user=payee, community=community)
 
 
 def test_one_payment_sent_many_times_at_once_pays_once(tree):
@@ -179,7 +178,7 @@ def test_one_payment_sent_many_times_at_once_pays_once(tree):
     results = run_concurrently(
         8,
         lambda i: (
-            services.transfer(
+            ledger.transfer(
                 from_account=src, to_account=dst, amount="10", idempotency_key="pay:once"
             ).pk
         ),
@@ -197,7 +196,7 @@ def test_one_key_for_different_payments_at_once_pays_one(tree):
     results = run_concurrently(
         6,
         lambda i: (
-            services.transfer(
+            ledger.transfer(
                 from_account=src, to_account=dst, amount=str(i + 1), idempotency_key="pay:shared"
             ).pk
         ),
@@ -214,7 +213,7 @@ def test_one_key_for_different_payments_at_once_pays_one(tree):
 def test_payment_inside_a_rolled_back_transaction_leaves_nothing(tree):
     src, dst = payer_and_payee(tree, "20.00")
     with transaction.atomic():
-        services.transfer(from_account=src, to_account=dst, amount="5", idempotency_key="in-tx")
+        ledger.transfer(from_account=src, to_account=dst, amount="5", idempotency_key="in-tx")
         transaction.set_rollback(True)
     assert not Transaction.objects.filter(idempotency_key="in-tx").exists()
     assert Account.objects.get(pk=src.pk).balance == Decimal("20.00")
@@ -225,16 +224,16 @@ CRASH_SCRIPT = """
 import os, django
 django.setup()
 from decimal import Decimal
-from credits import services
+from credits import ledger, services
 from portal.models import Area, User
 
-original = services._post_pg
+original = ledger._post_pg
 
 def crash(*args, **kwargs):
     original(*args, **kwargs)   # transaction, entries and balances are written ...
     os._exit(9)                 # ... and the worker dies before COMMIT
 
-services._post_pg = crash
+ledger._post_pg = crash
 services.deed_award(
     user=User.objects.get(pk={user}), community=Area.objects.get(pk={community}),
     deed="public_welfare", quantity=Decimal("4"), idempotency_key="payment:crash",
@@ -297,7 +296,7 @@ def test_database_refuses_entry_update_and_delete(tree):
 def test_database_refuses_unbalanced_transaction_at_commit(tree):
     community = tree["community"]
     resident = base.resident(tree["grid"])
-    acc = services.account_for(user=resident, community=community)
+    acc = ledger.account_for(user=resident, community=community)
     with pytest.raises(IntegrityError), transaction.atomic():
         tx = Transaction.objects.create(kind="earn", idempotency_key="bad", fingerprint="x")
         Entry.objects.create(

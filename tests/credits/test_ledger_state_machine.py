@@ -1,8 +1,8 @@
 """Random sequences of earn, pay, reserve, fulfil, cancel, expire and reverse, checked
 step by step against an independent model of every balance, reservation and stock level.
 
-On PostgreSQL a payment is one statement (credits.services._transfer_pg) and every other
-write goes through `_post`; on SQLite both go through the ORM.  CI runs this on both, so
+On PostgreSQL a payment is one statement (credits.ledger._transfer_pg) and every other
+write goes through `ledger.post`; on SQLite both go through the ORM.  CI runs this on both, so
 the same model checks both implementations."""
 
 import datetime as dt
@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from credits import services
+from credits import ledger, services
 from credits.models import Account, Deed, EarningRule, Redemption, Reward
 from credits.reconcile import reconcile
 from tests import factories as base
@@ -95,11 +95,11 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         payer, payee = self.users[src], self.users[dst]
         amount = Decimal(cents) / 100
-        accounts = [services.account_for(user=u, community=self.community) for u in (payer, payee)]
+        accounts = [ledger.account_for(user=u, community=self.community) for u in (payer, payee)]
         key = self.key("pay")
         should = self.balance[payer.pk] - self.reserved[payer.pk] >= amount
         try:
-            tx = services.transfer(
+            tx = ledger.transfer(
                 from_account=accounts[0], to_account=accounts[1], amount=amount, idempotency_key=key
             )
         except services.InsufficientCreditsError:
@@ -115,12 +115,12 @@ class LedgerMachine(RuleBasedStateMachine):
         if not self.payments:
             return
         tx_pk, src, dst, amount, key = data.draw(st.sampled_from(self.payments))
-        again = services.transfer(
+        again = ledger.transfer(
             from_account=src, to_account=dst, amount=amount, idempotency_key=key
         )
         assert again.pk == tx_pk  # the first result, whatever the balance is now
         with pytest.raises(services.IdempotencyConflictError):
-            services.transfer(
+            ledger.transfer(
                 from_account=src, to_account=dst, amount=amount + 1, idempotency_key=key
             )
 
@@ -191,7 +191,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
         should = self.balance[user_pk] - self.reserved[user_pk] >= amount
         try:
-            services.reverse(original=Transaction.objects.get(pk=tx_pk), reason="更正")
+            ledger.reverse(original=Transaction.objects.get(pk=tx_pk), reason="更正")
         except services.InsufficientCreditsError:
             assert not should
             return

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from credits import services
+from credits import ledger, services
 from credits.models import Account, Entry, Transaction
 from credits.reconcile import reconcile
 
@@ -32,7 +32,7 @@ def test_unbalanced_transaction_is_named(resident, community, is_postgres):
     if is_postgres:
         pytest.skip("PostgreSQL refuses this at commit (test_concurrency_pg covers it)")
     # SQLite has no deferred trigger: there this check is what catches it.
-    acc = services.account_for(user=resident, community=community)
+    acc = ledger.account_for(user=resident, community=community)
     tx = Transaction.objects.create(kind="earn", idempotency_key="bad", fingerprint="x")
     Entry.objects.create(transaction=tx, account=acc, amount=Decimal("5"), balance_after=5)
     Account.objects.filter(pk=acc.pk).update(balance=5)

@@ -2,8 +2,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from credits import services
 from credits.models import Account, ServiceLog, Transaction, next_star_threshold, star_level
@@ -113,9 +114,25 @@ def test_photo_must_be_a_real_image(volunteer, community):
     assert not ServiceLog.objects.exists()
 
 
-def test_description_is_sanitised(volunteer, community):
-    entry = log(volunteer, community, description="<script>alert(1)</script>帮助<b>老人</b>")
-    assert "<" not in entry.description and "老人" in entry.description
+def test_text_is_stored_as_typed_and_shown_escaped(volunteer, community, committee_member, client):
+    typed = "<script>alert(1)</script>帮助<b>老人</b> & 邻居"
+    entry = log(volunteer, community, activity="读书角 <整理> & 借阅", description=typed)
+    assert entry.description == typed  # not "帮助老人 &amp; 邻居": the text as it was typed
+    assert entry.activity == "读书角 <整理> & 借阅"
+    client.force_login(committee_member)
+    page = client.get(reverse("credits:verify")).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;帮助&lt;b&gt;老人&lt;/b&gt; &amp; 邻居" in page
+    assert "读书角 &lt;整理&gt; &amp; 借阅" in page
+    assert "<script>alert(1)" not in page and "<b>老人" not in page
+
+
+def test_text_that_shows_nothing_is_refused(volunteer, community):
+    with pytest.raises(services.LedgerError):
+        log(volunteer, community, activity="<b></b>")
+    with pytest.raises(ValidationError) as exc:
+        log(volunteer, community, place="楼" * 121)
+    assert "place" in exc.value.error_dict
+    assert not ServiceLog.objects.exists()
 
 
 def test_stranger_cannot_log_in_a_community(tree, community):

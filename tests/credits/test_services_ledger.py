@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from credits import services
+from credits import ledger, services
 from credits.models import Account, AppendOnlyError, Deed, Entry, Transaction
 from credits.reconcile import reconcile
 
@@ -114,20 +114,20 @@ def test_deed_award_accepts_grid_and_rejects_unknown_deed(resident, grid, commun
 def test_transfer_refuses_bad_amounts(resident, community, amount):
     fund(resident, community, "50")
     src = Account.objects.get(user=resident)
-    dst = services.issuance_account(community=community)
+    dst = ledger.issuance_account(community=community)
     before = Entry.objects.count()
     with pytest.raises(services.LedgerError):
-        services.transfer(from_account=src, to_account=dst, amount=amount, idempotency_key="t")
+        ledger.transfer(from_account=src, to_account=dst, amount=amount, idempotency_key="t")
     assert Entry.objects.count() == before
 
 
 def test_transfer_beyond_balance_refused(resident, community, tree):
     fund(resident, community, "10")
-    other = services.account_for(user=resident, community=tree["other_community"])
+    other = ledger.account_for(user=resident, community=tree["other_community"])
     src = Account.objects.get(user=resident, community=community)
     with pytest.raises(services.InsufficientCreditsError):
-        services.transfer(from_account=src, to_account=other, amount="10.01", idempotency_key="t1")
-    tx = services.transfer(from_account=src, to_account=other, amount="10.00", idempotency_key="t2")
+        ledger.transfer(from_account=src, to_account=other, amount="10.01", idempotency_key="t1")
+    tx = ledger.transfer(from_account=src, to_account=other, amount="10.00", idempotency_key="t2")
     assert [e.balance_after for e in tx.entries.order_by("pk")] == [
         Decimal("0.00"),
         Decimal("10.00"),
@@ -137,24 +137,24 @@ def test_transfer_beyond_balance_refused(resident, community, tree):
 
 def test_reverse_mirrors_and_points_back(resident, community):
     tx = fund(resident, community, "30")
-    rev = services.reverse(original=tx, reason="录入错误")
+    rev = ledger.reverse(original=tx, reason="录入错误")
     assert rev.reverses == tx and rev.kind == Transaction.Kind.REVERSAL
     assert Account.objects.get(user=resident).balance == 0
-    assert services.reverse(original=tx, reason="again").pk == rev.pk  # same key → same result
+    assert ledger.reverse(original=tx, reason="again").pk == rev.pk  # same key → same result
     with pytest.raises(services.LedgerError):
-        services.reverse(original=tx, reason="x", idempotency_key="other-key")
+        ledger.reverse(original=tx, reason="x", idempotency_key="other-key")
     with pytest.raises(services.LedgerError):
-        services.reverse(original=rev, reason="x")
+        ledger.reverse(original=rev, reason="x")
     assert reconcile() == []
 
 
 def test_reverse_refused_once_spent(resident, community, tree):
     tx = fund(resident, community, "30")
     src = Account.objects.get(user=resident)
-    dst = services.account_for(user=resident, community=tree["other_community"])
-    services.transfer(from_account=src, to_account=dst, amount="20", idempotency_key="spend")
+    dst = ledger.account_for(user=resident, community=tree["other_community"])
+    ledger.transfer(from_account=src, to_account=dst, amount="20", idempotency_key="spend")
     with pytest.raises(services.InsufficientCreditsError):
-        services.reverse(original=tx, reason="x")
+        ledger.reverse(original=tx, reason="x")
     assert Account.objects.get(pk=src.pk).balance == Decimal("10.00")
 
 
@@ -227,20 +227,20 @@ def test_payment_interrupted_inside_its_transaction_then_retried_pays_once(
     resident, community, monkeypatch
 ):
     rule(community, deed=Deed.PUBLIC_WELFARE, amount="2.00")
-    original = services._post
+    original = ledger.post
 
     def crash(**kwargs):
         original(**kwargs)  # everything written, not yet committed ...
         raise RuntimeError("worker lost")  # ... when the worker dies
 
-    monkeypatch.setattr(services, "_post", crash)
+    monkeypatch.setattr(ledger, "post", crash)
     kwargs = dict(
         user=resident, community=community, deed=Deed.PUBLIC_WELFARE, idempotency_key="pay:1"
     )
     with pytest.raises(RuntimeError):
         services.deed_award(**kwargs)
     assert not Transaction.objects.exists() and not Entry.objects.exists()
-    monkeypatch.setattr(services, "_post", original)
+    monkeypatch.setattr(ledger, "post", original)
     first, second = services.deed_award(**kwargs), services.deed_award(**kwargs)
     assert first.pk == second.pk
     assert Account.objects.get(user=resident).balance == Decimal("2.00")
