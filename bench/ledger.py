@@ -135,8 +135,8 @@ def generate(n_accounts: int, n_entries: int) -> dict:
         lo, hi = c.fetchone()
         c.execute(
             "INSERT INTO credits_transaction"
-            " (kind, idempotency_key, fingerprint, deed, source, memo, created_at) "
-            "SELECT 'earn', 'bench:' || g, 'bench', 'public_welfare', '', '', now() "
+            " (kind, idempotency_key, fingerprint, deed, source, memo, cap, created_at) "
+            "SELECT 'earn', 'bench:' || g, 'bench', 'public_welfare', '', '', '', now() "
             "FROM generate_series(1, %s) g",
             [n_tx],
         )
