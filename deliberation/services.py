@@ -29,6 +29,7 @@ from portal.notifications import notify
 
 from . import signals
 from .models import (
+    CHECKIN_MARGIN,
     Ballot,
     Contribution,
     ContributionReport,
@@ -805,8 +806,6 @@ def normalise_code(code: str) -> str:
     return "".join((code or "").split()).upper()
 
 
-# Check-in happens at the door: from a few hours before the start to a few hours after the end.
-CHECKIN_MARGIN = datetime.timedelta(hours=4)
 CHECKIN_NOT_YOURS = pgettext_lazy(
     "deliberation",
     "You may not check residents in for this community's sessions: ask its committee "
@@ -872,9 +871,7 @@ def checkin(
             )
         )
     now = now or timezone.now()
-    if not reg.checked_in_at and not (
-        reg.session.starts_at - CHECKIN_MARGIN <= now <= reg.session.ends_at + CHECKIN_MARGIN
-    ):
+    if not reg.checked_in_at and not reg.session.checkin_open(now):
         raise ValidationError(
             pgettext(
                 "deliberation",
