@@ -50,9 +50,7 @@ class ContributionForm(forms.Form):
         label=pgettext_lazy("deliberation", "My contribution"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=5000,
-        error_messages={
-            "required": pgettext_lazy("deliberation", "Write something first (markup is not kept).")
-        },
+        error_messages={"required": pgettext_lazy("deliberation", "Write something first.")},
     )
     parent = forms.IntegerField(
         required=False, widget=forms.HiddenInput, min_value=1, max_value=BIGINT_MAX
