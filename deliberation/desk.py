@@ -4,7 +4,7 @@ workers open today's sessions and type or scan residents' codes at the door.
 The desk is a staff page like the other staff pages outside /admin/ (the residency queue,
 the request inbox): a normal sign-in reaches it, and StaffMFAMiddleware asks a second
 factor of those who hold site-wide power, here as everywhere.  Every check-in goes through
-`services.checkin` (the Wagtail admin's desk uses the same function and messages).
+`services.checkins.checkin` (the Wagtail admin's desk uses the same function and messages).
 """
 
 from __future__ import annotations

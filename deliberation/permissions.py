@@ -163,6 +163,10 @@ def require_moderate(user, contribution) -> None:
 # --- sessions and check-in -------------------------------------------------------------
 
 
+def may_register(user, community: Area) -> bool:
+    return acts_in(user, "deliberation.register", community)
+
+
 def require_register(user, session) -> None:
     require_in(
         user,

@@ -5,24 +5,22 @@ rights raise `PermissionDenied` (the rules are in `deliberation.permissions`).  
 can be retried (support, follow, check-in, reminders) are idempotent.  Residents' text is
 stored as typed (`portal.text.clean_text`) and escaped where it is shown.
 
-Where each capability lives:
+Where each capability lives (one module each):
 
-| module             | use cases                                                          |
-| ------------------ | ------------------------------------------------------------------ |
-| `topics`           | formats (`format_for`, `format_create`); `topic_create` (also for   |
-|                    | triage's 小事), `topic_raise`, `default_title`, `topic_update`,      |
-|                    | `topic_support`, `topic_follow` / `topic_unfollow`,                 |
-|                    | `topic_status_set`                                                  |
-| `contributions`    | `contribution_add`, `contribution_edit`, `contribution_report`,     |
-|                    | `contribution_moderate`, `reports_to_hide`                          |
-| `sessions`         | `session_create`, `session_add_topic`, `registration_create` (and   |
-|                    | the waiting list), `registration_cancel`, `session_reminders_send`  |
-| `checkin`          | `normalise_code`, `checkin`, `award_attendance` (credits.services)  |
-| `polls`            | `poll_create`, `poll_vote`, `closed_polls`                          |
-| `outcomes`         | `held_sessions`, `outcome_publish`, `followup_add`,                 |
-|                    | `followup_status_set`                                               |
-| `_notify`          | notice categories (`CAT_*`), a topic's followers                   |
-| `_rows`            | row locks and create-once                                           |
+- `topics`: formats (`format_for`, `format_create`); raising a topic (`topic_create`, also
+  for triage's 小事; `topic_raise`; `default_title`), the committee's edits
+  (`topic_update`), support, follow / unfollow, status moves (`topic_status_set`);
+- `contributions`: `contribution_add` (threaded), `contribution_edit`,
+  `contribution_report` (`reports_to_hide`), `contribution_moderate`;
+- `sessions`: `session_create`, `session_add_topic`, registrations and the waiting list
+  (`registration_create`, `registration_cancel`), `session_reminders_send`;
+- `checkins`: the door (`normalise_code`, `checkin`) and the credits for attending
+  (`award_attendance`, through `credits.services`);
+- `polls`: `poll_create`, `poll_vote`, `closed_polls`;
+- `outcomes`: `held_sessions`, `outcome_publish`, follow-ups (`followup_add`,
+  `followup_status_set`);
+- `_notify` (notice categories `CAT_*`, a topic's followers) and `_rows` (row locks,
+  create-once): helpers the modules above share.
 
 Reads for pages are in `deliberation.selectors`; who may do what in
 `deliberation.permissions`.  Inside the app, import from the module; other apps and the
@@ -35,7 +33,7 @@ from portal.permissions import acts_in  # admin_views.py calls services.acts_in
 from ..models import CHECKIN_MARGIN
 from ..permissions import CHECKIN_NOT_YOURS
 from ._notify import CAT_MODERATION, CAT_NEW_TOPIC, CAT_REGISTRATION, CAT_TOPIC_UPDATE
-from .checkin import award_attendance, checkin, normalise_code
+from .checkins import award_attendance, checkin, normalise_code
 from .contributions import (
     contribution_add,
     contribution_edit,
