@@ -18,7 +18,7 @@ from django.utils.translation import pgettext
 
 from portal.models import Area, Membership, Role, User
 from portal.notifications import notify
-from portal.scoping import community_of
+from portal.scoping import area_q, community_of
 from portal.text import clean_text
 
 from ..models import Follow, Format, Support, Topic
@@ -111,10 +111,10 @@ def topic_create(
     follow(topic, raised_by)
     residents = (
         User.objects.filter(
+            area_q(community, path="memberships__area__path"),
             is_active=True,
             memberships__role=Role.RESIDENT,
             memberships__status=Membership.Status.ACTIVE,
-            memberships__area__path__startswith=community.path,
         )
         .exclude(pk=raised_by.pk)
         .distinct()
