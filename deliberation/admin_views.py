@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.utils.translation import pgettext
 
 from portal.inputs import parse_id
+from portal.refusals import refusal_text as error_text
 from portal.security_headers import permissions_policy
 
 from . import selectors, services
 from .desk import check_in, masked_name
 from .models import Poll, Session
-from .views import error_text
 
 
 def _ids(request, action="deliberation.manage") -> list[int]:

@@ -4,14 +4,14 @@ workers open today's sessions and type or scan residents' codes at the door.
 The desk is a staff page like the other staff pages outside /admin/ (the residency queue,
 the request inbox): a normal sign-in reaches it, and StaffMFAMiddleware asks a second
 factor of those who hold site-wide power, here as everywhere.  Every check-in goes through
-`services.checkin` (the Wagtail admin's desk uses the same function and messages).
+`services.checkins.checkin` (the Wagtail admin's desk uses the same function and messages).
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,11 +19,11 @@ from django.utils.formats import time_format
 from django.utils.translation import pgettext
 
 from portal.models import looks_like_phone
+from portal.refusals import REFUSALS, show_as_message
 from portal.security_headers import permissions_policy
 
-from . import selectors, services
+from . import permissions, selectors, services
 from .models import Session
-from .views import error_text
 
 
 def masked_name(user) -> str:
@@ -45,8 +45,8 @@ def check_in(request, session: Session, code: str) -> bool:
     reads (success, already done, or what to do about a refusal).  True when done."""
     try:
         reg, new = services.checkin(by=request.user, session=session, code=code)
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, error_text(exc))
+    except REFUSALS as exc:
+        show_as_message(request, exc)
         return False
     name = masked_name(reg.user)
     if new:
@@ -83,8 +83,8 @@ def desk(request):
 @permissions_policy({"camera": ["self"]})  # the QR scanner
 def desk_session(request, pk):
     session = get_object_or_404(Session.objects.select_related("community", "format"), pk=pk)
-    if not services.acts_in(request.user, "deliberation.check_in", session.community):
-        raise PermissionDenied(services.CHECKIN_NOT_YOURS)
+    if not permissions.may_check_in(request.user, session.community):
+        raise PermissionDenied(permissions.CHECKIN_NOT_YOURS)
     code = ""
     if request.method == "POST":
         code = request.POST.get("code", "")[:200]

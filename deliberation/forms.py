@@ -50,9 +50,7 @@ class ContributionForm(forms.Form):
         label=pgettext_lazy("deliberation", "My contribution"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=5000,
-        error_messages={
-            "required": pgettext_lazy("deliberation", "Write something first (markup is not kept).")
-        },
+        error_messages={"required": pgettext_lazy("deliberation", "Write something first.")},
     )
     parent = forms.IntegerField(
         required=False, widget=forms.HiddenInput, min_value=1, max_value=BIGINT_MAX
@@ -82,7 +80,9 @@ class TopicEditForm(forms.Form):
 
 class OutcomeForm(forms.Form):
     decision = forms.CharField(
-        label=pgettext_lazy("deliberation", "Decision"), widget=forms.Textarea(attrs={"rows": 4})
+        label=pgettext_lazy("deliberation", "Decision"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
     )
     poll = forms.ChoiceField(
         label=pgettext_lazy("deliberation", "Decided by the poll"),
@@ -168,6 +168,7 @@ class SessionForm(forms.Form):
         label=pgettext_lazy("deliberation", "Description"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
+        max_length=5000,
     )
     starts_at = forms.DateTimeField(
         label=pgettext_lazy("deliberation", "Starts at"),
@@ -260,6 +261,7 @@ class FormatForm(forms.Form):
         label=pgettext_lazy("deliberation", "Description"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
+        max_length=5000,
     )
 
     def __init__(self, *args, communities=(), **kwargs):

@@ -11,17 +11,14 @@ from django.utils import timezone
 from django.utils.translation import pgettext
 
 from portal.dashboard import active_community
-from portal.permissions import can
 
-from . import selectors
+from . import permissions, selectors
 from .models import Registration, Topic
 
 
 def raise_action(request) -> dict | None:
     community = active_community(request)
-    if community is None or not can(
-        request.user, "deliberation.raise_topic", community, within=True
-    ):
+    if community is None or not permissions.may_raise_topic(request.user, community):
         return None
     return {
         "key": "raise",
@@ -53,7 +50,7 @@ def home_panel(request) -> dict | None:
         .exclude(status=Registration.Status.CANCELLED)
         .values_list("session_id", "status")
     )
-    may_register = can(user, "deliberation.register", community, within=True)
+    may_register = permissions.may_register(user, community)
     for s in sessions:
         status = mine.get(s.pk)
         s.my_status = Registration.Status(status).label if status else ""

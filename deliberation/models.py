@@ -8,11 +8,12 @@ with a reason.  Every state change goes through deliberation/services.py.
 
 from __future__ import annotations
 
+import datetime
 import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
@@ -291,6 +292,10 @@ class ContributionReport(models.Model):
         return f"{self.contribution_id}: {self.reason}"
 
 
+# Check-in happens at the door: from a few hours before the start to a few hours after the end.
+CHECKIN_MARGIN = datetime.timedelta(hours=4)
+
+
 class Session(models.Model):
     """A meeting (有话大声说 evening, 吐槽大会, 院议说 in a courtyard) residents register for."""
 
@@ -366,6 +371,11 @@ class Session(models.Model):
         opens = self.registration_opens or self.created_at or now
         closes = self.registration_closes or self.starts_at
         return opens <= now < closes
+
+    def checkin_open(self, now=None) -> bool:
+        """Is the door open for check-in (`CHECKIN_MARGIN` around the session)?"""
+        now = now or timezone.now()
+        return self.starts_at - CHECKIN_MARGIN <= now <= self.ends_at + CHECKIN_MARGIN
 
 
 class Registration(models.Model):
@@ -468,6 +478,14 @@ class Poll(models.Model):
 
     def results_visible(self, now=None) -> bool:
         return not self.hide_results_until_close or (now or timezone.now()) >= self.closes_at
+
+    def tally(self) -> list[PollOption]:
+        """The options in order, each with its number of votes as `count` (one query)."""
+        return list(
+            PollOption.objects.filter(poll=self)
+            .annotate(count=Count("votes"))
+            .order_by("order", "pk")
+        )
 
 
 class PollOption(models.Model):
@@ -649,10 +667,25 @@ class AgendaPage(ReviewedPageMixin, Page):
     class Meta:
         verbose_name = pgettext_lazy("deliberation", "agenda page")
 
-    def get_context(self, request, *args, **kwargs):
-        from .selectors import agenda_items
+    def agenda_items(self) -> list[Topic]:
+        """The session's topics; a decision by poll carries the poll's counts as `tally`."""
+        if not self.session_id:
+            return []
+        topics = list(
+            self.session.topics.select_related("format", "outcome", "outcome__poll")
+            .prefetch_related(
+                Prefetch("outcome__followups", queryset=FollowUp.objects.order_by("due_date", "pk"))
+            )
+            .order_by("pk")
+        )
+        for t in topics:
+            outcome = getattr(t, "outcome", None)
+            if outcome is not None:
+                outcome.tally = outcome.poll.tally() if outcome.poll else None
+        return topics
 
+    def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["items"] = agenda_items(self.session) if self.session_id else []
+        context["items"] = self.agenda_items()
         context["session_over"] = bool(self.session_id and self.session.ends_at <= timezone.now())
         return context

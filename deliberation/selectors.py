@@ -11,15 +11,17 @@ import datetime
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
+from taggit.models import Tag
 
 from portal import permissions
 from portal.models import Area
+from portal.scoping import area_q
 
 from .models import (
+    CHECKIN_MARGIN,
     Ballot,
     Contribution,
     Follow,
-    FollowUp,
     Format,
     Poll,
     PollOption,
@@ -58,8 +60,6 @@ def community_topics(community: Area, *, format_code="", status="", tag="", q=""
 
 
 def tags_in(community: Area) -> list[str]:
-    from taggit.models import Tag
-
     return list(
         Tag.objects.filter(
             taggit_taggeditem_items__content_type__app_label="deliberation",
@@ -166,22 +166,6 @@ def session_registrations(session: Session):
     )
 
 
-def agenda_items(session: Session) -> list[Topic]:
-    """The session's topics; a decision by poll carries the poll's counts as `tally`."""
-    topics = list(
-        session.topics.select_related("format", "outcome", "outcome__poll")
-        .prefetch_related(
-            Prefetch("outcome__followups", queryset=FollowUp.objects.order_by("due_date", "pk"))
-        )
-        .order_by("pk")
-    )
-    for t in topics:
-        outcome = getattr(t, "outcome", None)
-        if outcome is not None:
-            outcome.tally = poll_tally(outcome.poll) if outcome.poll else None
-    return topics
-
-
 def closed_polls(polls, now=None) -> list[Poll]:
     """Of `polls` (a topic's, already loaded), those closed, latest first: the ones that
     can decide a topic."""
@@ -190,9 +174,8 @@ def closed_polls(polls, now=None) -> list[Poll]:
 
 
 def poll_tally(poll: Poll) -> list[PollOption]:
-    return list(
-        PollOption.objects.filter(poll=poll).annotate(count=Count("votes")).order_by("order", "pk")
-    )
+    """The poll's options with their vote counts (`Poll.tally`, which agenda pages use too)."""
+    return poll.tally()
 
 
 def poll_voters(poll: Poll) -> int:
@@ -204,10 +187,9 @@ def managed_communities(user, action="deliberation.manage") -> list[Area]:
     roots = permissions.areas_for(user, action)
     if not roots:
         return []
-    q = Q()
-    for root in roots:
-        q |= Q(path__startswith=root.path)
-        q |= Q(path__in=root.ancestor_paths()) if root.kind == Area.Kind.GRID else Q()
+    # A grid's staff act in the community the grid belongs to.
+    up = [path for root in roots if root.kind == Area.Kind.GRID for path in root.ancestor_paths()]
+    q = area_q(roots) | Q(path__in=up) if up else area_q(roots)
     return list(Area.objects.filter(q, kind=Area.Kind.COMMUNITY).order_by("path"))
 
 
@@ -289,8 +271,6 @@ def formats_for(community: Area):
 def desk_sessions(communities, now=None) -> list[Session]:
     """The check-in desk's list: sessions of `communities` taking place today (Beijing
     time), or whose check-in window is open now, earliest first."""
-    from .services import CHECKIN_MARGIN
-
     now = now or timezone.now()
     start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     end = start + datetime.timedelta(days=1)

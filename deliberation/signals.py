@@ -1,7 +1,7 @@
 """Signals and hooks other apps use (deliberation imports none of them).
 
 `topic_decided` is sent with `sender=Topic`, `topic=<Topic>`, `decision=<str>` and
-`outcome=<Outcome>` when a topic's outcome is published (deliberation.services.outcome_publish).
+`outcome=<Outcome>` when a topic's outcome is published (deliberation.services.outcomes).
 Triage listens to close the request the topic came from, with the decision as its reply.
 
 `register_topic_source(fn)`: an app that turns its own records into topics (triage: a 小事

@@ -7,6 +7,7 @@ import functools
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,23 +16,15 @@ from django.utils import timezone
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from portal import permissions
 from portal import qr as portal_qr
 from portal.inputs import safe_next
-from portal.models import Area
 from portal.pagecache import anonymous_cacheable
-from portal.refusals import show_on_form
+from portal.refusals import REFUSALS, show_as_message, show_on_form
+from portal.scoping import community_or_404
 
-from . import ical, selectors, services, signals
+from . import ical, permissions, selectors, services, signals
 from .forms import ContributionForm, OutcomeForm, TopicEditForm, TopicForm
 from .models import Contribution, FollowUp, Poll, Registration, Session, Topic
-
-
-def error_text(exc) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(exc) or pgettext("deliberation", "You do not have permission to do this here.")
-
 
 KEPT = "deliberation:kept"
 
@@ -59,8 +52,8 @@ def action(view):
     def wrapped(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, error_text(exc))
+        except REFUSALS as exc:
+            show_as_message(request, exc)
             keep_typed(request, view.__name__, kwargs.get("pk", ""))
             return redirect(
                 safe_next(
@@ -72,10 +65,6 @@ def action(view):
             )
 
     return wrapped
-
-
-def _community(code: str) -> Area:
-    return get_object_or_404(Area, code=code, kind=Area.Kind.COMMUNITY)
 
 
 @anonymous_cacheable
@@ -93,13 +82,11 @@ def index(request):
 
 @anonymous_cacheable
 def community(request, code):
-    area = _community(code)
+    area = community_or_404(code)
     f = {k: request.GET.get(k, "").strip() for k in ("format", "status", "tag", "q")}
     topics = selectors.community_topics(
         area, format_code=f["format"], status=f["status"], tag=f["tag"], q=f["q"]
     )
-    from django.core.paginator import Paginator
-
     page = Paginator(topics, selectors.TOPICS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -114,14 +101,14 @@ def community(request, code):
             "sessions": list(selectors.upcoming_sessions(area)),
             "past_sessions": list(selectors.past_sessions(area)),
             "polls": list(selectors.community_polls(area)),
-            "can_raise": services.acts_in(request.user, "deliberation.raise_topic", area),
+            "can_raise": permissions.may_raise_topic(request.user, area),
         },
     )
 
 
 @login_required
 def topic_raise(request, code):
-    area = _community(code)
+    area = community_or_404(code)
     form = TopicForm(request.POST or None, community=area)
     if request.method == "POST" and form.is_valid():
         try:
@@ -133,8 +120,8 @@ def topic_raise(request, code):
                 format_code=form.cleaned_data["format"],
                 tags=form.cleaned_data["tags"],
             )
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, error_text(exc))
+        except REFUSALS as exc:
+            show_as_message(request, exc)
         else:
             messages.success(
                 request,
@@ -146,8 +133,8 @@ def topic_raise(request, code):
 
 def _topic_context(request, t: Topic, *, outcome_form=None, edit_form=None) -> dict:
     user = request.user
-    moderator = permissions.can(user, "deliberation.moderate", t.community)
-    manager = permissions.can(user, "deliberation.manage", t.community)
+    moderator = permissions.may_moderate(user, t.community)
+    manager = permissions.may_manage(user, t.community)
     page_obj, items = selectors.contribution_page(
         t, page=request.GET.get("page"), show_hidden=moderator
     )
@@ -172,8 +159,7 @@ def _topic_context(request, t: Topic, *, outcome_form=None, edit_form=None) -> d
         "state": selectors.user_topic_state(user, t),
         "moderator": moderator,
         "manager": manager,
-        "can_contribute": not t.is_closed
-        and services.acts_in(user, "deliberation.contribute", t.community),
+        "can_contribute": permissions.may_contribute(user, t),
         "form": form,
         "kept": kept,
         "outcome_form": outcome_form if manager and not outcome else None,
@@ -201,12 +187,7 @@ def topic(request, pk):
 def topic_edit(request, pk):
     """The committee edits the title and description; refused input keeps what was typed."""
     t = _topic_or_404(pk)
-    permissions.require(
-        request.user,
-        "deliberation.manage",
-        t.community,
-        message=pgettext("deliberation", "Only the committee of this community can edit topics."),
-    )
+    permissions.require_edit_topic(request.user, t)
     form = TopicEditForm(request.POST or None, initial={"title": t.title, "body": t.body})
     if request.method == "POST" and form.is_valid():
         try:
@@ -344,19 +325,19 @@ def topic_outcome(request, pk):
                 followups=followups,
             )
         except PermissionDenied as exc:
-            messages.error(request, error_text(exc))
+            show_as_message(request, exc)
             return redirect(t)
         except ValidationError as exc:
             show_on_form(form, exc)
-            messages.error(request, error_text(exc))
+            show_as_message(request, exc)
         else:
             messages.success(
                 request,
                 pgettext("deliberation", "The outcome is published; followers have been told."),
             )
             return redirect(t)
-    if not permissions.can(request.user, "deliberation.manage", t.community):
-        messages.error(request, error_text(PermissionDenied()))
+    if not permissions.may_manage(request.user, t.community):
+        show_as_message(request, PermissionDenied())
         return redirect(t)
     return render(request, "deliberation/topic.html", _topic_context(request, t, outcome_form=form))
 
@@ -394,7 +375,7 @@ def session(request, pk):
             "qr": qr,
             "open": s.registration_open(),
             "past": s.ends_at < timezone.now(),
-            "can_check_in": services.acts_in(request.user, "deliberation.check_in", s.community),
+            "can_check_in": permissions.may_check_in(request.user, s.community),
         },
     )
 
@@ -440,7 +421,7 @@ def session_ics(request, pk):
 
 
 def community_ics(request, code):
-    area = _community(code)
+    area = community_or_404(code)
     sessions = Session.objects.filter(community=area).order_by("starts_at")
     base = request.build_absolute_uri("/").rstrip("/")
     return _ics_response(ical.calendar(sessions, name=area.name, base_url=base), f"{area.code}.ics")
@@ -453,13 +434,13 @@ def poll(request, pk):
             return redirect(f"/accounts/login/?next={request.path}")
         try:
             services.poll_vote(user=request.user, poll=p, option_ids=request.POST.getlist("option"))
-        except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, error_text(exc))
+        except REFUSALS as exc:
+            show_as_message(request, exc)
         else:
             messages.success(request, pgettext("deliberation", "Your vote is counted."))
         return redirect(p)
     voted = request.user.is_authenticated and p.ballots.filter(user=request.user).exists()
-    show = p.results_visible() or permissions.can(request.user, "deliberation.manage", p.community)
+    show = permissions.may_see_results(request.user, p)
     return render(
         request,
         "deliberation/poll.html",

@@ -33,7 +33,9 @@ REQUEST_TEXT = (
         ("  \n能不能在北门加一个快递柜\n谢谢", "能不能在北门加一个快递柜"),
         (REQUEST_TEXT, "我家住新湛小区3号楼，楼下那块空地一直被私家车乱停"),
         ("一" * 50, "一" * 29 + "…"),
-        ("<b>广场舞</b>音量太大", "广场舞音量太大"),
+        # What looks like markup is the resident's text: kept as typed, escaped on pages.
+        ("<b>广场舞</b>音量太大", "<b>广场舞</b>音量太大"),
+        ("室温<10度。暖气不热", "室温<10度"),
     ],
 )
 def test_default_title_is_the_first_sentence_in_at_most_30_characters(text, expected):

@@ -1,6 +1,4 @@
 import datetime
-import sys
-import types
 from decimal import Decimal
 
 import pytest
@@ -8,6 +6,8 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from credits import services as credits_services
+from credits.models import EarningRule, Transaction
 from deliberation import services
 from deliberation.models import Registration, Topic
 from tests import factories
@@ -134,14 +134,12 @@ def test_checkin_calls_deed_award_keyed_by_registration(
     monkeypatch, session, resident, committee_member
 ):
     calls = []
-    fake = types.ModuleType("credits.services")
 
     def deed_award(**kw):
         calls.append(kw)
         return "tx"
 
-    fake.deed_award = deed_award
-    monkeypatch.setitem(sys.modules, "credits.services", fake)
+    monkeypatch.setattr(credits_services, "deed_award", deed_award)
     reg = services.registration_create(user=resident, session=session)
     services.checkin(by=committee_member, session=session, code=reg.code)
     services.checkin(by=committee_member, session=session, code=reg.code)
@@ -155,12 +153,6 @@ def test_checkin_calls_deed_award_keyed_by_registration(
 
 def test_checkin_pays_through_real_credits_app(session, resident, committee_member):
     """With the credits app's deed_award and an earning rule, attendance pays exactly once."""
-    from credits import services as credits_services
-
-    if not hasattr(credits_services, "deed_award"):
-        pytest.skip("credits.services.deed_award does not exist yet (credits app in progress)")
-    from credits.models import EarningRule, Transaction
-
     EarningRule.objects.create(
         community=session.community, deed="session_attendance", amount=Decimal("5.00")
     )

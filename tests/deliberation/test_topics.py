@@ -31,7 +31,7 @@ def test_community_adds_its_own_format(community, committee_member, tree):
 
 
 def test_topic_create_contract_notifies_residents(
-    community, resident, neighbours, outsider, django_capture_on_commit_callbacks
+    client, community, resident, neighbours, outsider, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         t = services.topic_create(
@@ -43,15 +43,20 @@ def test_topic_create_contract_notifies_residents(
             format_code="complaint",
         )
     assert isinstance(t, Topic)
+    # The title is stored as typed; pages escape it.
     assert (
-        t.title == "楼道堆物清理" and t.format.code == "complaint" and t.source_label == "三事分流"
+        t.title == "楼道堆物<b>清理</b>"
+        and t.format.code == "complaint"
+        and t.source_label == "三事分流"
     )
     assert t.status == Topic.Status.PROPOSED
     assert Follow.objects.filter(topic=t, user=resident).exists()
     recipients = {m.to[0] for m in mail.outbox}
     assert recipients == {n.email for n in neighbours}
     assert outsider.email not in recipients
-    assert "楼道堆物清理" in mail.outbox[0].subject
+    assert "楼道堆物<b>清理</b>" in mail.outbox[0].subject  # plain text: nothing to escape
+    html = client.get(t.get_absolute_url()).content.decode()
+    assert "楼道堆物&lt;b&gt;清理&lt;/b&gt;" in html and "<b>清理" not in html
 
 
 def test_topic_raise_needs_residency_in_that_community(community, outsider, resident):

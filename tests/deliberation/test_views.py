@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from deliberation import services
-from deliberation.models import Registration, Support
+from deliberation.models import Contribution, Registration, Support
 from tests import factories
 from tests.deliberation.factories import held_session
 from tests.deliberation.factories import poll as make_poll
@@ -50,8 +50,9 @@ def test_raise_support_contribute_through_pages(client, community, resident, nei
     client.post(topic_url + "support/")
     assert Support.objects.count() == 1
     client.post(topic_url + "contribute/", {"stance": "support", "text": "<script>x</script>赞成"})
+    assert Contribution.objects.get().text == "<script>x</script>赞成"  # stored as typed
     html = client.get(topic_url).content.decode()
-    assert "赞成" in html and "<script>x" not in html
+    assert "&lt;script&gt;x&lt;/script&gt;赞成" in html and "<script>x" not in html
     # supporting twice shows the reason and changes nothing
     response = client.post(topic_url + "support/", follow=True)
     assert Support.objects.count() == 1

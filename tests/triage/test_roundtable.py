@@ -4,6 +4,7 @@ closes the request as its reply, which the resident is told of and rates."""
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
@@ -157,7 +158,7 @@ def test_a_refused_decision_leaves_the_request_open(w, req):
     committee = w["people"]["committee"]
     services.request_make_topic(request=req, actor=committee)
     req.refresh_from_db()
-    with pytest.raises(dsvc.ValidationError):
+    with pytest.raises(ValidationError):
         dsvc.outcome_publish(user=committee, topic=req.topic, decision="通过")
     req.refresh_from_db()
     assert req.status == Request.Status.IN_PROGRESS and not req.reply
