@@ -3,7 +3,7 @@
 The lifecycle of a topic is proposed → under discussion (enough support: it sits in the
 committee's agenda queue) → on agenda (a session will discuss it) → decided (an outcome is
 published) → done (every follow-up action is done); a committee may decline it instead,
-with a reason.  Every state change goes through deliberation/services.py.
+with a reason.  Every state change goes through the deliberation.services package.
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ def checkin(
     # Lock only the registration (the joined user and session rows stay unlocked): the
     # ledger's lock order puts this row first and the resident's accounts next, and a
     # lock on the user row would block the foreign-key checks of the same resident's
-    # redemption and deadlock with it (credits.services, "Lock order").
+    # redemption and deadlock with it (credits.ledger, "Lock order").
     reg = (
         Registration.objects.select_for_update(of=("self",), no_key=True)
         .select_related("user", "session")

@@ -151,7 +151,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
     # Server-side prepared statements, for the few statements that ask for them through a
-    # server-binding cursor (the ledger's payment path: credits/services.py).  Django's
+    # server-binding cursor (the ledger's payment path: credits/ledger.py).  Django's
     # own cursors bind on the client and never prepare.  Behind PgBouncer in transaction
     # mode this needs PgBouncer >= 1.21 with max_prepared_statements; set
     # DATABASE_PREPARE_THRESHOLD="" to switch preparation off.
