@@ -16,7 +16,6 @@ import hashlib
 import io
 import re
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import joblib
@@ -143,14 +142,6 @@ def format_report(m: dict) -> str:
         lines.append(f"{n:<{width}}" + " ".join(f"{v:>6}" for v in row))
     lines.append(f"macro_f1={m['macro_f1']:.3f}")
     return "\n".join(lines)
-
-
-@dataclass
-class Prediction:
-    label: str
-    confidence: float
-    probabilities: dict[str, float]
-    version: str
 
 
 def active(target: str):
