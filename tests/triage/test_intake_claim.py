@@ -9,6 +9,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from portal import sms
 from portal.models import Membership
 from tests import factories
 from triage.models import Request
@@ -17,46 +18,11 @@ pytestmark = pytest.mark.django_db
 NUMBER = "13955556666"
 
 
-class _Outbox:
-    """`portal.sms.outbox`, imported late so that this file runs on code without it."""
-
-    def __getattr__(self, name):
-        from portal import sms as module
-
-        return getattr(module.outbox, name)
-
-    def __getitem__(self, i):
-        from portal import sms as module
-
-        return module.outbox[i]
-
-    def __iter__(self):
-        from portal import sms as module
-
-        return iter(module.outbox)
-
-
-class sms:  # noqa: N801 - stands in for the module in these tests
-    outbox = _Outbox()
-
-    @staticmethod
-    def send_sms(number, text):
-        from portal.sms import send_sms
-
-        return send_sms(number, text)
-
-
 @pytest.fixture(autouse=True)
 def _empty_outbox():
-    try:
-        sms.outbox.clear()
-    except ImportError:  # code before portal.sms: the tests fail on their assertions
-        pass
+    sms.outbox.clear()
     yield
-    try:
-        sms.outbox.clear()
-    except ImportError:
-        pass
+    sms.outbox.clear()
 
 
 def enter(client, operator, grid, number=NUMBER, channel="grid_worker", capture=None):

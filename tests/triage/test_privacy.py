@@ -29,9 +29,8 @@ def cast(w):
     people["other_committee"] = factories.member(
         "committee", tree["other_community"], w["orgs"]["other_committee"]
     )
-    flag = {"sensitive": True} if hasattr(ServiceType, "sensitive") else {}  # runs on old code
     violence = ServiceType.objects.create(
-        code="violence", name="家庭暴力", default_class="community", keywords="打骂", **flag
+        code="violence", name="家庭暴力", default_class="community", keywords="打骂", sensitive=True
     )
     w["types"]["violence"] = violence
     return w
