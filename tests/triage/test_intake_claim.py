@@ -13,6 +13,8 @@ from portal import sms
 from portal.models import Membership
 from tests import factories
 from triage.models import Request
+from triage.services.claims import claim_token, request_claim
+from triage.services.intake import request_submit
 
 pytestmark = pytest.mark.django_db
 NUMBER = "13955556666"
@@ -218,3 +220,25 @@ def test_sms_file_backend_writes_one_file_per_message(tmp_path, settings):
     assert len(files) == 2 and "13955556666" in files[0].read_text(encoding="utf-8")
     with pytest.raises(ValueError):
         sms.send_sms("12345", "x")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_claim_is_all_or_nothing(w, monkeypatch):
+    """Outside a test's wrapping transaction: the row lock (select_for_update) needs one
+    on PostgreSQL, and a claim whose timeline step fails leaves the request unclaimed."""
+    req = request_submit(
+        channel="grid_worker",
+        text="走访时居民反映楼道声控灯坏了两个月",
+        area=w["tree"]["grid"],
+        entered_by=w["people"]["grid_worker"],
+        reporter_phone=NUMBER,
+    )
+    owner = factories.UserFactory(username=NUMBER)
+
+    def timeline_down(*args, **kwargs):
+        raise RuntimeError("timeline down")
+
+    monkeypatch.setattr("triage.services.claims.add_event", timeline_down)
+    with pytest.raises(RuntimeError):
+        request_claim(token=claim_token(req), user=owner)
+    assert Request.objects.get(pk=req.pk).reporter is None

@@ -123,6 +123,7 @@ def claim_payload(token: str) -> dict:
     return data
 
 
+@transaction.atomic
 def request_claim(*, token: str, user) -> Request:
     """Attach a request entered for a resident to their account, from the link sent to
     their number.  Once: a claimed request stays with whoever claimed it (opening the
