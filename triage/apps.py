@@ -17,6 +17,7 @@ class TriageConfig(AppConfig):
             home,
             permissions,  # noqa: F401
             selectors,
+            tasks,  # noqa: F401  (registers the tasks `triage.jobs` sends by name)
         )
 
         register_category(
@@ -46,7 +47,7 @@ class TriageConfig(AppConfig):
         from deliberation import signals as deliberation_signals
 
         from .selectors import topic_sources
-        from .services import on_topic_decided
+        from .services.topics import on_topic_decided
 
         deliberation_signals.topic_decided.connect(
             on_topic_decided, dispatch_uid="triage.on_topic_decided"

@@ -7,6 +7,10 @@ keeps the rarer classes (小事, 私事) from being swamped by 大事.
 Models are `ClassifierModel` rows (joblib bytes).  Each process keeps the active model in
 memory keyed by its primary key, so a retrain in the Celery worker reaches the web
 processes at their next lookup of the active row.
+
+scikit-learn is imported inside the functions that fit, split and score: it is heavy
+(about a second and tens of MB), and a web process that only predicts with a stored
+pipeline never needs those imports (joblib brings in what unpickling needs).
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ import hashlib
 import io
 import re
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import joblib
+
+from .models import ClassifierModel
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SEED_CLASS = DATA_DIR / "seed_class.csv"
@@ -42,6 +47,7 @@ def build_pipeline(c: float = 8.0):
     jieba word features were tried: with them 5-fold macro-F1 on the seed set fell from
     0.908 to 0.887 (words split the many spoken variants apart), so they are left out.
     """
+    # scikit-learn is heavy: imported only where a model is fitted (see the module docstring).
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
@@ -145,18 +151,8 @@ def format_report(m: dict) -> str:
     return "\n".join(lines)
 
 
-@dataclass
-class Prediction:
-    label: str
-    confidence: float
-    probabilities: dict[str, float]
-    version: str
-
-
 def active(target: str):
     """(record, pipeline) of the active model for `target`, or (None, None)."""
-    from .models import ClassifierModel
-
     record = ClassifierModel.objects.filter(target=target, is_active=True).defer("blob").first()
     if record is None:
         return None, None

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from portal.models import Organisation
 
-from . import services
+from . import selectors
 from .models import ApiKey, GridBoundary, Request, ServiceDirectoryEntry, ServiceType
+from .services import OPEN_HANDLING, followup, intake, routing, topics
 
 DEMO_API_KEY = "demo-open311-key-2026"
 
@@ -227,7 +228,7 @@ def _submit(
     if existing is not None:
         return None
     when = timezone.now() - timedelta(days=days_ago)
-    return services.request_submit(
+    return intake.request_submit(
         channel=channel,
         text=text,
         area=ctx.areas[grid],
@@ -240,7 +241,7 @@ def _submit(
 
 def _handler(ctx, req: Request):
     """Someone of the handling organisation (the site admin where it has no staff)."""
-    people = services.handlers_of(req.organisation)
+    people = selectors.handlers_of(req.organisation)
     return people[0] if people else ctx.users["admin"]
 
 
@@ -248,7 +249,7 @@ def _reply(ctx, req: Request, text: str, *, days_after: float, **kw) -> None:
     req.refresh_from_db()
     if req.status not in ("assigned", "in_progress", "resolved"):
         return
-    services.request_reply(
+    followup.request_reply(
         request=req,
         actor=_handler(ctx, req),
         reply=text,
@@ -260,7 +261,7 @@ def _reply(ctx, req: Request, text: str, *, days_after: float, **kw) -> None:
 def _rate(req: Request, user, score: int, comment: str = "") -> None:
     req.refresh_from_db()
     if req.status == "closed" and req.reporter_id == user.pk:
-        services.request_rate(request=req, user=user, score=score, comment=comment)
+        followup.request_rate(request=req, user=user, score=score, comment=comment)
 
 
 def load(ctx) -> None:
@@ -280,7 +281,7 @@ def load(ctx) -> None:
         lon="120.3920",
     )
     if r:
-        services.request_start(request=r, actor=_handler(ctx, r))
+        followup.request_start(request=r, actor=_handler(ctx, r))
         _reply(ctx, r, "已于当日下午更换井盖并加固井圈，感谢您的反映。", days_after=0.3)
         _rate(r, u["13900000001"], 5, comment="处理很快")
 
@@ -298,10 +299,10 @@ def load(ctx) -> None:
         service_type=st["heating-gas"],
     )
     if r and r.status == "assigned":
-        services.request_start(request=r, actor=_handler(ctx, r))
-        services.escalate_overdue(now=r.deadline + timedelta(hours=1))
+        followup.request_start(request=r, actor=_handler(ctx, r))
+        followup.escalate_overdue(now=r.deadline + timedelta(hours=1))
         r.refresh_from_db()
-        services.request_supervise(
+        followup.request_supervise(
             request=r, actor=u["admin"], note="请住建局会同供热公司两个工作日内入户排查并答复。"
         )
 
@@ -314,8 +315,8 @@ def load(ctx) -> None:
         reporter="13900000004",
     )
     if r:
-        if r.status in services.OPEN_HANDLING and r.organisation.name != "市南区水务局":
-            services.request_transfer(
+        if r.status in OPEN_HANDLING and r.organisation.name != "市南区水务局":
+            routing.request_transfer(
                 request=r,
                 actor=_handler(ctx, r),
                 organisation=ctx.orgs["shinan-shuiwu"],
@@ -383,8 +384,8 @@ def load(ctx) -> None:
         "xinzhan-1",
         reporter="13900000002",
     )
-    if r and r.request_class == "community" and r.status in services.OPEN_HANDLING:
-        services.request_make_topic(
+    if r and r.request_class == "community" and r.status in OPEN_HANDLING:
+        topics.request_make_topic(
             request=r,
             actor=_handler(ctx, r),
             title="北边空地能否规划为停车位",
@@ -401,8 +402,8 @@ def load(ctx) -> None:
         reporter="13900000004",
     )
     if r and r.status == "assigned":
-        services.request_start(request=r, actor=_handler(ctx, r))
-        services.request_resolve(request=r, actor=_handler(ctx, r), note="已联系物业清理")
+        followup.request_start(request=r, actor=_handler(ctx, r))
+        followup.request_resolve(request=r, actor=_handler(ctx, r), note="已联系物业清理")
 
     # 私事, web: answered with the directory at once
     _submit(
@@ -475,7 +476,7 @@ def load(ctx) -> None:
 
     # Submitted, not yet classified (a bulk import waiting for the classify task)
     if not Request.objects.filter(text__startswith="【历史工单导入】").exists():
-        services.request_submit(
+        intake.request_submit(
             channel="hotline",
             text="【历史工单导入】来电人反映路边绿化带里堆了好多建筑垃圾，不知道谁倒的",
             area=ctx.areas["yansanlu-2"],
@@ -492,9 +493,9 @@ def load(ctx) -> None:
         "xinzhan-1",
         reporter="13900000001",
     )
-    if r and r.status in services.OPEN_HANDLING:
+    if r and r.status in OPEN_HANDLING:
         _reply(ctx, r, "物业已更换灯泡。", days_after=1)
-        services.request_reopen(
+        followup.request_reopen(
             request=r, user=u["13900000001"], reason="只修好了一个，还有一个不亮"
         )
     ctx.log(f"triage: {Request.objects.count()} demo requests")

@@ -15,6 +15,7 @@ from portal.permissions import active_memberships, can
 
 from . import selectors
 from .models import Request
+from .permissions import readable_q
 
 S = Request.Status
 INBOX_ROWS = 5
@@ -73,7 +74,7 @@ def due_queue(request) -> dict | None:
         return None
     counts = (
         Request.objects.filter(organisation__in=orgs)
-        .readable_by(request.user)
+        .filter(readable_q(request.user))
         .exclude(status=S.CLOSED)
         .aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(deadline__lt=timezone.now())))
     )

@@ -15,11 +15,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 
 from portal.inputs import int_validators
 from portal.models import Area, Organisation
+from portal.scoping import ScopedQuerySet
 from portal.validators import validate_image_upload
 
 MAX_TEXT = 2000
@@ -205,9 +207,11 @@ def public_q() -> Q:
     )
 
 
-class RequestQuerySet(models.QuerySet):
-    def within(self, area: Area):
-        return self.filter(area_path__startswith=area.path)
+class RequestQuerySet(ScopedQuerySet):
+    """`within(areas)`: requests in those areas or below them (by the stored `area_path`).
+    Who may read which request is `triage.permissions.readable_q(user)`."""
+
+    area_path_lookup = "area_path"
 
     def open(self):
         return self.exclude(status__in=[Request.Status.CLOSED])
@@ -221,12 +225,6 @@ class RequestQuerySet(models.QuerySet):
         return self.annotate(
             public_view=models.ExpressionWrapper(public_q(), output_field=models.BooleanField())
         )
-
-    def readable_by(self, user):
-        """Requests whose whole record `user` may read (`triage.permissions`)."""
-        from .permissions import readable_q
-
-        return self.filter(readable_q(user))
 
 
 class Request(models.Model):
@@ -390,8 +388,6 @@ class Request(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        from django.utils import timezone
-
         return bool(self.deadline and self.is_open and self.deadline < timezone.now())
 
 

@@ -1,9 +1,10 @@
-"""Who may read a request, and who may triage it: the rules every surface uses.
+"""Who may do what to which request: the rules every surface (pages, services, the
+Open311 API, notifications) uses.
 
 Triage's actions live in portal.permissions.ACTIONS (triage.report_for_resident,
 triage.hotline_intake, triage.triage, triage.handle, triage.supervise,
-triage.view_dashboard, triage.export); this module adds no action, only the reading and
-triaging rules built on their memberships.
+triage.view_dashboard, triage.export); this module adds no action, only the rules for one
+request (read, triage, handle, supervise) built on `can()` and the memberships.
 
 What anyone may see is `Request.objects.public()` (`triage.models.public_q`), shown
 through `triage.privacy.public_text`.  The whole record (text as typed, reporter, photos,
@@ -23,22 +24,41 @@ the full timeline) is for:
 Not an unrelated department, not the 12345 hotline after hand-off, not a resident of
 another community.  `readable_q(user)` is the rule as one queryset filter; `can_read`
 asks it for one request; lists filter with it.
+
+The rules for one request, each on top of `portal.permissions.can()`:
+
+- `can_handle` / `require_handler`: the organisation handling it (never its reporter);
+- `can_supervise`: the organisations above the handler (`supervising_orgs`) and the one
+  it was escalated to;
+- `can_triage` / `require_triager`: its community's committee and the levels above it;
+- `standing`: all of the above for one user and one request, worked out once per page.
+
+And for a person: `filing_home` (where a resident's web requests are filed) and
+`intake_roots` (channels and grids a grid worker or the 12345 hotline enters requests for).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext as _
 
-from portal.models import Organisation, Role
+from portal.models import Area, Organisation, Role
 from portal.permissions import (
     ACTIONS,
+    SELF_DEALING_MESSAGE,
     active_memberships,
+    areas_for,
+    can,
     home_membership,
     is_self_dealing,
     is_site_admin,
 )
+from portal.scoping import area_q
+
+from .models import Event, Request
 
 UNTRIAGED = ("submitted", "triaged")
 # Timeline kinds whose `organisation` handled the request (not ESCALATED: that names the
@@ -137,8 +157,6 @@ def scope(user) -> Scope:
 
 
 def _handled_by(org_ids) -> Exists:
-    from .models import Event
-
     return Exists(
         Event.objects.filter(
             request=OuterRef("pk"), organisation_id__in=list(org_ids), kind__in=HANDLING_EVENTS
@@ -149,12 +167,9 @@ def _handled_by(org_ids) -> Exists:
 def _triage_q(sc: Scope) -> Q:
     q = NOTHING
     for path, communities in sc.triage:
-        where = Q(area_path__startswith=path)
+        where = area_q(path, "area_path")
         if communities is not None:
-            inside = NOTHING
-            for c in communities:
-                inside |= Q(area_path__startswith=c)
-            where &= inside
+            where &= area_q(communities, "area_path")
         q |= where
     return q
 
@@ -181,7 +196,7 @@ def readable_q(user) -> Q:
             if org is None
             else Q(organisation_id=org) | _handled_by([org])
         )
-        q |= Q(area_path__startswith=path) & handled
+        q |= area_q(path, "area_path") & handled
     for path, own, below in sc.supervise:
         if below is None:
             above = Q(organisation__isnull=False) | Q(supervisor__isnull=False)
@@ -189,7 +204,7 @@ def readable_q(user) -> Q:
             above = Q(supervisor_id=own)
             if below:
                 above |= Q(organisation_id__in=below) | _handled_by(below)
-        q |= Q(area_path__startswith=path) & above
+        q |= area_q(path, "area_path") & above
     if sc.triage:
         q |= Q(status__in=UNTRIAGED) & _triage_q(sc)
     return q
@@ -201,8 +216,6 @@ def can_read(user, req) -> bool:
         return False
     if req.reporter_id == user.pk or scope(user).admin:
         return True
-    from .models import Request
-
     return Request.objects.filter(readable_q(user), pk=req.pk).exists()
 
 
@@ -231,3 +244,158 @@ def filing_home(user):
     they declared, and triage (by that community's committee) works as for anyone else.
     """
     return home_membership(user)
+
+
+# --- one request: handle, supervise, triage ---------------------------------------------
+
+
+def supervising_orgs(org: Organisation | None) -> list[Organisation]:
+    """The organisations above `org` (its `parent` chain), nearest first: who supervises
+    its handling, and where an overdue request escalates to, level by level."""
+    chain, seen = [], set()
+    current = org.parent if org else None
+    while current is not None and current.pk not in seen:
+        chain.append(current)
+        seen.add(current.pk)
+        current = current.parent
+    return chain
+
+
+def can_handle(user, req) -> bool:
+    """A member of the organisation handling `req` whose handling role covers its place;
+    never its reporter."""
+    if req.organisation is None:
+        return False
+    return can(
+        user,
+        "triage.handle",
+        req.area,
+        organisation=req.organisation,
+        beneficiary=req.reporter_id,
+    )
+
+
+def require_handler(user, req) -> None:
+    """`can_handle` (or a site administrator, never for their own request), or a
+    translated refusal."""
+    if is_self_dealing(user, "triage.handle", req.reporter_id):
+        raise PermissionDenied(SELF_DEALING_MESSAGE)
+    if not (can_handle(user, req) or is_site_admin(user)):
+        raise PermissionDenied(_("Only the organisation handling this request may do this."))
+
+
+def can_supervise(user, req) -> bool:
+    """联合督办: a supervising member of an organisation above the handler, or of the one
+    the request was escalated to, whose role covers its place."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if is_site_admin(user):
+        return True
+    if not can(user, "triage.supervise"):  # no supervising role anywhere: no queries
+        return False
+    orgs = supervising_orgs(req.organisation)
+    if req.supervisor_id and req.supervisor_id not in {o.pk for o in orgs}:
+        orgs.append(req.supervisor)
+    return any(can(user, "triage.supervise", req.area, organisation=o) for o in orgs)
+
+
+def require_supervisor(user, req) -> None:
+    if not can_supervise(user, req):
+        raise PermissionDenied(_("Only the level above the handler may supervise this request."))
+
+
+def require_triager(user, req) -> None:
+    """`can_triage`, or a translated refusal (the self-dealing one for the reporter)."""
+    if is_self_dealing(user, "triage.triage", req.reporter_id):
+        raise PermissionDenied(SELF_DEALING_MESSAGE)
+    if not can_triage(user, req):
+        raise PermissionDenied(
+            _("Only the committee of its community and the levels above it triage this request.")
+        )
+
+
+def require_reporter(user, req, message) -> None:
+    """Only the resident who reported `req` (rating, reopening): `message` otherwise."""
+    if user is None or req.reporter_id != user.pk:
+        raise PermissionDenied(message)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What one user may do with one request, worked out once (a page asks several times)."""
+
+    handles: bool
+    supervises: bool
+    triages: bool
+    sees_reporter: bool
+
+    untriaged: bool = False
+
+    @property
+    def staff(self) -> bool:
+        return self.handles or self.supervises or self.triages
+
+    @property
+    def reads(self) -> bool:
+        """Implies `can_read` (tests check it): a shortcut for pages."""
+        return self.handles or self.supervises or (self.untriaged and self.triages)
+
+
+def standing(user, req) -> Standing:
+    if not getattr(user, "is_authenticated", False):
+        return Standing(False, False, False, False)
+    handles = can_handle(user, req)
+    supervises = can_supervise(user, req)
+    triages = can_triage(user, req)
+    # Name and contact: the reporter, handlers and supervisors, and, while the request
+    # waits for triage, its triagers and whoever entered it (not after hand-off).
+    untriaged = req.status in UNTRIAGED
+    sees_reporter = (
+        user.pk == req.reporter_id
+        or handles
+        or supervises
+        or (untriaged and (triages or user.pk == req.entered_by_id))
+    )
+    return Standing(handles, supervises, triages, sees_reporter, untriaged)
+
+
+# --- entering a request for a resident ----------------------------------------------------
+
+
+def is_hotline(org) -> bool:
+    """The 12345 hotline is the department organisation answering on 12345."""
+    return bool(
+        org
+        and org.kind == Organisation.Kind.DEPARTMENT
+        and (org.phone.strip() == "12345" or "12345" in org.name)
+    )
+
+
+def intake_roots(user):
+    """(channels, grids, {channel: areas}): the channels a staff member may enter
+    requests through, the grids they may enter them for (a lazy queryset), and the areas
+    each channel covers for them.
+
+    Hotline intake needs a department membership on the 12345 hotline organisation
+    (any department may hold `triage.hotline_intake`, but only the hotline takes calls).
+    """
+    channels, roots, by_channel = [], [], {}
+    if is_site_admin(user):
+        hotline_roots = areas_for(user, "triage.hotline_intake")
+    else:
+        hotline_roots = [
+            m.area
+            for m in active_memberships(user)
+            if m.role == Role.DEPARTMENT and is_hotline(m.organisation)
+        ]
+    if hotline_roots:
+        channels.append(Request.Channel.HOTLINE)
+        roots += hotline_roots
+        by_channel[Request.Channel.HOTLINE] = hotline_roots
+    worker_roots = areas_for(user, "triage.report_for_resident")
+    if worker_roots:
+        channels.append(Request.Channel.GRID_WORKER)
+        roots += worker_roots
+        by_channel[Request.Channel.GRID_WORKER] = worker_roots
+    grids = Area.objects.filter(area_q(roots), kind=Area.Kind.GRID).order_by("path")
+    return channels, grids, by_channel

@@ -1,16 +1,30 @@
-"""Reads shared by pages, the dashboard and the Open311 API."""
+"""Reads shared by pages, the dashboard, the Open311 API and the use cases.
+
+- lists of requests: `requests_for_reporter`, `inbox`, `triage_queue`, `public_requests`,
+  `visible_requests` (+ `shown_text`), `topic_sources`; rows decorated for a page by
+  `with_places` and `with_public_text`;
+- who handles what where: `committee_for`, `department_for`, `handlers_of`,
+  `handler_orgs`, and the service directory's `directory_matches`;
+- figures: `dashboard_stats`, `dashboard_areas`; the dashboard panel and the community
+  page's section (`panel_context`, `section_context`).
+
+Who may read a request is `triage.permissions`; the lists here filter with its rules.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from portal.models import Area, Organisation
-from portal.permissions import areas_for
+from portal.models import Area, Membership, Organisation, Role
+from portal.permissions import active_memberships, areas_for, is_site_admin
 
-from .models import Request, RequestClass, public_q
+from .models import Request, RequestClass, ServiceDirectoryEntry, public_q
 from .permissions import UNTRIAGED, filing_home, readable_q, triage_q
 from .privacy import public_text
 
@@ -27,7 +41,7 @@ def requests_for_reporter(user):
 def inbox(org: Organisation, user=None):
     qs = Request.objects.filter(organisation=org)
     if user is not None:
-        qs = qs.readable_by(user)  # a grid worker sees their own grids' share only
+        qs = qs.filter(readable_q(user))  # a grid worker sees their own grids' share only
     return (
         qs.exclude(status=S.CLOSED)
         .select_related("area", "service_type")
@@ -39,8 +53,6 @@ def handler_orgs(user) -> list[Organisation]:
     """Organisations whose inbox `user` may open."""
     if not getattr(user, "is_authenticated", False):
         return []
-    from portal.permissions import active_memberships, is_site_admin
-
     if is_site_admin(user):
         return list(
             Organisation.objects.filter(
@@ -97,7 +109,7 @@ def with_public_text(rows):
 
 def dashboard_stats(area: Area, *, since=None) -> dict:
     """The figures every report on 三事分流 quotes, for `area`'s subtree, in one query."""
-    qs = Request.objects.filter(area_path__startswith=area.path)
+    qs = Request.objects.within(area)
     if since is not None:
         qs = qs.filter(created_at__gte=since)
     closed = Q(status=S.CLOSED)
@@ -161,9 +173,7 @@ def dashboard_stats(area: Area, *, since=None) -> dict:
 
 
 def _pending_label():
-    from django.utils.translation import gettext_lazy as _
-
-    return _("not yet triaged")
+    return gettext_lazy("not yet triaged")
 
 
 def _bars(rows) -> list[dict]:
@@ -228,9 +238,6 @@ def with_places(rows):
 def topic_sources(topic, user) -> list[dict]:
     """The requests a round-table topic came from, as far as `user` may see them (the public
     view's rule, or the whole record's): deliberation shows them on the topic page."""
-    from django.urls import reverse
-    from django.utils.translation import gettext as _
-
     rows = Request.objects.filter(topic=topic).filter(public_q() | readable_q(user))
     return [
         {
@@ -240,3 +247,69 @@ def topic_sources(topic, user) -> list[dict]:
         }
         for r in rows.order_by("created_at", "pk")
     ]
+
+
+# --- who handles what where ---------------------------------------------------------------
+
+
+def committee_for(area: Area) -> Organisation | None:
+    """The (first active) committee of the community `area` lies in."""
+    community = area.community
+    if community is None:
+        return None
+    return (
+        Organisation.objects.filter(
+            kind=Organisation.Kind.COMMITTEE, area=community, is_active=True
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def department_for(area: Area, name: str = "") -> Organisation | None:
+    """The department called `name` serving `area`, else the nearest department above it."""
+    qs = Organisation.objects.filter(
+        kind=Organisation.Kind.DEPARTMENT, is_active=True, area__path__in=area.ancestor_paths()
+    ).select_related("area")
+    if name:
+        named = [o for o in qs if o.name == name]
+        if named:
+            return max(named, key=lambda o: o.area.depth)
+        other = Organisation.objects.filter(
+            kind=Organisation.Kind.DEPARTMENT, name=name, is_active=True
+        ).first()
+        if other is not None:
+            return other
+    # No department named: the street office (the deepest department) dispatches it.
+    candidates = [o for o in qs if o.area.kind != Area.Kind.CITY]
+    return max(candidates, key=lambda o: (o.area.depth, -o.pk)) if candidates else None
+
+
+def handlers_of(org: Organisation | None) -> list:
+    """Staff of `org`, one entry per membership: notify() tells each person once."""
+    if org is None:
+        return []
+    return [
+        m.user
+        for m in Membership.objects.active()
+        .filter(organisation=org, role__in=[Role.DEPARTMENT, Role.COMMITTEE, Role.GRID_WORKER])
+        .select_related("user")
+        .order_by("pk")
+    ]
+
+
+def directory_matches(text: str, area: Area, limit: int = 5) -> list[ServiceDirectoryEntry]:
+    """Directory entries serving `area` whose service keywords occur in `text`."""
+    entries = list(
+        ServiceDirectoryEntry.objects.filter(is_active=True, area__path__in=area.ancestor_paths())
+    )
+    scored = []
+    for e in entries:
+        score = sum(len(k) for k in e.services.replace(",", " ").split() if k and k in text)
+        if score:
+            scored.append((score, e.kind == e.Kind.VOLUNTEER, e.pk, e))
+    scored.sort(key=lambda t: (-t[0], t[1], t[2]))
+    found = [t[3] for t in scored[:limit]]
+    if not found:  # still point somewhere useful: the general providers near them
+        found = [e for e in entries if e.kind == e.Kind.PROVIDER][:3]
+    return found

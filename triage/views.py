@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,14 +13,23 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.inputs import parse_id
-from portal.models import Area, Membership, Organisation, Role
-from portal.permissions import areas_for, can, is_site_admin, require
-from portal.refusals import show_on_form
+from portal.models import Area, Membership, Organisation
+from portal.permissions import can, is_site_admin, require
+from portal.refusals import (
+    REFUSALS,
+    refusal_messages,
+    refusal_status,
+    show_as_message,
+    show_on_form,
+)
 
-from . import forms, selectors, services
-from .models import REOPEN_DAYS, Request
-from .permissions import can_read, filing_home
+from . import forms, selectors
+from .export import response_for
+from .models import REOPEN_DAYS, Request, ServiceDirectoryEntry
+from .permissions import can_read, filing_home, intake_roots, standing
 from .privacy import public_text
+from .services import claims, followup, routing, topics
+from .services.intake import request_intake, request_submit
 
 
 def index(request):
@@ -42,7 +50,7 @@ def index(request):
             "page": page,
             "area": area,
             "can_report": filing_home(user) is not None,
-            "can_intake": bool(_intake_scope(user)[0]) if user.is_authenticated else False,
+            "can_intake": bool(intake_roots(user)[0]) if user.is_authenticated else False,
             "can_triage": can(user, "triage.triage"),
             "orgs": selectors.handler_orgs(user),
             "can_dashboard": can(user, "triage.view_dashboard"),
@@ -64,7 +72,7 @@ def new(request):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            req = services.request_submit(
+            req = request_submit(
                 channel=Request.Channel.WEB,
                 text=form.cleaned_data["text"],
                 area=grid,
@@ -90,57 +98,9 @@ def new(request):
     )
 
 
-def is_hotline(org) -> bool:
-    """The 12345 hotline is the department organisation answering on 12345."""
-    return bool(
-        org
-        and org.kind == Organisation.Kind.DEPARTMENT
-        and (org.phone.strip() == "12345" or "12345" in org.name)
-    )
-
-
-def _intake_scope(user):
-    """Channels and grids a staff member may enter requests for.
-
-    Hotline intake needs a department membership on the 12345 hotline organisation
-    (any department may hold `triage.hotline_intake`, but only the hotline takes calls).
-    """
-    channels, grids, _roots = _intake_roots(user)
-    return channels, grids
-
-
-def _intake_roots(user):
-    """`_intake_scope` and the areas each channel covers for this user."""
-    from portal.permissions import active_memberships
-
-    channels, roots, by_channel = [], [], {}
-    if is_site_admin(user):
-        hotline_roots = areas_for(user, "triage.hotline_intake")
-    else:
-        hotline_roots = [
-            m.area
-            for m in active_memberships(user)
-            if m.role == Role.DEPARTMENT and is_hotline(m.organisation)
-        ]
-    if hotline_roots:
-        channels.append(Request.Channel.HOTLINE)
-        roots += hotline_roots
-        by_channel[Request.Channel.HOTLINE] = hotline_roots
-    worker_roots = areas_for(user, "triage.report_for_resident")
-    if worker_roots:
-        channels.append(Request.Channel.GRID_WORKER)
-        roots += worker_roots
-        by_channel[Request.Channel.GRID_WORKER] = worker_roots
-    q = Q(pk__in=[])
-    for root in roots:
-        q |= Q(path__startswith=root.path)
-    grids = Area.objects.filter(q, kind=Area.Kind.GRID).order_by("path")
-    return channels, grids, by_channel
-
-
 @login_required
 def intake(request):
-    channels, grids, by_channel = _intake_roots(request.user)
+    channels, grids, by_channel = intake_roots(request.user)
     if not channels:
         raise PermissionDenied(_("Only grid workers and hotline staff enter requests for others."))
     form = forms.IntakeForm(
@@ -149,7 +109,7 @@ def intake(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            req = services.request_intake(
+            req = request_intake(
                 operator=request.user,
                 roots=by_channel.get(data["channel"], []),
                 number=data["resident_phone"],
@@ -182,13 +142,16 @@ def claim(request, token: str):
     """The link texted to a resident whose request was entered for them."""
     try:
         if request.method != "POST":
-            services.claim_payload(token)  # a forged or expired link says so at once
+            claims.claim_payload(token)  # a forged or expired link says so at once
             return render(request, "triage/claim.html", {"errors": []})
-        req = services.request_claim(token=token, user=request.user)
-    except (ValidationError, PermissionDenied) as exc:
-        status = 403 if isinstance(exc, PermissionDenied) else 400
-        msgs = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-        return render(request, "triage/claim.html", {"errors": msgs}, status=status)
+        req = claims.request_claim(token=token, user=request.user)
+    except REFUSALS as exc:
+        return render(
+            request,
+            "triage/claim.html",
+            {"errors": refusal_messages(exc)},
+            status=refusal_status(exc),
+        )
     messages.success(request, _("The request %(n)s is now on your account.") % {"n": req.number})
     return redirect("triage:detail", req.pk)
 
@@ -217,7 +180,7 @@ def _detail(request, pk: int, *, bound=None):
         pk=pk,
     )
     user = request.user
-    who = services.standing(user, req)
+    who = standing(user, req)
     # Handlers, supervisors and (while it waits) triagers read it by the rule itself;
     # asking can_read for them too would only repeat the answer with one more query.
     full = who.reads or can_read(user, req)
@@ -277,8 +240,7 @@ def _act(request, pk, form_class, fn, success: str):
     try:
         fn(req, form.cleaned_data if form else {})
     except ValidationError as exc:
-        for m in exc.messages:
-            messages.error(request, m)
+        show_as_message(request, exc)
         if form is not None:
             return _detail(request, pk, bound=form)
     else:
@@ -293,7 +255,7 @@ def confirm(request, pk):
         request,
         pk,
         forms.ConfirmForm,
-        lambda r, d: services.request_confirm(request=r, actor=request.user, **d),
+        lambda r, d: routing.request_confirm(request=r, actor=request.user, **d),
         _("Triage saved and routed."),
     )
 
@@ -305,7 +267,7 @@ def start(request, pk):
         request,
         pk,
         None,
-        lambda r, d: services.request_start(request=r, actor=request.user),
+        lambda r, d: followup.request_start(request=r, actor=request.user),
         _("Marked as in progress."),
     )
 
@@ -317,7 +279,7 @@ def transfer(request, pk):
         request,
         pk,
         forms.TransferForm,
-        lambda r, d: services.request_transfer(request=r, actor=request.user, **d),
+        lambda r, d: routing.request_transfer(request=r, actor=request.user, **d),
         _("Transferred."),
     )
 
@@ -329,7 +291,7 @@ def supervise(request, pk):
         request,
         pk,
         forms.NoteForm,
-        lambda r, d: services.request_supervise(request=r, actor=request.user, note=d["note"]),
+        lambda r, d: followup.request_supervise(request=r, actor=request.user, note=d["note"]),
         _("Supervision recorded."),
     )
 
@@ -341,7 +303,7 @@ def resolve(request, pk):
         request,
         pk,
         None,
-        lambda r, d: services.request_resolve(
+        lambda r, d: followup.request_resolve(
             request=r, actor=request.user, note=request.POST.get("note", "")
         ),
         _("Marked as resolved."),
@@ -355,7 +317,7 @@ def reply(request, pk):
         request,
         pk,
         forms.ReplyForm,
-        lambda r, d: services.request_reply(request=r, actor=request.user, **d),
+        lambda r, d: followup.request_reply(request=r, actor=request.user, **d),
         _("Reply sent; the request is closed."),
     )
 
@@ -367,7 +329,7 @@ def rate(request, pk):
         request,
         pk,
         forms.RateForm,
-        lambda r, d: services.request_rate(request=r, user=request.user, **d),
+        lambda r, d: followup.request_rate(request=r, user=request.user, **d),
         _("Thank you for rating."),
     )
 
@@ -379,7 +341,7 @@ def reopen(request, pk):
         request,
         pk,
         forms.ReopenForm,
-        lambda r, d: services.request_reopen(request=r, user=request.user, **d),
+        lambda r, d: followup.request_reopen(request=r, user=request.user, **d),
         _("Reopened; the handler has been told."),
     )
 
@@ -390,15 +352,14 @@ def make_topic(request, pk):
     edits (proposed: the first sentence and the request's public text)."""
     req = get_object_or_404(Request.objects.select_related("area", "organisation"), pk=pk)
     try:
-        services.check_make_topic(req, request.user)
+        topics.check_make_topic(req, request.user)
     except ValidationError as exc:
-        for m in exc.messages:
-            messages.error(request, m)
+        show_as_message(request, exc)
         return redirect("triage:detail", pk)
-    form = forms.TopicForm(request.POST or None, initial=services.topic_draft(req))
+    form = forms.TopicForm(request.POST or None, initial=topics.topic_draft(req))
     if request.method == "POST" and form.is_valid():
         try:
-            req = services.request_make_topic(request=req, actor=request.user, **form.cleaned_data)
+            req = topics.request_make_topic(request=req, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             show_on_form(form, exc)
         else:
@@ -461,13 +422,9 @@ def export(request):
         area,
         message=_("Only committees and departments can download the requests of an area."),
     )
-    from .export import response_for
-
     return response_for(area, request.user)
 
 
 def directory(request):
-    from .models import ServiceDirectoryEntry
-
     entries = ServiceDirectoryEntry.objects.filter(is_active=True).select_related("area")
     return render(request, "triage/directory.html", {"entries": entries})

@@ -1,9 +1,11 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
+from portal.celery import app
 from tests.triage.factories import png
-from triage import services
+from triage import beat, jobs, services
 from triage.models import Event, Label, Photo, Request
 
 pytestmark = pytest.mark.django_db
@@ -92,9 +94,15 @@ def test_a_point_inside_the_grid_is_kept(w):
     assert float(req.lat) == 36.06
 
 
-def test_markup_is_stripped(w):
-    req = submit(w, "<script>alert(1)</script>井盖丢了 & 很危险")
-    assert "<script>" not in req.text and "井盖丢了 & 很危险" in req.text
+def test_markup_is_stored_as_typed_and_shown_escaped(w, client):
+    typed = "<script>alert(1)</script>井盖丢了 & 室温<10度"
+    req = submit(w, typed, address="<b>香港中路</b>8号")
+    assert req.text == typed
+    assert req.address == "<b>香港中路</b>8号"
+    client.force_login(w["resident"])
+    page = client.get(reverse("triage:detail", args=[req.pk])).content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;井盖丢了 &amp; 室温&lt;10度" in page
 
 
 def test_hotline_intake_keeps_callers_details(w):
@@ -129,3 +137,21 @@ def test_every_nth_correction_retrains_the_model(w, settings, django_capture_on_
         )
     active = ClassifierModel.objects.get(target="class", is_active=True)
     assert active.version == 2 and active.source == "seed+2 labels"
+
+
+def test_a_bulk_import_is_classified_by_the_task_once_committed(
+    w, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        text = "楼道里堆满了邻居的纸箱和旧家具，消防通道都堵了，物业不管"
+        req = submit(w, text, classify_now=False)
+    assert req.status == Request.Status.SUBMITTED and len(callbacks) == 1
+    callbacks[0]()  # the commit: `triage.jobs` sends `triage.classify` (eager in tests)
+    req.refresh_from_db()
+    assert req.status == Request.Status.ASSIGNED and req.request_class == "community"
+
+
+def test_every_task_the_services_and_the_beat_send_is_registered_by_that_name():
+    sent = {jobs.CLASSIFY, jobs.RETRAIN, jobs.ESCALATE_OVERDUE}
+    scheduled = {entry["task"] for entry in beat.SCHEDULE.values()}
+    assert sent | scheduled <= set(app.tasks)

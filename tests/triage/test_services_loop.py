@@ -5,6 +5,8 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
+from deliberation import signals
+from deliberation.models import Topic
 from triage import services
 from triage.models import Event, Request
 
@@ -196,13 +198,6 @@ def test_events_are_append_only(w):
 
 
 def test_community_matter_becomes_a_round_table_topic_and_its_decision_closes_it(w):
-    from deliberation import services as deliberation_services
-
-    if not hasattr(deliberation_services, "topic_create"):
-        pytest.skip("deliberation.services.topic_create is not available yet")
-    from deliberation import signals
-    from deliberation.models import Topic
-
     req = services.request_submit(
         channel="web",
         text="小区里的停车位太少了，能不能把那块空地规划成车位，大家商量一下",

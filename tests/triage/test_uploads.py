@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 
@@ -63,7 +64,7 @@ def test_intake_refuses_a_bomb_without_a_500(client, w):
 
 
 def test_the_service_stores_only_clean_images_whoever_calls_it(w):
-    with pytest.raises(services.ValidationError) as exc:
+    with pytest.raises(ValidationError) as exc:
         services.request_submit(
             channel="web", text="路灯坏了", area=w["tree"]["grid"], photos=[png_bomb()]
         )

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from triage import classifier
-from triage.services import model_ensure_default
+from triage.services.training import model_ensure_default
 
 
 class Command(BaseCommand):

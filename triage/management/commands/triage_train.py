@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from triage import classifier
-from triage.services import model_train
+from triage.services.training import model_train
 
 
 class Command(BaseCommand):
