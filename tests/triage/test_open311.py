@@ -5,6 +5,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db.models import Q
 from django.utils import timezone
 
 from tests.triage.open311_helpers import validate, validate_xml
@@ -534,3 +535,28 @@ def test_rate_limit_window_counts_in_the_cache():
     assert ratelimit.hit("t", "x", 2, 60, now=1001) is None
     assert ratelimit.hit("t", "x", 2, 60, now=1002) == 60 - 1002 % 60
     assert ratelimit.hit("t", "x", 2, 60, now=1080) is None  # the next window
+
+
+def test_the_demo_validates_and_names_a_service_everywhere(client):
+    """Issue 11: three demo rows had an empty service_code; every demo request, public or
+    read by its id, now validates against the schema in JSON and XML."""
+    from django.core.management import call_command
+
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    assert not Request.objects.filter(service_type__isnull=True).exists()
+    ids = ",".join(str(pk) for pk in Request.objects.values_list("pk", flat=True))
+    for query in ("", f"?service_request_id={ids}"):
+        rows = client.get(f"{BASE}/requests.json{query}").json()
+        validate("requests.json", rows)
+        assert validate_xml("requests.json", client.get(f"{BASE}/requests.xml{query}").content)
+        sensitive = {
+            str(pk)
+            for pk in Request.objects.filter(
+                Q(sensitive=True) | Q(service_type__sensitive=True)
+            ).values_list("pk", flat=True)
+        }
+        others = {row["service_request_id"] for row in rows if row["service_code"] == "other"}
+        assert others <= sensitive  # a sensitive request does not say its service
+    assert len(rows) == Request.objects.count()
+    public = client.get(f"{BASE}/requests.json").json()
+    assert public and all(row["lat"] is not None for row in public)
