@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from . import views
+from .open311 import link as open311_link
 from .open311 import urls as open311_urls
 
 app_name = "triage"
@@ -26,5 +27,6 @@ urlpatterns = [
     path("r/<id:pk>/reopen/", views.reopen, name="reopen"),
     path("r/<id:pk>/topic/", views.make_topic, name="topic"),
     # Open311 GeoReport v2 (triage/open311/urls.py)
+    path("claim/email/<str:token>/", open311_link.email_claim, name="o311_claim"),
     path("open311/", include(open311_urls)),
 ]

@@ -5,7 +5,9 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.triage.open311_helpers import validate, validate_xml
@@ -560,3 +562,16 @@ def test_the_demo_validates_and_names_a_service_everywhere(client):
     assert len(rows) == Request.objects.count()
     public = client.get(f"{BASE}/requests.json").json()
     assert public and all(row["lat"] is not None for row in public)
+
+
+def test_request_list_query_count_does_not_grow_with_rows(client, w, django_assert_num_queries):
+    _public(w, "路灯不亮了一个")
+    client.get(f"{BASE}/requests.json")  # warm: one-off lookups of the first call
+    with CaptureQueriesContext(connection) as one:
+        assert len(client.get(f"{BASE}/requests.json").json()) == 1
+    for i in range(5):
+        _public(w, f"路面有个大坑{i}")
+    with django_assert_num_queries(len(one.captured_queries)):
+        assert len(client.get(f"{BASE}/requests.xml").content) > 0
+    with django_assert_num_queries(len(one.captured_queries)):
+        assert len(client.get(f"{BASE}/requests.json").json()) == 6

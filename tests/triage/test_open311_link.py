@@ -49,7 +49,7 @@ def test_verified_email_gets_a_link_and_the_request_joins_only_on_confirmation(c
     assert req.reporter_id is None  # never silently
     assert not requests_for_reporter(resident).exists()
     url = _link(resident)
-    assert url.startswith("/triage/open311/claim/")
+    assert url.startswith("/triage/claim/email/")
 
     # Someone else signed in cannot take it; anonymous visitors are sent to sign in.
     assert client.get(url).status_code == 302
@@ -75,7 +75,7 @@ def test_verified_email_gets_a_link_and_the_request_joins_only_on_confirmation(c
 
 def test_a_forged_link_is_refused(client, w):
     client.force_login(w["resident"])
-    r = client.get("/triage/open311/claim/not-a-token/")
+    r = client.get("/triage/claim/email/not-a-token/")
     assert r.status_code == 400 and b"claim-errors" in r.content
 
 

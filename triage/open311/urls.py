@@ -4,7 +4,7 @@ Open311 404 body."""
 
 from django.urls import path, re_path
 
-from . import link, views
+from . import views
 
 urlpatterns = [
     path("discovery.<str:fmt>", views.discovery, name="o311_discovery"),
@@ -14,6 +14,5 @@ urlpatterns = [
     path("v2/requests.<str:fmt>", views.requests, name="o311_requests"),
     path("v2/requests/<id:pk>.<str:fmt>", views.request_one, name="o311_request"),
     path("v2/tokens/<str:token>.<str:fmt>", views.token, name="o311_token"),
-    path("claim/<str:token>/", link.email_claim, name="o311_claim"),
     re_path(r"^(?P<rest>.*)$", views.not_found, name="o311_not_found"),
 ]
