@@ -262,6 +262,9 @@ def test_media_url_contact_and_attributes_are_stored_for_handlers(client, w, key
     page = client.get(f"/triage/r/{req.pk}/").content.decode()
     assert "li@example.cn" in page and "https://img.example.cn/p/1.jpg" in page
     assert 'data-testid="open311-attribute">l<' in page and "a, b" in page
+    client.logout()
+    public_page = client.get(f"/triage/r/{req.pk}/").content.decode()
+    assert "li@example.cn" not in public_page and "open311-attribute" not in public_page
 
 
 @pytest.mark.parametrize(
@@ -425,6 +428,9 @@ def test_filters_status_dates_and_id_override(client, w):
     assert ids(client.get(f"{BASE}/requests.json", {"start_date": start, "end_date": end})) == {
         str(old.pk)
     }
+    # start_date alone: the 90 days from it; end_date alone: the 90 days up to it.
+    assert ids(client.get(f"{BASE}/requests.json", {"start_date": start})) == {str(old.pk)}
+    assert ids(client.get(f"{BASE}/requests.json", {"end_date": end})) == {str(old.pk)}
     for params, message in [
         ({"status": "bogus"}, "status must be open or closed (comma-separated)"),
         ({"start_date": "2026-02-30"}, "start_date must be a W3C datetime with a time zone"),

@@ -178,10 +178,10 @@ def offer(req: Request, sub: Open311Submission) -> str | None:
 
 def email_claim(request, token: str):
     """The page an emailed link opens: confirm, signed in as the address's account."""
+    if not request.user.is_authenticated:  # sign in first, as for the SMS claim link
+        return redirect_to_login(request.get_full_path())
     try:
-        email_claim_payload(token)
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
+        email_claim_payload(token)  # a forged or expired link says so at once
         if request.method != "POST":
             return render(request, "triage/open311_claim.html", {"errors": []})
         req = request_claim_by_email(token=token, user=request.user)

@@ -160,8 +160,13 @@ def _list(request, fmt):
             dates[key] = parse_datetime_param(g[key])
             if dates[key] is None:
                 raise Open311Error(400, f"{key} must be a W3C datetime with a time zone")
-    end = dates.get("end_date") or timezone.now()
-    start = dates.get("start_date") or end - timedelta(days=MAX_DAYS)
+    # The spec's default: a span of 90 days, from start_date, up to end_date or up to now.
+    start, end = dates.get("start_date"), dates.get("end_date")
+    if start is None:
+        end = end or timezone.now()
+        start = end - timedelta(days=MAX_DAYS)
+    elif end is None:
+        end = start + timedelta(days=MAX_DAYS)
     if start > end:
         raise Open311Error(400, "start_date must be before end_date")
     if end - start > timedelta(days=MAX_DAYS):
