@@ -468,7 +468,15 @@ def load(ctx) -> None:
     )
 
     # Waits in the manual triage queue (too vague for the classifier)
-    r = _submit(ctx, 0.2, "上次说的那个事怎么样了？还是老样子", "xinzhan-3", reporter="13900000004")
+    # (Every demo request names its service: Open311 lists none with an empty service_code.)
+    r = _submit(
+        ctx,
+        0.2,
+        "上次说的那个事怎么样了？还是老样子",
+        "xinzhan-3",
+        reporter="13900000004",
+        service_type=st["property"],
+    )
     if r and r.status != "triaged":
         Request.objects.filter(pk=r.pk).update(
             status="triaged", request_class="", organisation=None, deadline=None, confidence=0.41
@@ -481,6 +489,7 @@ def load(ctx) -> None:
             text="【历史工单导入】来电人反映路边绿化带里堆了好多建筑垃圾，不知道谁倒的",
             area=ctx.areas["yansanlu-2"],
             entered_by=u["hotline01"],
+            service_type=st["street-order"],
             classify_now=False,
         )
         Request.objects.filter(text__startswith="【历史工单导入】").update(status="submitted")
@@ -492,6 +501,7 @@ def load(ctx) -> None:
         "院子里的路灯有两个不亮了，晚上下班回来黑乎乎的",
         "xinzhan-1",
         reporter="13900000001",
+        service_type=st["property"],
     )
     if r and r.status in OPEN_HANDLING:
         _reply(ctx, r, "物业已更换灯泡。", days_after=1)

@@ -565,3 +565,107 @@ class GridBoundary(models.Model):
                     inside = not inside
             j = i
         return inside
+
+
+# --- Open311 (GeoReport v2) ------------------------------------------------------------
+
+
+class ServiceAttribute(models.Model):
+    """One question of a service's GeoReport v2 definition (`services/{code}.json`).
+
+    A service with attributes is listed with `metadata: true`; the answers a client posts
+    as `attribute[code]` are kept on the request's `Open311Submission` for its handlers.
+    """
+
+    class Datatype(models.TextChoices):
+        STRING = "string", _("short text")
+        NUMBER = "number", _("number")
+        DATETIME = "datetime", _("date and time")
+        TEXT = "text", _("long text")
+        SINGLE = "singlevaluelist", _("one of a list")
+        MULTI = "multivaluelist", _("several of a list")
+
+    service_type = models.ForeignKey(
+        ServiceType, on_delete=models.CASCADE, related_name="attributes"
+    )
+    code = models.SlugField(_("code"), max_length=40)
+    variable = models.BooleanField(
+        _("asks the client"),
+        default=True,
+        help_text=_("Off for a note shown to the resident that takes no answer."),
+    )
+    datatype = models.CharField(
+        _("datatype"), max_length=16, choices=Datatype.choices, default=Datatype.STRING
+    )
+    required = models.BooleanField(_("required"), default=False)
+    datatype_description = models.CharField(_("datatype description"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=1)
+    description = models.CharField(_("question"), max_length=300)
+    values = models.JSONField(
+        _("values"),
+        default=list,
+        blank=True,
+        help_text=_('For lists: [{"key": "…", "name": "…"}, …]'),
+    )
+
+    class Meta:
+        verbose_name = _("service attribute")
+        verbose_name_plural = _("service attributes")
+        ordering = ["service_type", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service_type", "code"], name="triage_one_attribute_code"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_type.code}/{self.code}"
+
+    def value_keys(self) -> list[str]:
+        return [str(v.get("key")) for v in self.values or [] if isinstance(v, dict)]
+
+
+class Open311Submission(models.Model):
+    """What an Open311 client posted with a request, beyond what `Request` holds.
+
+    Contact fields and attribute answers are personal data for the request's handlers
+    (the staff detail page), never shown to the public; `media_url` is returned by the API.
+    `client_token` (the `Idempotency-Key`) makes a repeated POST answer the first answer.
+    """
+
+    request = models.OneToOneField(Request, on_delete=models.CASCADE, related_name="open311")
+    api_key = models.ForeignKey(
+        ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    client_token = models.CharField(max_length=200, blank=True)
+    payload_hash = models.CharField(max_length=64, blank=True, editable=False)
+    email = models.EmailField(_("email"), max_length=254, blank=True)
+    first_name = models.CharField(_("first name"), max_length=50, blank=True)
+    last_name = models.CharField(_("last name"), max_length=50, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    device_id = models.CharField(_("device id"), max_length=100, blank=True)
+    account_id = models.CharField(_("account id"), max_length=100, blank=True)
+    address_string = models.CharField(_("address as posted"), max_length=200, blank=True)
+    address_id = models.CharField(_("address id"), max_length=64, blank=True)
+    needs_placement = models.BooleanField(
+        _("needs placement"),
+        default=False,
+        help_text=_("Posted with an address only: its grid is to be checked by hand."),
+    )
+    attributes = models.JSONField(_("answers"), default=dict, blank=True)
+    media_url = models.URLField(_("media URL"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Open311 submission")
+        verbose_name_plural = _("Open311 submissions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["api_key", "client_token"],
+                condition=~Q(client_token=""),
+                name="triage_open311_one_answer_per_token",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Open311 #{self.request_id}"

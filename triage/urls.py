@@ -1,6 +1,8 @@
-from django.urls import path
+from django.urls import include, path
 
-from . import open311, views
+from . import views
+from .open311 import link as open311_link
+from .open311 import urls as open311_urls
 
 app_name = "triage"
 
@@ -24,9 +26,7 @@ urlpatterns = [
     path("r/<id:pk>/rate/", views.rate, name="rate"),
     path("r/<id:pk>/reopen/", views.reopen, name="reopen"),
     path("r/<id:pk>/topic/", views.make_topic, name="topic"),
-    # Open311 GeoReport v2
-    path("open311/v2/services.<str:fmt>", open311.services, name="o311_services"),
-    path("open311/v2/services/<slug:code>.<str:fmt>", open311.service, name="o311_service"),
-    path("open311/v2/requests.<str:fmt>", open311.requests, name="o311_requests"),
-    path("open311/v2/requests/<id:pk>.<str:fmt>", open311.request_one, name="o311_request"),
+    # Open311 GeoReport v2 (triage/open311/urls.py)
+    path("claim/email/<str:token>/", open311_link.email_claim, name="o311_claim"),
+    path("open311/", include(open311_urls)),
 ]

@@ -3,7 +3,7 @@
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from .models import GridBoundary, ServiceDirectoryEntry, ServiceType
+from .models import GridBoundary, ServiceAttribute, ServiceDirectoryEntry, ServiceType
 
 
 class ServiceTypeViewSet(SnippetViewSet):
@@ -28,11 +28,21 @@ class GridBoundaryViewSet(SnippetViewSet):
     list_display = ["area"]
 
 
+class ServiceAttributeViewSet(SnippetViewSet):
+    """The questions of a service's Open311 definition (`attribute[code]` answers)."""
+
+    model = ServiceAttribute
+    icon = "form"
+    list_display = ["service_type", "code", "datatype", "required", "order"]
+    list_filter = ["service_type", "datatype"]
+    search_fields = ["code", "description"]
+
+
 class TriageGroup(SnippetViewSetGroup):
     menu_label = "三事分流"
     menu_icon = "tasks"
     menu_order = 320
-    items = (ServiceTypeViewSet, DirectoryViewSet, GridBoundaryViewSet)
+    items = (ServiceTypeViewSet, ServiceAttributeViewSet, DirectoryViewSet, GridBoundaryViewSet)
 
 
 register_snippet(TriageGroup)

@@ -429,3 +429,20 @@ LOGGING = {
 PORTAL_SITE_NAME = _("Community Hall")
 # Anonymous full-page cache (portal/pagecache.py); 0 switches it off.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "30"))
+
+# --- Open311 GeoReport v2 (triage/open311/) ------------------------------------------
+# The deployment's own jurisdiction_id: optional on every call (there is only one), and
+# any other value is refused.
+OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "qingdao")
+# Grid code whose committee places requests posted with an address only (no lat/long,
+# no address_id); empty: the first grid of the city.
+OPEN311_PLACEMENT_GRID = os.environ.get("OPEN311_PLACEMENT_GRID", "")
+OPEN311_CONTACT = os.environ.get("OPEN311_CONTACT", "")
+OPEN311_KEY_SERVICE = os.environ.get("OPEN311_KEY_SERVICE", "")
+# Bumped when the service list or definitions change in a way clients must refetch.
+OPEN311_CHANGESET = os.environ.get("OPEN311_CHANGESET", "2026-12-05T00:00:00+08:00")
+# Rate limits: (requests, seconds) per client address (every call) and per api_key
+# (every POST).  Counted in the default cache (LocMem or Redis).
+OPEN311_RATE_LIMIT_ADDRESS = (int(os.environ.get("OPEN311_RATE_ADDRESS", "120")), 60)
+OPEN311_RATE_LIMIT_KEY = (int(os.environ.get("OPEN311_RATE_KEY", "30")), 60)
+OPEN311_MEDIA_URL_MAX = 1000

@@ -142,6 +142,10 @@ def world(tree):
     )
     w["org"] = w["orgs"]["committee"]
     _key, w["api_key"] = ApiKey.issue("hostile")
+    from triage.models import ServiceAttribute, ServiceType
+
+    road = ServiceType.objects.filter(code="road").first() or ServiceType.objects.first()
+    ServiceAttribute.objects.create(service_type=road, code="size", description="多大")
     # A live site has its settings row; Wagtail creates it on the first page that reads it,
     # which would look like a refused request changing a table.
     from wagtail.models import Site
@@ -235,6 +239,11 @@ URL_KWARGS = {
     "triage:o311_service": lambda w: {"code": "road", "fmt": "xml"},
     "triage:o311_requests": lambda w: {"fmt": "json"},
     "triage:o311_request": lambda w: {"pk": w["request"].pk, "fmt": "xml"},
+    "triage:o311_discovery": lambda w: {"fmt": "json"},
+    "triage:o311_discovery_v2": lambda w: {"fmt": "xml"},
+    "triage:o311_token": lambda w: {"token": "t-1", "fmt": "json"},
+    "triage:o311_not_found": lambda w: {"rest": "v2/nothing.json"},
+    "triage:o311_claim": lambda w: {"token": "not-a-signed-token"},
 }
 
 # Fields of views that read request.POST / request.GET directly (no rendered form),

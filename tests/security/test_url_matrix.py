@@ -180,6 +180,10 @@ class URLMatrix(TestCase):
             "deliberation/p/<id:pk>/": {"pk": self.poll.pk},
             "triage/inbox/<id:org_pk>/": {"org_pk": self.inbox_org.pk},
             "triage/claim/<str:token>/": {"token": "not-a-signed-token"},
+            "triage/claim/email/<str:token>/": {"token": "not-a-signed-token"},
+            "triage/open311/discovery.<str:fmt>": {"fmt": "json"},
+            "triage/open311/v2/discovery.<str:fmt>": {"fmt": "xml"},
+            "triage/open311/v2/tokens/<str:token>.<str:fmt>": {"token": "nope", "fmt": "json"},
             "triage/open311/v2/services.<str:fmt>": {"fmt": "json"},
             "triage/open311/v2/services/<slug:code>.<str:fmt>": {"code": "road", "fmt": "json"},
             "triage/open311/v2/requests.<str:fmt>": {"fmt": "json"},
@@ -209,6 +213,8 @@ class URLMatrix(TestCase):
             return "/documents/999999/missing.pdf"
         if route == "^((?:[\\w\\-]+/)*)$":  # Wagtail's page tree: the home page
             return "/"
+        if route == "triage/open311/^(?P<rest>.*)$":  # Open311's catch-all: an Open311 404
+            return "/triage/open311/v2/nothing.json"
         return self._reverse(route, self.params().get(route) or {})
 
     def _reverse(self, route: str, kwargs: dict) -> str:
@@ -399,6 +405,7 @@ EXPECTED.update(
         "triage/directory/": row(200),
         # A forged or mangled claim link: sign in first, then a translated refusal.
         "triage/claim/<str:token>/": row(400, anonymous=302),
+        "triage/claim/email/<str:token>/": row(400, anonymous=302),
         "triage/r/<id:pk>/": row(200),
         "triage/r/<id:pk>/confirm/": row(405),
         "triage/r/<id:pk>/start/": row(405),
@@ -414,6 +421,10 @@ EXPECTED.update(
         "triage/open311/v2/services/<slug:code>.<str:fmt>": row(200),
         "triage/open311/v2/requests.<str:fmt>": row(200),
         "triage/open311/v2/requests/<id:pk>.<str:fmt>": row(200),
+        "triage/open311/discovery.<str:fmt>": row(200),
+        "triage/open311/v2/discovery.<str:fmt>": row(200),
+        "triage/open311/v2/tokens/<str:token>.<str:fmt>": row(404),
+        "triage/open311/^(?P<rest>.*)$": row(404),
         "search/": row(200),
         "^((?:[\\w\\-]+/)*)$": row(200),
     }

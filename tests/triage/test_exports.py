@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from triage import open311, services
+from triage import services
 from triage.models import Request
+from triage.open311 import formats, rows
 from triage.selectors import with_places
 
 pytestmark = pytest.mark.django_db
@@ -49,5 +50,5 @@ def test_open311_xml_stays_well_formed_with_control_characters(client, w):
     assert "道路设施" in [e.text for e in services_xml.iter("description")]
     req = _request(w, "马路井盖丢了\x07很危险")
     (req,) = with_places([Request.objects.get(pk=req.pk)])
-    tree = ET.fromstring(open311._xml("service_requests", "request", [open311.request_row(req)]))
+    tree = ET.fromstring(formats.to_xml("service_requests", "request", [rows.request_row(req)]))
     assert any("马路井盖丢了很危险" in (e.text or "") for e in tree.iter())

@@ -102,18 +102,16 @@ def seen(client, user, req) -> dict:
         client.force_login(user)
     detail = client.get(reverse("triage:detail", args=[req.pk]))
     listing = client.get(reverse("triage:index")).content.decode()
-    ids = {
-        row["service_request_id"]
-        for url in (f"{O311}/requests.json?service_request_id={req.pk}", f"{O311}/requests.json")
-        for row in client.get(url).json()
-    }
+    ids = {row["service_request_id"] for row in client.get(f"{O311}/requests.json").json()}
     one = client.get(f"{O311}/requests/{req.pk}.json")
+    by_id = client.get(f"{O311}/requests.json?service_request_id={req.pk}").json()
     return {
         "detail": detail.status_code,
         "listed": req.number in listing or req.text[:8] in listing,
         "o311_list": str(req.pk) in ids,
         "o311_one": one.status_code,
         "o311_one_row": one.json()[0],
+        "o311_by_id": by_id,
     }
 
 
@@ -133,12 +131,17 @@ def test_outsiders_see_nothing_of_a_request_that_is_not_public(client, cast, set
         assert got["detail"] == 404, who
         assert not got["listed"], who
         assert not got["o311_list"], who
-        # By id, Open311 tells the state only, so a client can follow it.
+        # By id (requests/{id} or service_request_id), Open311 tells the state and the
+        # service, so a client can follow it; text, place and media are withheld, and a
+        # sensitive request does not even say its service.
         assert got["o311_one"] == 200, who
         row = got["o311_one_row"]
+        assert got["o311_by_id"] == [row], who
         assert row["service_request_id"] == str(req.pk) and row["status"] in ("open", "closed")
-        assert row["description"] == "" and row["address"] == "" and row["media_url"] == ""
-        assert row["service_name"] == "" and row["status_notes"] == ""
+        assert row["description"] == "" and row["address"] == "" and row["media_url"] is None
+        assert row["lat"] is None and row["status_notes"] == "" and row["service_code"]
+        if req.sensitive or (req.service_type and req.service_type.sensitive):
+            assert row["service_code"] == "other"
         if user is not None:
             assert not permissions.can_read(user, req), who
     assert not Request.objects.public().filter(pk=req.pk).exists()
