@@ -17,7 +17,6 @@ different request is a 409.
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 
 from django.conf import settings
@@ -32,7 +31,6 @@ from portal.inputs import parse_datetime_param
 from portal.models import Area
 from portal.text import clean_text
 
-from .. import services as svc
 from ..models import (
     MAX_TEXT,
     ApiKey,
@@ -43,6 +41,7 @@ from ..models import (
     ServiceAttribute,
     ServiceType,
 )
+from ..services.intake import request_submit
 from . import link, ratelimit
 from .formats import Open311Error, respond
 from .rows import OTHER_CODE
@@ -79,13 +78,6 @@ def check_jurisdiction(value: str | None) -> None:
             f"Unknown jurisdiction_id {value}; this endpoint serves "
             f"{settings.OPEN311_JURISDICTION_ID}"
         )
-
-
-def as_typed(text: str) -> str:
-    """`request_submit` still strips markup (triage.services.clean_text): escape what was
-    typed so its strip-then-unescape gives back exactly the text, "室温<10度" whole.
-    (To drop once request_submit uses portal.text.clean_text.)"""
-    return html.escape(text, quote=False)
 
 
 def _text(data, name: str, limit: int) -> str:
@@ -292,14 +284,14 @@ def create(request, fmt: str):
     name = " ".join(x for x in (contact["last_name"], contact["first_name"]) if x)
     try:
         with transaction.atomic():
-            r = svc.request_submit(
+            r = request_submit(
                 channel=Request.Channel.API,
-                text=as_typed(text),
+                text=text,
                 area=grid,
                 reporter_name=name,
                 reporter_phone=contact["phone"],
                 contact=Request.Contact.PHONE if contact["phone"] else Request.Contact.NONE,
-                address=as_typed(address),
+                address=address,
                 lat=point[0] if point and not needs_placement else None,
                 lon=point[1] if point and not needs_placement else None,
                 service_type=st,

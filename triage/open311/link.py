@@ -30,8 +30,8 @@ from portal import sms as portal_sms
 from portal.models import Area, Membership, Role
 from portal.notifications import notify
 
-from .. import services as svc
 from ..models import Event, Open311Submission, Request
+from ..services import claims
 
 EMAIL_SALT = "triage.open311.claim-email"
 
@@ -72,7 +72,7 @@ def account_for_email(email: str):
 
 def account_for_phone(number: str, grid: Area):
     roots = list(Area.get_root_nodes())
-    return svc.intake_match(number=number, grid=grid, roots=roots)
+    return claims.intake_match(number=number, grid=grid, roots=roots)
 
 
 def email_claim_token(req: Request, email: str) -> str:
@@ -82,7 +82,7 @@ def email_claim_token(req: Request, email: str) -> str:
 def email_claim_payload(token: str) -> dict:
     invalid = ValidationError(_("This link is not valid."), code="invalid")
     try:
-        data = signing.loads(token, salt=EMAIL_SALT, max_age=svc.claim_max_age())
+        data = signing.loads(token, salt=EMAIL_SALT, max_age=claims.claim_max_age())
     except signing.SignatureExpired:
         raise ValidationError(
             _("This link has expired. Ask the community committee to send a new one."),
@@ -162,7 +162,7 @@ def offer(req: Request, sub: Open311Submission) -> str | None:
     user = account_for_phone(number, req.area) if number else None
     if user is None:
         return None
-    path = reverse("triage:claim", args=[svc.claim_token(req)])
+    path = reverse("triage:claim", args=[claims.claim_token(req)])
     _tell(user, req, path)
     if portal_sms.is_mobile(number):
         from portal.tasks import enqueue, send_sms_task
