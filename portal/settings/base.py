@@ -133,6 +133,10 @@ TEMPLATES = [
     },
 ]
 
+# Every form draws its fields with portal/templates/portal/forms/field.html (one template:
+# label, help text and errors linked by aria-describedby, required marker, typed value).
+FORM_RENDERER = "portal.forms.PortalFormRenderer"
+
 # --- Database -------------------------------------------------------------------
 # SQLite unless DATABASE_URL is set (postgres://user@host:5432/name in production).
 DATABASES = {
