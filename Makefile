@@ -49,9 +49,15 @@ test: install compilemessages
 e2e: install compilemessages
 	$(TESTENV) $(VENV)/bin/pytest -m e2e $(PYTEST_ARGS)
 
+# Templates: djlint's linter (pyproject [tool.djlint]); line width is pinned by
+# tests/portal/test_components.py.  The formatter (--check) is not used: it would move
+# whitespace inside inline elements and attributes, which changes the pages.
+TEMPLATES := portal/templates cms/templates credits/templates deliberation/templates triage/templates
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djlint --lint $(TEMPLATES)
 
 messages: install
 	for app in portal cms credits deliberation triage; do \

@@ -1,11 +1,21 @@
 from django import forms
 from django.conf import settings
+from django.forms.renderers import DjangoTemplates
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .inputs import BIGINT_MAX
 from .models import Area
 from .selectors import communities
+
+
+class PortalFormRenderer(DjangoTemplates):
+    """FORM_RENDERER: every form on the site (`{{ form }}`, `{{ field.as_field_group }}`,
+    allauth's as_div) draws its fields with one template, so label, help text, errors,
+    required marker and the aria links between them are written once."""
+
+    form_template_name = "portal/forms/form.html"
+    field_template_name = "portal/forms/field.html"
 
 
 class ResidencyForm(forms.Form):

@@ -132,6 +132,10 @@ TEMPLATES = [
     },
 ]
 
+# Every form draws its fields with portal/templates/portal/forms/field.html (one template:
+# label, help text and errors linked by aria-describedby, required marker, typed value).
+FORM_RENDERER = "portal.forms.PortalFormRenderer"
+
 # --- Database -------------------------------------------------------------------
 # SQLite unless DATABASE_URL is set (postgres://user@host:5432/name in production).
 DATABASES = {
@@ -356,7 +360,7 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # Content-Security-Policy (django-csp).  No inline script or style anywhere on the public
-# site: behaviour lives in each app's static/*.js, looks in portal/static/portal/site.css.
+# site: behaviour lives in each app's static/*.js, looks in portal/static/portal/tokens.css and components.css.
 # A template that truly needs an inline script gives it nonce="{{ request.csp_nonce }}";
 # portal.pagecache never stores such a page.  The Wagtail admin gets a wider policy for
 # its own inline scripts and styles (PORTAL_CSP_ADMIN, portal/security_headers.py).

@@ -26,3 +26,10 @@ def plain(value, length: int = 160) -> str:
 
     text = " ".join(html.unescape(strip_tags(str(value or ""))).split())
     return Truncator(text).chars(int(length))
+
+
+@register.filter(is_safe=True)
+def squash(value) -> str:
+    """Whitespace collapsed to single spaces and trimmed: lets a block that fills an
+    attribute (the meta description) be written on several lines of a template."""
+    return " ".join(str(value).split())

@@ -119,7 +119,9 @@ class _Text(HTMLParser):
             if tag not in VOID_ELEMENTS:
                 self._hidden += 1
             return
-        if "hidden" in attrs_d and tag not in VOID_ELEMENTS:
+        # hidden: not shown, not read; translate="no": code and identifiers shown as they
+        # are (the styleguide's token names and values), not language
+        if ("hidden" in attrs_d or attrs_d.get("translate") == "no") and tag not in VOID_ELEMENTS:
             self._hidden = 1
             return
         if tag in ("script", "style") or (tag == "template" and "json" in attrs_d.get("type", "")):

@@ -155,4 +155,4 @@ def test_account_pages_are_translated(client, lang, text):
     client.cookies["django_language"] = lang
     body = client.get(reverse("account_login")).content.decode()
     assert text in body
-    assert "site.css" in body  # styled like the rest of the site
+    assert "components.css" in body  # styled like the rest of the site

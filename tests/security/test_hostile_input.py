@@ -160,6 +160,7 @@ def world(tree):
 URL_KWARGS = {
     "healthz": lambda w: {},
     "favicon": lambda w: {},
+    "styleguide": lambda w: {},
     "cms:robots_txt": lambda w: {},
     "triage:claim": lambda w: {"token": "not-a-signed-token"},
     "portal:dashboard": lambda w: {},

@@ -323,6 +323,7 @@ EXPECTED.update(
         "robots.txt": row(200),
         "sitemap.xml": row(200),
         "favicon.ico": row(302),
+        "styleguide/": row(200),  # public: tokens and components, no data
         "me/": row(200, anonymous=302),
         "me/residency/": row(200, anonymous=302),
         "me/committee/residents/": row(
