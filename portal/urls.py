@@ -32,6 +32,7 @@ urlpatterns = [
     path("credits/", include("credits.urls")),
     path("deliberation/", include("deliberation.urls")),
     path("triage/", include("triage.urls")),
+    path("api/", include("api.urls")),
     path("", include("cms.urls")),
 ]
 
