@@ -69,9 +69,9 @@ def test_topics_with_status_tags_and_outcome(client, deliberation_data):
 
 def test_topics_filter_by_community_and_dates(client, deliberation_data, tree):
     d = deliberation_data
-    assert get(client, f"{API}/topics/", community=tree["other_community"].code).json()[
-        "count"
-    ] == 0
+    assert (
+        get(client, f"{API}/topics/", community=tree["other_community"].code).json()["count"] == 0
+    )
     assert get(client, f"{API}/topics/", community=d["community"].code).json()["count"] == 2
     today = datetime.date.today()
     future = (today + datetime.timedelta(days=3)).isoformat()
@@ -157,7 +157,11 @@ def test_bad_pages_are_clear_json_errors(client, tree, params, status, field):
     [
         ("topics", {"created_after": "2026-13-01"}, "created_after"),
         ("topics", {"created_before": "yesterday"}, "created_before"),
-        ("topics", {"created_after": "2026-05-02", "created_before": "2026-05-01"}, "created_before"),
+        (
+            "topics",
+            {"created_after": "2026-05-02", "created_before": "2026-05-01"},
+            "created_before",
+        ),  # noqa: E501
         ("topics", {"status": "bogus"}, "status"),
         ("topics", {"community": "no-such-community"}, "community"),
         ("topics", {"community": "不是代码"}, "community"),
