@@ -85,11 +85,14 @@ class SessionSerializer(serializers.ModelSerializer):
 
 
 class FollowUpSerializer(serializers.ModelSerializer):
+    """A follow-up action.  `responsible` is left out: staff type it freely and it often
+    names a person (a grid worker by name), which the open-data API never publishes."""
+
     overdue = serializers.BooleanField()
 
     class Meta:
         model = FollowUp
-        fields = ["id", "action", "responsible", "due_date", "status", "overdue", "updated_at"]
+        fields = ["id", "action", "due_date", "status", "overdue", "updated_at"]
 
 
 class TopicRefSerializer(serializers.Serializer):
