@@ -93,7 +93,9 @@ class PublicAPIView(generics.GenericAPIView):
         if self.filter_serializer_class is None:
             return {}
         if not hasattr(self, "_filters"):
-            s = self.filter_serializer_class(data=self.request.query_params)
+            # A plain dict, not the QueryDict: DRF would read an empty value from a form
+            # as "absent", and `?community=` is a mistake worth a 400, not "no filter".
+            s = self.filter_serializer_class(data=dict(self.request.query_params.items()))
             s.is_valid(raise_exception=True)
             self._filters = s.validated_data
         return self._filters

@@ -35,7 +35,7 @@ urlpatterns = [
     path("v1/moral-bank/", views.MoralBankList.as_view(), name="moral_bank"),
     path("v1/moral-bank/<slug:code>/", views.MoralBankDetail.as_view(), name="moral_bank_detail"),
     # Anything else under /api/ is a JSON 404, never the site's HTML page.
-    re_path(r"^.*$", errors.not_found),
+    re_path(r"", errors.not_found),  # matches every path, newlines included
 ]
 
 # A NUL byte in the query string is refused as JSON too (portal.middleware).

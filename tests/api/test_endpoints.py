@@ -168,6 +168,9 @@ def test_bad_pages_are_clear_json_errors(client, tree, params, status, field):
         ("sessions", {"starts_after": "2026-02-30"}, "starts_after"),
         ("outcomes", {"decided_before": "0"}, "decided_before"),
         ("areas", {"kind": "planet"}, "kind"),
+        ("outcomes", {"community": ""}, "community"),
+        ("outcomes", {"decided_before": ""}, "decided_before"),
+        ("request-statistics", {"month_from": ""}, "month_from"),
         ("areas", {"parent": "nowhere"}, "parent"),
         ("request-statistics", {"month_from": "2026-13"}, "month_from"),
         ("request-statistics", {"month_to": "2026-1"}, "month_to"),
@@ -203,6 +206,7 @@ def test_level_above_the_area_is_refused(client, tree):
         "moral-bank/nowhere/",
         "topics/abc/",
         "nothing-here/",
+        "areas/a%0Ab/",
         "v2/",
     ],
 )
