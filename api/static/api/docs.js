@@ -7,7 +7,7 @@
   window.SwaggerUIBundle({
     url: node.getAttribute("data-schema-url"),
     domNode: node,
-    deepLinking: true,
+    deepLinking: false, // its anchors sit inside a button (axe: nested-interactive)
     docExpansion: "list",
     defaultModelsExpandDepth: 0,
     supportedSubmitMethods: ["get", "head"],
