@@ -9,7 +9,8 @@ Machine-facing: the messages are English whatever the visitor's language.
 
 from __future__ import annotations
 
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils import translation
 from rest_framework import exceptions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -74,7 +75,19 @@ def json_error(status: int, code: str, detail: str) -> JsonResponse:
 
 
 def not_found(request, *args, **kwargs):
-    """Every unknown path under /api/: a JSON 404, not the site's HTML page."""
+    """Every unknown path under /api/: a JSON 404, not the site's HTML page.  A known
+    endpoint without its final slash is redirected, as APPEND_SLASH does elsewhere (this
+    catch-all matches first, so CommonMiddleware would not)."""
+    path = request.path_info
+    if not path.endswith("/") and request.method in ("GET", "HEAD"):
+        try:
+            match = resolve(path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not not_found:
+            query = request.META.get("QUERY_STRING", "")
+            target = request.path + "/" + (f"?{query}" if query else "")
+            return HttpResponsePermanentRedirect(target)
     return json_error(
         404, "not_found", "No such endpoint. The API is described at /api/v1/schema/."
     )

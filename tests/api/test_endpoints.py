@@ -269,3 +269,10 @@ def test_the_api_ignores_the_session_and_needs_no_sign_in(client, tree, delibera
     client.force_login(deliberation_data["committee"])
     assert get(client, f"{API}/topics/").status_code == 200
     assert "csrftoken" not in client.cookies
+
+
+def test_a_missing_final_slash_is_redirected_not_refused(client, tree):
+    response = client.get(f"{API}/topics", {"status": "decided"})
+    assert response.status_code == 301
+    assert response["Location"] == f"{API}/topics/?status=decided"
+    assert client.get(f"{API}/nothing").status_code == 404

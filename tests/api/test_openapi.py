@@ -6,7 +6,9 @@ import datetime
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from openapi_spec_validator import validate
@@ -55,7 +57,15 @@ def api_schema(tree, deliberation_data, moral_bank_data, settings):
     settings.PUBLIC_API_RATE = "1000000/min"
     for i in range(3):
         make_request(tree["grid"], at=datetime.datetime(2026, 1 + i, 5, tzinfo=SHANGHAI))
-    return schemathesis.openapi.from_wsgi("/api/v1/schema/", get_wsgi_application())
+    # As Django's test client does: a request's end must not close the test's connection
+    # (inside its transaction) on PostgreSQL, where connections persist (CONN_MAX_AGE).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/v1/schema/", get_wsgi_application())
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 # Cases per operation and mode; 13 operations x 2 modes x 20 stay well under a minute.
