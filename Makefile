@@ -60,7 +60,7 @@ lint: install
 	$(VENV)/bin/djlint --lint $(TEMPLATES)
 
 messages: install
-	for app in portal cms credits deliberation triage; do \
+	for app in portal cms credits deliberation triage api; do \
 	  (cd $$app && $(DEV) ../$(PY) ../manage.py makemessages -l zh_Hans -l zh_Hant -l en --ignore=migrations) || exit 1; \
 	done
 	$(DEV) $(PY) manage.py fill_hant

@@ -33,6 +33,7 @@ urlpatterns = [
     path("credits/", include("credits.urls")),
     path("deliberation/", include("deliberation.urls")),
     path("triage/", include("triage.urls")),
+    path("api/", include("api.urls")),
     path("", include("cms.urls")),
 ]
 

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "deliberation",
     "credits",
     "triage",
+    "api",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.sitemaps",
@@ -86,6 +87,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sitemaps",
     "csp",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI as static files (no CDN under our CSP)
 ]
 
 MIDDLEWARE = [
@@ -428,6 +431,32 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
     },
+}
+
+# --- Public open-data API (api/, /api/v1/) -------------------------------------------
+# Requests per client address (DRF rate syntax), kept in the default cache; 429 beyond.
+PUBLIC_API_RATE = os.environ.get("PUBLIC_API_RATE", "120/min")
+PUBLIC_API_MAX_AGE = int(os.environ.get("PUBLIC_API_MAX_AGE", "60"))  # Cache-Control
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Behind N trusted proxies, the client address is the Nth hop from the right of
+    # X-Forwarded-For; without (None) it is REMOTE_ADDR.
+    "NUM_PROXIES": int(os.environ["PUBLIC_API_NUM_PROXIES"])
+    if os.environ.get("PUBLIC_API_NUM_PROXIES")
+    else None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Community Hall open data API",
+    "DESCRIPTION": "Public, read-only open data: areas and communities; topics, sessions "
+    "and decided outcomes with their follow-ups; monthly request statistics per area; "
+    "moral-bank totals per community. No personal data. Paginated, cacheable (ETag), "
+    "rate-limited per client address.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["api.schema.only_public_api"],
 }
 
 PORTAL_SITE_NAME = _("Community Hall")

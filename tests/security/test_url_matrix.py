@@ -88,7 +88,8 @@ def walked_routes() -> list[str]:
     return [r for r in all_routes() if not any(r.startswith(x) for x in EXCLUDED)]
 
 
-@override_settings(PORTAL_REQUIRE_STAFF_MFA=True)
+# The API's rate limit per address would refuse this walk of every URL for every role.
+@override_settings(PORTAL_REQUIRE_STAFF_MFA=True, PUBLIC_API_RATE="100000/min")
 class URLMatrix(TestCase):
     @classmethod
     def setUpTestData(cls):
@@ -184,6 +185,12 @@ class URLMatrix(TestCase):
             "triage/open311/discovery.<str:fmt>": {"fmt": "json"},
             "triage/open311/v2/discovery.<str:fmt>": {"fmt": "xml"},
             "triage/open311/v2/tokens/<str:token>.<str:fmt>": {"token": "nope", "fmt": "json"},
+            "api/v1/areas/<slug:code>/": {"code": a.code},
+            "api/v1/communities/<slug:code>/": {"code": a.code},
+            "api/v1/moral-bank/<slug:code>/": {"code": a.code},
+            "api/v1/topics/<int:pk>/": {"pk": self.topic.pk},
+            "api/v1/sessions/<int:pk>/": {"pk": self.session.pk},
+            "api/v1/outcomes/<int:pk>/": {"pk": self.followup.outcome_id},
             "triage/open311/v2/services.<str:fmt>": {"fmt": "json"},
             "triage/open311/v2/services/<slug:code>.<str:fmt>": {"code": "road", "fmt": "json"},
             "triage/open311/v2/requests.<str:fmt>": {"fmt": "json"},
@@ -426,6 +433,28 @@ EXPECTED.update(
         "triage/open311/v2/discovery.<str:fmt>": row(200),
         "triage/open311/v2/tokens/<str:token>.<str:fmt>": row(404),
         "triage/open311/^(?P<rest>.*)$": row(404),
+        # the public open-data API (api/): the same for everyone, signed in or not
+        **{
+            f"api/v1/{r}": row(200)
+            for r in [
+                "schema/",
+                "docs/",
+                "areas/",
+                "areas/<slug:code>/",
+                "communities/",
+                "communities/<slug:code>/",
+                "topics/",
+                "topics/<int:pk>/",
+                "sessions/",
+                "sessions/<int:pk>/",
+                "outcomes/",
+                "outcomes/<int:pk>/",
+                "request-statistics/",
+                "moral-bank/",
+                "moral-bank/<slug:code>/",
+            ]
+        },
+        "api/": row(404),  # its JSON catch-all: any other path under /api/
         "search/": row(200),
         "^((?:[\\w\\-]+/)*)$": row(200),
     }

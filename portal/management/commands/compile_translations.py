@@ -14,7 +14,7 @@ class Command(BaseCommand):
         roots = [Path(p) for p in settings.LOCALE_PATHS]
         roots += [
             Path(settings.BASE_DIR) / app / "locale"
-            for app in ("cms", "deliberation", "credits", "triage")
+            for app in ("cms", "deliberation", "credits", "triage", "api")
         ]
         count = 0
         for root in roots:
