@@ -248,7 +248,7 @@ CANDIDATES = {
     "char14_matters_lr": build_char_matters_lr,
     "ensemble": build_ensemble,
 }
-CHOSEN = "char14_matters_lr"
+CHOSEN = "ensemble"  # see triage/data/MODEL_CHOICE.md
 
 
 def build(name: str = CHOSEN):
@@ -288,15 +288,27 @@ def expected_calibration_error(probs, y, bins: int = 10, classes=None) -> float:
 # --------------------------------------------------------------------------- thresholds
 
 
-def fit_thresholds(probs, y, classes, target_precision: float = 0.9) -> dict[str, float]:
+def fit_thresholds(
+    probs, y, classes, target_precision: float = 0.9, rule: str = "marginal"
+) -> dict[str, float]:
     """Per-class decision thresholds from out-of-fold probabilities.
 
-    Rule: a row goes to its top class c only if its probability p_c ≥ t_c, otherwise to the
-    manual queue.  For each class, t_c is the LOWEST probability such that, among the
-    out-of-fold rows predicted c with p_c ≥ t_c, precision is ≥ `target_precision`.
-    The floor is 1/k (k classes): below it no top class exists.  A class that never reaches
-    the target gets t_c = 1.0 (always manual) — MODEL_CHOICE.md reports it if that happens.
+    Decision: a row goes to its top class c only if its probability p_c ≥ t_c; otherwise it
+    waits in the manual queue.  t_c is found among the out-of-fold rows whose top class is c:
+
+    * rule "marginal" (default): an isotonic (monotone) fit of "the prediction was right"
+      against p_c estimates the precision AT each probability; t_c is the LOWEST probability
+      at which that estimate reaches `target_precision`.  A row just above t_c is then right
+      with about that precision, whatever the more confident rows do.
+    * rule "cumulative": t_c is the lowest probability such that the precision of ALL rows at
+      or above it reaches the target.  Looser: the many very confident rows carry the
+      doubtful ones (on the seed set it sends nothing to the manual queue).
+
+    The floor is 1/k (k classes).  A class that never reaches the target gets t_c = 1.0
+    (always manual) — MODEL_CHOICE.md reports it if that happens.
     """
+    from sklearn.isotonic import IsotonicRegression
+
     probs = np.asarray(probs, dtype=float)
     y = np.asarray(y)
     top = probs.argmax(axis=1)
@@ -305,19 +317,24 @@ def fit_thresholds(probs, y, classes, target_precision: float = 0.9) -> dict[str
     out = {}
     for k, name in enumerate(classes):
         mask = top == k
-        p, ok = conf[mask], (y[mask] == name)
-        order = np.argsort(-p)  # most confident first
-        p, ok = p[order], ok[order]
+        p, ok = conf[mask], (y[mask] == name).astype(float)
         if len(p) == 0:
             out[str(name)] = 1.0
             continue
-        precision = np.cumsum(ok) / np.arange(1, len(ok) + 1)
-        good = np.nonzero(precision >= target_precision)[0]
-        if len(good) == 0:
-            out[str(name)] = 1.0
-            continue
-        last = good[-1]  # the deepest cut whose precision still meets the target
-        out[str(name)] = float(max(floor, p[last]))
+        if rule == "marginal":
+            order = np.argsort(p)
+            p, ok = p[order], ok[order]
+            fitted = IsotonicRegression(increasing=True, out_of_bounds="clip").fit_transform(p, ok)
+            good = np.nonzero(fitted >= target_precision)[0]
+            out[str(name)] = float(max(floor, p[good[0]])) if len(good) else 1.0
+        elif rule == "cumulative":
+            order = np.argsort(-p)  # most confident first
+            p, ok = p[order], ok[order]
+            precision = np.cumsum(ok) / np.arange(1, len(ok) + 1)
+            good = np.nonzero(precision >= target_precision)[0]
+            out[str(name)] = float(max(floor, p[good[-1]])) if len(good) else 1.0
+        else:
+            raise ValueError(f"unknown threshold rule {rule!r}")
     return out
 
 
@@ -362,6 +379,7 @@ class CvResult:
     letter_macro_f1: float | None = None
     prior_macro_f1: float | None = None
     extra_macro_f1: float | None = None
+    transfer: dict | None = None
     classes: list[str] = field(default_factory=list)
     oof: np.ndarray | None = None
 

@@ -66,6 +66,18 @@ def test_thresholds_send_low_confidence_rows_to_manual():
     assert report["manual_share"] == pytest.approx(2 / 6) and report["auto_accuracy"] == 1.0
 
 
+def test_marginal_thresholds_do_not_let_confident_rows_carry_doubtful_ones():
+    # 9 right at 0.99, then one wrong at 0.55 and one right at 0.5: cumulative precision at
+    # 0.5 is 10/11 >= 0.9, but between 0.5 and 0.55 the model is right half the time.
+    probs = np.array([[0.99, 0.01]] * 9 + [[0.5, 0.5], [0.55, 0.45]])
+    y = ["a"] * 10 + ["b"]
+    cumulative = modelling.fit_thresholds(probs, y, ["a", "b"], 0.9, rule="cumulative")
+    marginal = modelling.fit_thresholds(probs, y, ["a", "b"], 0.9, rule="marginal")
+    assert cumulative["a"] == pytest.approx(0.5)
+    assert marginal["a"] == pytest.approx(0.99)
+    assert modelling.apply_thresholds([[0.6, 0.4]], ["a", "b"], marginal) == ["manual"]
+
+
 def test_a_class_that_never_reaches_the_precision_target_is_always_manual():
     probs = np.array([[0.7, 0.3], [0.2, 0.8]])
     thresholds = modelling.fit_thresholds(probs, ["b", "b"], ["a", "b"], target_precision=0.9)

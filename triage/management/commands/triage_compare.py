@@ -30,6 +30,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--chosen", default=modelling.CHOSEN)
         parser.add_argument("--precision", type=float, default=0.9, help="threshold target")
+        parser.add_argument("--rule", choices=["marginal", "cumulative"], default="marginal")
+        parser.add_argument(
+            "--no-transfer",
+            action="store_true",
+            help="skip the other-register check (fit on all of seed_v2.csv, score on the v1 "
+            "seed_class.csv + seed_class_holdout.csv, short app-style messages)",
+        )
         parser.add_argument(
             "--quick",
             action="store_true",
@@ -97,6 +104,9 @@ class Command(BaseCommand):
                     extra_mask=extra if extra.any() else None,
                 )
             )
+        if not (opts["quick"] or opts["no_transfer"]):
+            for result in results:
+                result.transfer = self.transfer(result.name, texts, labels)
         self.stdout.write(self.table(results, with_city=bool(extra.any())))
         best = max(results, key=lambda r: r.macro_f1)
         self.stdout.write(f"best_cv={best.name} macro_f1={best.macro_f1:.3f}")
@@ -107,13 +117,17 @@ class Command(BaseCommand):
                 opts["chosen"], texts, labels, registers=registers, folds=folds
             )
         thresholds = modelling.fit_thresholds(
-            chosen.oof, labels, chosen.classes, target_precision=opts["precision"]
+            chosen.oof,
+            labels,
+            chosen.classes,
+            target_precision=opts["precision"],
+            rule=opts["rule"],
         )
         decisions = modelling.apply_thresholds(chosen.oof, chosen.classes, thresholds)
         report = modelling.threshold_report(decisions, labels)
         self.stdout.write(
-            f"\nchosen={chosen.name}; per-class thresholds (precision ≥ {opts['precision']:.2f}"
-            " on out-of-fold probabilities): "
+            f"\nchosen={chosen.name}; per-class thresholds ({opts['rule']} precision ≥ "
+            f"{opts['precision']:.2f} on out-of-fold probabilities): "
             + ", ".join(f"{k} {v:.3f}" for k, v in thresholds.items())
         )
         self.stdout.write(
@@ -132,8 +146,11 @@ class Command(BaseCommand):
             + " ".join(f"{'R' + c:>6}" for c in classes)
             + f" {'letters':>7} {'78/16/6':>7} {'ECE':>6} {'fit s':>6}"
         )
+        with_transfer = any(getattr(r, "transfer", None) for r in results)
         if with_city:
             head += f" {'city F1':>7}"
+        if with_transfer:
+            head += f" {'v1 F1':>7} " + " ".join(f"{'v1R' + c:>6}" for c in classes)
         lines = [head]
         for r in results:
             line = (
@@ -144,8 +161,24 @@ class Command(BaseCommand):
             )
             if with_city:
                 line += f" {_f(r.extra_macro_f1)}"
+            if with_transfer:
+                t = r.transfer
+                line += f" {t['macro_f1']:7.3f} " + " ".join(
+                    f"{t['recall'].get(c, 0):7.3f}" for c in classes
+                )
             lines.append(line)
         return "\n".join(lines)
+
+    def transfer(self, name, texts, labels) -> dict:
+        """Fit on all the seed rows; score on the v1 seed (another register: short messages)."""
+        from triage.classifier import DATA_DIR
+
+        vx, vy = [], []
+        for file in ("seed_class.csv", "seed_class_holdout.csv"):
+            x, y = modelling.read_labelled_csv(DATA_DIR / file)
+            vx, vy = vx + x, vy + y
+        model = modelling.build(name).fit(list(texts), list(labels))
+        return modelling.scores(vy, model.predict(vx), classes=sorted(set(labels)))
 
     def holdout(self, name, texts, labels, thresholds):
         from sklearn.metrics import confusion_matrix
