@@ -48,6 +48,7 @@ RANDOM_STATE = 20261205
 # --------------------------------------------------------------------------- text
 
 
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 _PATTERNS = [
     # phone numbers (mobile, landline) before any other digits
     (re.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)"), "Ⓟ"),
@@ -59,7 +60,7 @@ _PATTERNS = [
         ),
         "Ⓓ",
     ),
-    # times: 21:30, 9点, 两点 is left alone (Chinese numerals carry no names)
+    # times: 21:30, 9点 (numbers in Chinese numerals, 两点, are left alone)
     (re.compile(r"\d{1,2}[:：]\d{2}|\d{1,2}[点時时](?:\d{1,2}分?)?"), "Ⓣ"),
     # sums of money: 3000元, 1.2万元, 500块, ￥88
     (re.compile(r"[￥¥]\s*\d+(?:\.\d+)?|\d+(?:\.\d+)?\s*(?:万元|万|元|块钱|块)"), "Ⓜ"),
@@ -76,9 +77,6 @@ def normalise_text(text: str) -> str:
     for pattern, placeholder in _PATTERNS:
         text = pattern.sub(placeholder, text)
     return re.sub(r"\s+", " ", text).strip()
-
-
-_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 def jieba_tokens(text: str) -> list[str]:
