@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
@@ -159,3 +160,16 @@ def safe_next(request, *candidates: str | None, default: str = "/") -> str:
         ) and target.startswith(("/", "http://", "https://")):
             return target
     return default
+
+
+def client_address(request) -> str:
+    """The client's address, read the one way every rate limit reads it: REMOTE_ADDR, or,
+    behind `PORTAL_TRUSTED_PROXIES` proxies, the X-Forwarded-For hop the nearest of them
+    added (a client cannot forge the hops our own proxies append)."""
+    proxies = getattr(settings, "PORTAL_TRUSTED_PROXIES", 0)
+    if proxies:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [h for h in hops if h]
+        if len(hops) >= proxies:
+            return hops[-proxies]
+    return request.META.get("REMOTE_ADDR", "")

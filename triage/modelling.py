@@ -27,15 +27,32 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jieba
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import VotingClassifier
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score, recall_score
+from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.svm import LinearSVC
 
 from . import classifier
+
+# jieba prints its dictionary loading to stderr unless told otherwise.
+jieba.setLogLevel(logging.WARNING)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SEED_V2 = DATA_DIR / "seed_v2.csv"
@@ -81,9 +98,6 @@ def normalise_text(text: str) -> str:
 
 def jieba_tokens(text: str) -> list[str]:
     """Words of `text` by jieba (imported lazily; jieba prints to stderr on first load)."""
-    import logging
-
-    import jieba
 
     jieba.setLogLevel(logging.WARNING)
     return [w for w in jieba.lcut(text) if w.strip()]
@@ -124,7 +138,6 @@ class MatterFeatures(BaseEstimator, TransformerMixin):
         return np.array([f"matter:{c}" for c in self.codes_] + [f"label:{x}" for x in self.labels_])
 
     def transform(self, texts):
-        from scipy import sparse
 
         hits = np.zeros((len(texts), len(self.codes_)), dtype=float)
         for i, text in enumerate(texts):
@@ -142,7 +155,6 @@ class MatterFeatures(BaseEstimator, TransformerMixin):
 
 
 def _normaliser():
-    from sklearn.preprocessing import FunctionTransformer
 
     return FunctionTransformer(_normalise_many, validate=False)
 
@@ -152,7 +164,6 @@ def _normalise_many(texts):
 
 
 def _chars(ngrams=(1, 4)):
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
     return TfidfVectorizer(
         analyzer="char", ngram_range=ngrams, sublinear_tf=True, min_df=2, max_df=0.9
@@ -160,7 +171,6 @@ def _chars(ngrams=(1, 4)):
 
 
 def _words():
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
     return TfidfVectorizer(
         tokenizer=jieba_tokens,
@@ -175,8 +185,6 @@ def _words():
 
 def build_char_lr(c: float = 10.0):
     """Placeholders for numbers, character 1–4-grams (min_df 2), balanced logistic regression."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import Pipeline
 
     return Pipeline(
         [
@@ -189,9 +197,6 @@ def build_char_lr(c: float = 10.0):
 
 def build_char_word_svm(c: float = 0.5):
     """Placeholders, character 1–3-grams + jieba word 1–2-grams, linear SVM calibrated (sigmoid)."""
-    from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.pipeline import FeatureUnion, Pipeline
-    from sklearn.svm import LinearSVC
 
     return Pipeline(
         [
@@ -209,8 +214,6 @@ def build_char_word_svm(c: float = 0.5):
 
 def build_char_matters_lr(c: float = 10.0, weight: float = 0.5):
     """`build_char_lr` plus the 清单 keyword features (MatterFeatures)."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import FeatureUnion, Pipeline
 
     return Pipeline(
         [
@@ -226,7 +229,6 @@ def build_char_matters_lr(c: float = 10.0, weight: float = 0.5):
 
 def build_ensemble():
     """Soft vote of `build_char_matters_lr` and `build_char_word_svm` (probabilities averaged)."""
-    from sklearn.ensemble import VotingClassifier
 
     return VotingClassifier(
         [("char_matters_lr", build_char_matters_lr()), ("char_word_svm", build_char_word_svm())],
@@ -305,7 +307,6 @@ def fit_thresholds(
     The floor is 1/k (k classes).  A class that never reaches the target gets t_c = 1.0
     (always manual) — MODEL_CHOICE.md reports it if that happens.
     """
-    from sklearn.isotonic import IsotonicRegression
 
     probs = np.asarray(probs, dtype=float)
     y = np.asarray(y)
@@ -349,7 +350,6 @@ def apply_thresholds(probs, classes, thresholds: dict[str, float]) -> list[str]:
 
 def threshold_report(decisions: list[str], y) -> dict:
     """Share sent to manual, and accuracy / macro-F1 among the rows decided automatically."""
-    from sklearn.metrics import f1_score
 
     y = list(y)
     auto = [(d, t) for d, t in zip(decisions, y, strict=True) if d != MANUAL]
@@ -397,7 +397,6 @@ def prior_weights(y, prior=REAL_PRIOR) -> np.ndarray:
 
 
 def scores(y, pred, registers=None, classes=CLASS_LABELS) -> dict:
-    from sklearn.metrics import f1_score, recall_score
 
     y, pred = np.asarray(y), np.asarray(pred)
     present = [c for c in classes if c in set(y)]
@@ -447,7 +446,6 @@ def cross_validate(
     `extra_mask` marks rows (e.g. a city's CSV appended to the seed) whose own macro-F1 is
     reported as `extra_macro_f1`.
     """
-    from sklearn.model_selection import StratifiedKFold
 
     texts, labels = list(texts), np.asarray(labels)
     classes = sorted(set(labels))
@@ -515,7 +513,6 @@ def learning_curve(
     `all` is a single run (every draw would be the same).  Sizes larger than the rest are
     skipped.  The first point (size 0) is the seed alone.
     """
-    from sklearn.model_selection import train_test_split
 
     city_texts, city_labels = list(city_texts), list(city_labels)
     seed_texts, seed_labels = list(seed_texts), list(seed_labels)
@@ -529,7 +526,6 @@ def learning_curve(
     classes = sorted(set(test_y))
 
     def run(extra_x, extra_y) -> float:
-        from sklearn.metrics import f1_score
 
         model = build(name)
         model.fit(seed_texts + list(extra_x), seed_labels + list(extra_y))
@@ -565,7 +561,6 @@ def learning_curve(
 
 
 def _can_stratify(labels, k: int) -> bool:
-    from collections import Counter
 
     counts = Counter(labels)
     return k >= len(counts) and len(labels) - k >= len(counts) and min(counts.values()) >= 2

@@ -656,14 +656,6 @@ class Open311Submission(models.Model):
     media_url = models.URLField(_("media URL"), max_length=1000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    @property
-    def answers(self) -> list[tuple[str, str]]:
-        """The `attribute[…]` answers as (code, text) rows; a multi-value answer joined."""
-        return [
-            (code, ", ".join(map(str, value)) if isinstance(value, list) else str(value))
-            for code, value in self.attributes.items()
-        ]
-
     class Meta:
         verbose_name = _("Open311 submission")
         verbose_name_plural = _("Open311 submissions")
@@ -677,3 +669,11 @@ class Open311Submission(models.Model):
 
     def __str__(self) -> str:
         return f"Open311 #{self.request_id}"
+
+    @property
+    def answers(self) -> list[tuple[str, str]]:
+        """The `attribute[…]` answers as (code, text) rows; a multi-value answer joined."""
+        return [
+            (code, ", ".join(map(str, value)) if isinstance(value, list) else str(value))
+            for code, value in self.attributes.items()
+        ]

@@ -363,7 +363,8 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # Content-Security-Policy (django-csp).  No inline script or style anywhere on the public
-# site: behaviour lives in each app's static/*.js, looks in portal/static/portal/tokens.css and components.css.
+# site: behaviour lives in each app's static/*.js, looks in portal/static/portal/tokens.css
+# and components.css.
 # A template that truly needs an inline script gives it nonce="{{ request.csp_nonce }}";
 # portal.pagecache never stores such a page.  The Wagtail admin gets a wider policy for
 # its own inline scripts and styles (PORTAL_CSP_ADMIN, portal/security_headers.py).
@@ -433,17 +434,22 @@ LOGGING = {
     },
 }
 
+# Behind N trusted reverse proxies, a client's address is the Nth hop from the right of
+# X-Forwarded-For; with none (0) it is REMOTE_ADDR.  Every rate limit reads it this way:
+# sign-in (allauth), Open311 and the public API (portal.inputs.client_address).
+PORTAL_TRUSTED_PROXIES = int(
+    os.environ.get("PORTAL_TRUSTED_PROXIES") or os.environ.get("PUBLIC_API_NUM_PROXIES") or 0
+)
+ALLAUTH_TRUSTED_PROXY_COUNT = PORTAL_TRUSTED_PROXIES
+
 # --- Public open-data API (api/, /api/v1/) -------------------------------------------
 # Requests per client address (DRF rate syntax), kept in the default cache; 429 beyond.
 PUBLIC_API_RATE = os.environ.get("PUBLIC_API_RATE", "120/min")
 PUBLIC_API_MAX_AGE = int(os.environ.get("PUBLIC_API_MAX_AGE", "60"))  # Cache-Control
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # Behind N trusted proxies, the client address is the Nth hop from the right of
-    # X-Forwarded-For; without (None) it is REMOTE_ADDR.
-    "NUM_PROXIES": int(os.environ["PUBLIC_API_NUM_PROXIES"])
-    if os.environ.get("PUBLIC_API_NUM_PROXIES")
-    else None,
+    # The same reading of the client address as every other limit (PORTAL_TRUSTED_PROXIES).
+    "NUM_PROXIES": PORTAL_TRUSTED_PROXIES or None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Community Hall open data API",

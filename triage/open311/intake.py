@@ -44,7 +44,7 @@ from ..models import (
 from ..services.intake import request_submit
 from . import link, ratelimit
 from .formats import Open311Error, respond
-from .rows import OTHER_CODE
+from .rows import OTHER_CODE, other_service_row
 
 ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\]]{1,40})\](\[\])?$")
 
@@ -104,8 +104,6 @@ def _description(data, st: ServiceType | None) -> str:
 
 
 def _other_name():
-    from .rows import other_service_row
-
     return other_service_row()["service_name"]
 
 

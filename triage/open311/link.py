@@ -15,6 +15,7 @@ confirm.
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -27,8 +28,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from portal import sms as portal_sms
-from portal.models import Area, Membership, Role
+from portal.models import Area, Membership, Role, User
 from portal.notifications import notify
+from portal.tasks import enqueue, send_sms_task
 
 from ..models import Event, Open311Submission, Request
 from ..services import claims
@@ -53,8 +55,6 @@ def _not_staff(user) -> bool:
 
 def account_for_email(email: str):
     """The one active, non-staff account that verified `email`, else None."""
-    from allauth.account.models import EmailAddress
-
     if not email:
         return None
     owners = list(
@@ -64,8 +64,6 @@ def account_for_email(email: str):
     )
     if len(owners) != 1:
         return None
-    from portal.models import User
-
     user = User.objects.filter(pk=owners[0], is_active=True).first()
     return user if user is not None and _not_staff(user) else None
 
@@ -98,8 +96,6 @@ def email_claim_payload(token: str) -> dict:
 
 
 def _owns_email(user, email: str) -> bool:
-    from allauth.account.models import EmailAddress
-
     return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
 
 
@@ -165,8 +161,6 @@ def offer(req: Request, sub: Open311Submission) -> str | None:
     path = reverse("triage:claim", args=[claims.claim_token(req)])
     _tell(user, req, path)
     if portal_sms.is_mobile(number):
-        from portal.tasks import enqueue, send_sms_task
-
         with translation.override(settings.LANGUAGE_CODE):
             text = _(
                 "Your request %(n)s has been recorded. To follow it on the community portal, "

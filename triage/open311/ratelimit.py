@@ -18,15 +18,6 @@ from django.core.cache import cache
 from .formats import Open311Error
 
 
-def client_address(request) -> str:
-    try:
-        from allauth.core.internal.ratelimit import get_ip
-
-        return get_ip(request)  # the same reading of proxies as the login limits
-    except Exception:  # noqa: BLE001 - allauth's helper is internal; fall back
-        return request.META.get("REMOTE_ADDR", "")
-
-
 def hit(scope: str, ident: str, limit: int, window: int, now: float | None = None) -> int | None:
     """Count one call; the seconds until the window ends when over the limit, else None."""
     if limit <= 0 or window <= 0:

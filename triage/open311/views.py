@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from portal.inputs import parse_datetime_param, parse_ids
+from portal.inputs import client_address, parse_datetime_param, parse_ids
 
 from ..models import Open311Submission, Request, ServiceType
 from ..selectors import with_places
@@ -53,7 +53,7 @@ def api(*methods: str):
             if fmt not in FORMATS:
                 return error(fmt_of(request.path), 404, "Format must be json or xml")
             try:
-                ratelimit.check("address", ratelimit.client_address(request))
+                ratelimit.check("address", client_address(request))
                 if request.method not in methods:
                     raise Open311Error(405, f"Use {' or '.join(methods)}")
                 if request.method == "GET":

@@ -13,8 +13,12 @@ import time
 
 import numpy as np
 from django.core.management.base import BaseCommand, CommandError
+from sklearn.metrics import confusion_matrix
+from sklearn.model_selection import train_test_split
+from threadpoolctl import threadpool_limits
 
 from triage import modelling
+from triage.classifier import DATA_DIR
 from triage.management.commands.triage_learning_curve import csv_error
 
 
@@ -46,7 +50,6 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         # one BLAS/OpenMP thread: the machine is shared, and oversubscribed threads made
         # a 300-row fit take 8 s instead of 1 s
-        from threadpoolctl import threadpool_limits
 
         with threadpool_limits(limits=1):
             return self._handle(*args, **opts)
@@ -64,8 +67,6 @@ class Command(BaseCommand):
         if not 2 <= folds <= 5:
             raise CommandError("--folds must be between 2 and 5")
         if opts["quick"]:
-            from sklearn.model_selection import train_test_split
-
             texts, _, labels, _, registers, _ = train_test_split(
                 texts,
                 labels,
@@ -171,7 +172,6 @@ class Command(BaseCommand):
 
     def transfer(self, name, texts, labels) -> dict:
         """Fit on all the seed rows; score on the v1 seed (another register: short messages)."""
-        from triage.classifier import DATA_DIR
 
         vx, vy = [], []
         for file in ("seed_class.csv", "seed_class_holdout.csv"):
@@ -181,7 +181,6 @@ class Command(BaseCommand):
         return modelling.scores(vy, model.predict(vx), classes=sorted(set(labels)))
 
     def holdout(self, name, texts, labels, thresholds):
-        from sklearn.metrics import confusion_matrix
 
         hx, hy, hreg = modelling.read_labelled_csv(modelling.SEED_V2_HOLDOUT, with_registers=True)
         model = modelling.build(name)

@@ -7,8 +7,11 @@ city's CSV against the number of its rows added to the seed set (see
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from threadpoolctl import threadpool_limits
 
 from triage import modelling
 from triage.classifier import SEED_DEPARTMENT
@@ -52,7 +55,6 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         # one BLAS/OpenMP thread: the machine is shared, and oversubscribed threads made
         # a 300-row fit take 8 s instead of 1 s
-        from threadpoolctl import threadpool_limits
 
         with threadpool_limits(limits=1):
             return self._handle(*args, **opts)
@@ -77,8 +79,6 @@ class Command(BaseCommand):
                 seed_x, seed_y = modelling.read_labelled_csv(seed_path)
             except modelling.CsvError as problem:
                 raise CommandError(csv_error(problem, seed_path)) from problem
-
-        from collections import Counter
 
         if min(Counter(labels).values()) < 2:
             raise CommandError(
