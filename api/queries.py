@@ -1,10 +1,8 @@
 """The aggregate reads behind the API, each one query in the database (no Python loops
 over rows): monthly request statistics per area and moral-bank totals per community.
 
-Only models are imported from the domain apps; the figures follow the definitions of
-the staff dashboard (triage.selectors.dashboard_stats): 办结率 = closed / received,
-on-time = closed by the deadline / closed with a deadline, satisfaction from residents'
-1–5 ratings, mediation success = mediated successfully / mediations recorded.
+The request figures are the staff dashboard's own measures
+(`triage.selectors.report_measures`), grouped per area and month.
 """
 
 from __future__ import annotations
@@ -13,13 +11,11 @@ import calendar
 from decimal import Decimal
 
 from django.db.models import (
-    Avg,
     Count,
     DecimalField,
     F,
     IntegerField,
     OuterRef,
-    Q,
     Subquery,
     Sum,
     Value,
@@ -29,6 +25,7 @@ from django.db.models.functions import Coalesce, Length, Substr, TruncMonth
 from credits.models import Account, Entry, ServiceLog, Transaction
 from portal.models import Area
 from triage.models import Request, RequestClass
+from triage.selectors import report_measures
 
 DEPTH = {
     Area.Kind.CITY: 1,
@@ -55,28 +52,10 @@ def request_statistics(*, level: str, within: Area | None, month_from=None, mont
         # "first of the next month", which 9999-12 does not have).
         last = month_to.replace(day=calendar.monthrange(month_to.year, month_to.month)[1])
         qs = qs.filter(created_at__date__lte=last)
-    closed = Q(status=Request.Status.CLOSED)
-    per_value = {
-        f"class_{value or 'pending'}": Count("pk", filter=Q(request_class=value))
-        for value in CLASSES
-    } | {f"channel_{value}": Count("pk", filter=Q(channel=value)) for value in CHANNELS}
     return (
         qs.annotate(area_key=Substr("area_path", 1, prefix), month=TruncMonth("created_at"))
         .values("area_key", "month")
-        .annotate(
-            **per_value,
-            total=Count("pk"),
-            closed=Count("pk", filter=closed),
-            with_deadline=Count("pk", filter=closed & Q(deadline__isnull=False)),
-            on_time=Count("pk", filter=closed & Q(closed_at__lte=F("deadline"))),
-            rated=Count("pk", filter=Q(satisfaction__isnull=False)),
-            avg_satisfaction=Avg("satisfaction"),
-            satisfied=Count("pk", filter=Q(satisfaction__gte=4)),
-            mediated=Count(
-                "pk", filter=Q(mediation__in=[Request.Mediation.SUCCESS, Request.Mediation.FAILED])
-            ),
-            mediated_ok=Count("pk", filter=Q(mediation=Request.Mediation.SUCCESS)),
-        )
+        .annotate(**report_measures())
         .order_by("month", "area_key")
     )
 

@@ -107,6 +107,35 @@ def with_public_text(rows):
     return rows
 
 
+def report_measures() -> dict:
+    """The figures every report on 三事分流 quotes, as aggregate expressions: one pass over
+    the rows whether they are aggregated whole (the staff dashboard) or per area and month
+    (the public API).  办结率 = closed / received; on time = closed by the deadline /
+    closed with a deadline; satisfaction from residents' 1–5 ratings; mediation success =
+    mediated successfully / mediations recorded."""
+    closed = Q(status=S.CLOSED)
+    per_value = {
+        f"class_{value or 'pending'}": Count("pk", filter=Q(request_class=value))
+        for value in [*RequestClass.values, ""]
+    } | {
+        f"channel_{value}": Count("pk", filter=Q(channel=value)) for value in Request.Channel.values
+    }
+    return {
+        **per_value,
+        "total": Count("pk"),
+        "closed": Count("pk", filter=closed),
+        "with_deadline": Count("pk", filter=closed & Q(deadline__isnull=False)),
+        "on_time": Count("pk", filter=closed & Q(closed_at__lte=F("deadline"))),
+        "rated": Count("pk", filter=Q(satisfaction__isnull=False)),
+        "avg_satisfaction": Avg("satisfaction"),
+        "satisfied": Count("pk", filter=Q(satisfaction__gte=4)),
+        "mediated": Count(
+            "pk", filter=Q(mediation__in=[Request.Mediation.SUCCESS, Request.Mediation.FAILED])
+        ),
+        "mediated_ok": Count("pk", filter=Q(mediation=Request.Mediation.SUCCESS)),
+    }
+
+
 def dashboard_stats(area: Area, *, since=None) -> dict:
     """The figures every report on 三事分流 quotes, for `area`'s subtree, in one query."""
     qs = Request.objects.within(area)
@@ -115,24 +144,9 @@ def dashboard_stats(area: Area, *, since=None) -> dict:
     closed = Q(status=S.CLOSED)
     # Per class and per channel counts ride in the same aggregate: one pass over the rows
     # (three GROUP BY queries were three passes; bench/triage.py measures it).
-    per_value = {
-        f"class_{value or 'pending'}": Count("pk", filter=Q(request_class=value))
-        for value in [*RequestClass.values, ""]
-    } | {
-        f"channel_{value}": Count("pk", filter=Q(channel=value)) for value in Request.Channel.values
-    }
     totals = qs.aggregate(
-        **per_value,
-        total=Count("pk"),
-        closed=Count("pk", filter=closed),
-        with_deadline=Count("pk", filter=closed & Q(deadline__isnull=False)),
-        on_time=Count("pk", filter=closed & Q(closed_at__lte=F("deadline"))),
-        rated=Count("pk", filter=Q(satisfaction__isnull=False)),
-        avg_satisfaction=Avg("satisfaction"),
-        satisfied=Count("pk", filter=Q(satisfaction__gte=4)),
+        **report_measures(),
         avg_handling=Avg(F("closed_at") - F("created_at"), filter=closed),
-        mediated=Count("pk", filter=Q(mediation__in=["success", "failed"])),
-        mediated_ok=Count("pk", filter=Q(mediation="success")),
         overdue=Count("pk", filter=~closed & Q(deadline__lt=timezone.now())),
         escalated=Count("pk", filter=Q(escalation_level__gt=0)),
     )
