@@ -78,20 +78,9 @@ def email_claim_token(req: Request, email: str) -> str:
 
 
 def email_claim_payload(token: str) -> dict:
-    invalid = ValidationError(_("This link is not valid."), code="invalid")
-    try:
-        data = signing.loads(token, salt=EMAIL_SALT, max_age=claims.claim_max_age())
-    except signing.SignatureExpired:
-        raise ValidationError(
-            _("This link has expired. Ask the community committee to send a new one."),
-            code="expired",
-        ) from None
-    except (signing.BadSignature, ValueError, TypeError):
-        raise invalid from None
-    if not isinstance(data, dict) or not isinstance(data.get("r"), int):
-        raise invalid
+    data = claims.read_link(token, salt=EMAIL_SALT)
     if not isinstance(data.get("e"), str) or not data["e"]:
-        raise invalid
+        raise ValidationError(_("This link is not valid."), code="invalid")
     return data
 
 

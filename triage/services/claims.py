@@ -103,14 +103,12 @@ def _owns_number(user, number: str) -> bool:
     )
 
 
-@transaction.atomic
-def claim_payload(token: str) -> dict:
-    """What a claim link carries ({"r": request id, "p": number}), or a translated refusal
-    when it was forged, mangled or has expired.  The link's page asks this before it offers
-    the claim, and `request_claim` again when it makes it."""
+def read_link(token: str, *, salt: str) -> dict:
+    """What a signed claim link carries (a dict with the request id "r"), or a translated
+    refusal when it was forged, mangled or has expired.  Texted and emailed links alike."""
     invalid = ValidationError(_("This link is not valid."), code="invalid")
     try:
-        data = signing.loads(token, salt=CLAIM_SALT, max_age=claim_max_age())
+        data = signing.loads(token, salt=salt, max_age=claim_max_age())
     except signing.SignatureExpired:
         raise ValidationError(
             _("This link has expired. Ask the community committee to send a new one."),
@@ -121,6 +119,12 @@ def claim_payload(token: str) -> dict:
     if not isinstance(data, dict) or not isinstance(data.get("r"), int):
         raise invalid
     return data
+
+
+def claim_payload(token: str) -> dict:
+    """What a texted claim link carries ({"r": request id, "p": number}).  The link's page
+    asks this before it offers the claim, and `request_claim` again when it makes it."""
+    return read_link(token, salt=CLAIM_SALT)
 
 
 @transaction.atomic
