@@ -32,7 +32,6 @@ from . import admin_views, selectors, services
 from .models import Format, Poll, Session, Topic
 
 MANAGE = "deliberation.manage"
-CHECK_IN = "deliberation.check_in"
 
 
 def _p(message):
@@ -189,14 +188,13 @@ class SessionIndexView(ScopedIndexView):
 
 
 class SessionViewSet(AreaScopedViewSet):
-    """Committees add and edit their sessions; grid workers, who check residents in, read
-    the list to reach the check-in page and the attendance workbook."""
+    """Committees add and edit their sessions, and reach check-in and attendance from the
+    list.  (Grid workers check residents in on the phone desk, outside the admin.)"""
 
     model = Session
     icon = "date"
     menu_label = _p("Sessions")
     scope_action = MANAGE
-    scope_view_action = CHECK_IN
     scope_writes = frozenset({"add", "change"})  # registrations and attendance stay
     select_related = ("community", "format")
     index_view_class = SessionIndexView

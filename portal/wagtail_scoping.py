@@ -13,6 +13,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.views.generic.detail import SingleObjectMixin
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views.generic.models import InspectView
 from wagtail.log_actions import log
@@ -49,6 +50,8 @@ class ScopedObjectViewsMixin:
         for name in dir(type(self)):
             if not name.endswith("_view_class") or name in self.UNSCOPED_VIEWS:
                 continue
+            if isinstance(getattr(type(self), name, None), property):
+                continue  # derived from another view class (revert: from edit)
             view_class = getattr(self, name, None)
             if not isinstance(view_class, type):
                 continue
@@ -57,6 +60,9 @@ class ScopedObjectViewsMixin:
                 attrs["get_base_object_queryset"] = get_base_object_queryset
             if issubclass(view_class, InspectView):
                 attrs["get_object"] = get_inspected_object
+            if issubclass(view_class, SingleObjectMixin):
+                # Edit and delete look their row up through Django's get_queryset().
+                attrs["get_queryset"] = get_base_object_queryset
             if attrs:
                 setattr(self, name, type(view_class.__name__, (view_class,), attrs))
 
@@ -121,8 +127,7 @@ class AreaScopedPolicy(BasePermissionPolicy):
 
     `action` (e.g. "credits.manage") grants the writes in `writes` over the rows whose
     `area_field` lies in the subtrees `areas_for(user, action)` returns; `view_action`
-    (default: `action`) grants reading them, a membership inside a community (a grid
-    worker's grid) reading the whole community's rows.  A row without an area (a format
+    (default: `action`) grants reading them.  A row without an area (a format
     offered to every community) is for site administrators alone.  No Django model
     permission is involved, so nothing has to be granted by hand.
     """
@@ -141,13 +146,7 @@ class AreaScopedPolicy(BasePermissionPolicy):
             return areas_for(user, self.action)
         if action != "view":
             return []
-        roots = areas_for(user, self.view_action)
-        if self.view_action == self.action:
-            return roots
-        from .models import Area
-        from .scoping import community_of
-
-        return [community_of(r) if r.kind == Area.Kind.GRID else r for r in roots]
+        return areas_for(user, self.view_action)
 
     def area_of(self, instance):
         return getattr(instance, self.area_field)
