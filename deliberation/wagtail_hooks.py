@@ -323,9 +323,6 @@ class PollFilterSet(WagtailFilterSet):
 
 
 class PollIndexView(ScopedIndexView):
-    # Poll has no plural verbose name of its own (Django would write "投票s").
-    page_title = _p("Polls")
-
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
         buttons.append(
@@ -351,6 +348,7 @@ class PollViewSet(AreaScopedViewSet):
     model = Poll
     icon = "tasks"
     menu_label = _p("Polls")
+    plural_label = _p("Polls")  # Poll's Meta has no verbose_name_plural
     scope_action = MANAGE
     scope_writes = frozenset({"add", "change"})  # ballots stay
     select_related = ("community", "topic")

@@ -335,6 +335,43 @@ class AreaScopedViewSet(ScopedObjectViewsMixin, SnippetViewSet):
     add_panels = None
     edit_form_class = None
     edit_panels = None
+    # The list's title and breadcrumb, for a model whose Meta has no plural of its own
+    # (Django would write verbose_name + "s": "投票s").
+    plural_label = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.plural_label:
+            self._relabel_breadcrumbs()
+
+    def _relabel_breadcrumbs(self):
+        from django.utils.text import capfirst
+
+        wrong, right = capfirst(self.model._meta.verbose_name_plural), self.plural_label
+
+        def relabel(original):
+            def get_breadcrumbs_items(view):
+                return [
+                    {**item, "label": right} if str(item.get("label")) == str(wrong) else item
+                    for item in original(view)
+                ]
+
+            return get_breadcrumbs_items
+
+        for name in dir(type(self)):
+            if not name.endswith("_view_class"):
+                continue
+            if isinstance(getattr(type(self), name, None), property):
+                continue
+            view_class = getattr(self, name, None)
+            if isinstance(view_class, type) and hasattr(view_class, "get_breadcrumbs_items"):
+                patched = {"get_breadcrumbs_items": relabel(view_class.get_breadcrumbs_items)}
+                setattr(self, name, type(view_class.__name__, (view_class,), patched))
+
+    def get_index_view_kwargs(self, **kwargs):
+        if self.plural_label:
+            kwargs.setdefault("page_title", self.plural_label)
+        return super().get_index_view_kwargs(**kwargs)
 
     @property
     def permission_policy(self):

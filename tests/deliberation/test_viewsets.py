@@ -320,3 +320,17 @@ def test_the_search_finds_chinese_inside_a_title(client, community, committee_me
     client.force_login(committee_member)
     html = client.get(reverse(f"{ns(Session)}:list") + "?q=电梯").content.decode()
     assert "加装电梯议事" in html and "停车位分配议事" not in html
+
+
+def test_poll_screens_name_the_list_in_chinese(client, community, committee_member):
+    """Poll's Meta has no plural: Django would print "投票s" in titles and breadcrumbs."""
+    p = make_poll(community, committee_member)
+    client.force_login(committee_member)
+    for url in (
+        reverse(f"{ns(Poll)}:list"),
+        reverse(f"{ns(Poll)}:edit", args=[p.pk]),
+        reverse(f"{ns(Poll)}:inspect", args=[p.pk]),
+        reverse(f"{ns(Poll)}:add"),
+    ):
+        html = client.get(url).content.decode()
+        assert "投票s" not in html and "投票" in html, url
