@@ -13,8 +13,10 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from django.utils.text import capfirst
 from django.views.generic.detail import SingleObjectMixin
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic.models import InspectView
 from wagtail.log_actions import log
 from wagtail.permission_policies.base import BasePermissionPolicy
@@ -261,6 +263,36 @@ class ScopedIndexView(SafeExportMixin, snippet_views.IndexView):
     pass
 
 
+class YesNoColumn(Column):
+    """A true/false column that reads 是/否 (Wagtail's own writes "True"/"False")."""
+
+    def get_value(self, instance):
+        from django.utils.translation import gettext
+
+        value = super().get_value(instance)
+        return gettext("Yes") if value else gettext("No")
+
+
+class ScopedInspectView(snippet_views.InspectView):
+    """Labels from the viewset's `field_labels` (fields without a verbose name), and
+    是/否 for true/false."""
+
+    field_labels: dict = {}
+
+    def get_field_label(self, field_name, field):
+        if field_name in self.field_labels:
+            return capfirst(self.field_labels[field_name])
+        return super().get_field_label(field_name, field)
+
+    def get_field_display_value(self, field_name, field):
+        from django.utils.translation import gettext
+
+        value = super().get_field_display_value(field_name, field)
+        if isinstance(value, bool):
+            return gettext("Yes") if value else gettext("No")
+        return value
+
+
 class _RefusedError(Exception):
     def __init__(self, exc):
         super().__init__(str(exc))
@@ -324,6 +356,7 @@ class AreaScopedViewSet(ScopedObjectViewsMixin, SnippetViewSet):
     select_related: tuple[str, ...] = ("community",)
 
     index_view_class = ScopedIndexView
+    inspect_view_class = ScopedInspectView
     add_view_class = ScopedCreateView
     edit_view_class = ScopedEditView
     delete_view_class = ScopedDeleteView
@@ -338,6 +371,9 @@ class AreaScopedViewSet(ScopedObjectViewsMixin, SnippetViewSet):
     # The list's title and breadcrumb, for a model whose Meta has no plural of its own
     # (Django would write verbose_name + "s": "投票s").
     plural_label = None
+    # Labels of fields whose model field has no verbose name of its own (English
+    # "Organisation" otherwise): list columns, export headings, inspect and the forms.
+    field_labels: dict = {}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -371,7 +407,40 @@ class AreaScopedViewSet(ScopedObjectViewsMixin, SnippetViewSet):
     def get_index_view_kwargs(self, **kwargs):
         if self.plural_label:
             kwargs.setdefault("page_title", self.plural_label)
-        return super().get_index_view_kwargs(**kwargs)
+        headings = self.export_headings if isinstance(self.export_headings, dict) else {}
+        kwargs.setdefault("export_headings", {**self.field_labels, **headings})
+        view_kwargs = super().get_index_view_kwargs(**kwargs)
+        if isinstance(self.list_display, list | tuple):
+            view_kwargs["list_display"] = self._columns(self.list_display)
+        return view_kwargs
+
+    def _columns(self, names):
+        """True/false fields as 是/否, `field_labels` as the headings; the first column
+        stays Wagtail's title column (with the row's buttons)."""
+        from django.core.exceptions import FieldDoesNotExist
+        from django.db import models
+
+        columns = list(names[:1])
+        for name in names[1:]:
+            if not isinstance(name, str):
+                columns.append(name)
+                continue
+            try:
+                field = self.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                columns.append(name)
+                continue
+            label = capfirst(self.field_labels.get(name, field.verbose_name))
+            if isinstance(field, models.BooleanField):
+                columns.append(YesNoColumn(name, label=label, sort_key=name))
+            elif name in self.field_labels:
+                columns.append(Column(name, label=label, sort_key=name))
+            else:
+                columns.append(name)
+        return columns
+
+    def get_inspect_view_kwargs(self, **kwargs):
+        return super().get_inspect_view_kwargs(field_labels=self.field_labels, **kwargs)
 
     @property
     def permission_policy(self):

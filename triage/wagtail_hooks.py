@@ -68,6 +68,7 @@ class DirectoryViewSet(AreaScopedViewSet):
     menu_label = capfirst(_("service directory"))
     scope_action = SUPERVISE
     scope_area_field = "area"
+    field_labels = {"organisation": _("organisation")}
     select_related = ("area", "organisation")
     list_display = ["name", "kind", "area", "services", "phone", "hours", "is_active"]
     list_filter = ["kind", "is_active"]
@@ -95,11 +96,13 @@ class GridBoundaryViewSet(SiteAdminViewSet):
     model = GridBoundary
     icon = "site"
     menu_label = capfirst(_("grid outlines"))
+    field_labels = {"area": _("grid")}
     select_related = ("area",)
     list_display = ["area"]
     list_export = ["area", "polygon"]
     export_filename = "grid-outlines"
     inspect_view_fields = list_export
+    add_panels = edit_panels = ["area", "polygon"]
 
 
 class TriageGroup(SnippetViewSetGroup):
