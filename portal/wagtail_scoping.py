@@ -203,9 +203,15 @@ class AreaScopedForm(ChooserIdsMixin, WagtailAdminModelForm):
     scope_field = "community"
     scope_kind = "community"
 
+    # Labels of fields whose model field has no verbose name of its own.
+    field_labels: dict = {}
+
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
         self.user = for_user
+        for name, label in self.field_labels.items():
+            if name in self.fields:
+                self.fields[name].label = capfirst(label)
         field = self.fields.get(self.scope_field)
         if field is None or for_user is None:
             return
@@ -288,6 +294,8 @@ class ScopedInspectView(snippet_views.InspectView):
         from django.utils.translation import gettext
 
         value = super().get_field_display_value(field_name, field)
+        if value is None or value == "":
+            return "-"  # as Wagtail shows an empty relation, not "None"
         if isinstance(value, bool):
             return gettext("Yes") if value else gettext("No")
         return value

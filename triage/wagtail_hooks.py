@@ -52,6 +52,7 @@ class DirectoryForm(AreaScopedForm):
     scope_action = SUPERVISE
     scope_field = "area"
     scope_kind = None
+    field_labels = {"organisation": _("organisation")}
 
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
@@ -98,7 +99,7 @@ class GridBoundaryViewSet(SiteAdminViewSet):
     menu_label = capfirst(_("grid outlines"))
     field_labels = {"area": _("grid")}
     select_related = ("area",)
-    list_display = ["area"]
+    list_display = ["__str__"]  # headed by the model's name: the area has no label
     list_export = ["area", "polygon"]
     export_filename = "grid-outlines"
     inspect_view_fields = list_export
