@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.text import capfirst
 from django.views.generic.detail import SingleObjectMixin
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.views.generic.models import InspectView
 from wagtail.log_actions import log
 from wagtail.permission_policies.base import BasePermissionPolicy
@@ -269,16 +269,6 @@ class ScopedIndexView(SafeExportMixin, snippet_views.IndexView):
     pass
 
 
-class YesNoColumn(Column):
-    """A true/false column that reads 是/否 (Wagtail's own writes "True"/"False")."""
-
-    def get_value(self, instance):
-        from django.utils.translation import gettext
-
-        value = super().get_value(instance)
-        return gettext("Yes") if value else gettext("No")
-
-
 class ScopedInspectView(snippet_views.InspectView):
     """Labels from the viewset's `field_labels` (fields without a verbose name), and
     是/否 for true/false."""
@@ -423,8 +413,8 @@ class AreaScopedViewSet(ScopedObjectViewsMixin, SnippetViewSet):
         return view_kwargs
 
     def _columns(self, names):
-        """True/false fields as 是/否, `field_labels` as the headings; the first column
-        stays Wagtail's title column (with the row's buttons)."""
+        """True/false fields as icons (是/否 to screen readers), `field_labels` as the
+        headings; the first column stays Wagtail's title column (with the row's buttons)."""
         from django.core.exceptions import FieldDoesNotExist
         from django.db import models
 
@@ -440,7 +430,8 @@ class AreaScopedViewSet(ScopedObjectViewsMixin, SnippetViewSet):
                 continue
             label = capfirst(self.field_labels.get(name, field.verbose_name))
             if isinstance(field, models.BooleanField):
-                columns.append(YesNoColumn(name, label=label, sort_key=name))
+                # Icons whose screen-reader text is 是/否 (tables/boolean_cell.html).
+                columns.append(BooleanColumn(name, label=label, sort_key=name))
             elif name in self.field_labels:
                 columns.append(Column(name, label=label, sort_key=name))
             else:

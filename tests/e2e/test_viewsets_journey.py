@@ -28,7 +28,7 @@ def test_committee_makes_a_session_in_the_admin_and_opens_check_in(page, shot, s
     page.fill("#id_place", "社区党群服务中心")
     page.fill("#id_capacity", "20")
     shot("viewsets-1-new-session")
-    page.locator("form button[type=submit]").first.click()
+    page.locator("button.action-save").first.click()
     page.wait_for_load_state()
     session = Session.objects.get(title="有话大声说：楼道堆物")
     assert session.created_by == committee
