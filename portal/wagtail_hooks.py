@@ -36,6 +36,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from . import permissions, services
 from .models import Area, Membership, Organisation, Role, User
+from .scoping import area_q
 from .wagtail_scoping import ScopedObjectViewsMixin
 
 READ = {"view"}
@@ -47,10 +48,7 @@ def _committee_roots(user) -> list[Area]:
 
 
 def _under(roots, field: str = "path") -> Q:
-    cond = Q(pk__in=[])
-    for root in roots:
-        cond |= Q(**{f"{field}__startswith": root.path})
-    return cond
+    return area_q(roots, field)
 
 
 class InstancePermissionMixin:

@@ -52,7 +52,7 @@ def test_home_shows_queues(client, community, committee_member, resident, neighb
     s = make_session(community, committee_member, title="院议说：垃圾分类")
     html = client.get(reverse("deliberation_admin:home")).content.decode()
     assert "垃圾分类" in html and "不当言论" in html
-    assert reverse("deliberation_admin:session_new") in html
+    assert reverse("wagtailsnippets_deliberation_session:add") in html
     assert (
         reverse("deliberation_admin:add_to_session", args=[t.pk]) in html
         and f'value="{s.pk}"' in html
@@ -89,12 +89,12 @@ def test_committee_creates_session_poll_and_format_in_admin(
 
     t = make_topic(community, resident, title="停车难")
     client.force_login(committee_member)
-    assert client.get(reverse("deliberation_admin:session_new")).status_code == 200
+    assert client.get(reverse("wagtailsnippets_deliberation_session:add")).status_code == 200
     response = client.post(
-        reverse("deliberation_admin:session_new"),
+        reverse("wagtailsnippets_deliberation_session:add"),
         {
             "community": community.pk,
-            "format": "speakup",
+            "format": Format.objects.get(code="speakup", community=None).pk,
             "title": "有话大声说：停车",
             "starts_at": "2030-05-01T19:00",
             "ends_at": "2030-05-01T21:00",
@@ -108,7 +108,7 @@ def test_committee_creates_session_poll_and_format_in_admin(
     t.refresh_from_db()
     assert t.status == "agenda" and list(session.topics.all()) == [t]
     response = client.post(
-        reverse("deliberation_admin:poll_new"),
+        reverse("wagtailsnippets_deliberation_poll:add"),
         {
             "community": community.pk,
             "question": "停车位怎么分配？",
@@ -124,7 +124,7 @@ def test_committee_creates_session_poll_and_format_in_admin(
         "按楼栋轮换",
     ]
     client.post(
-        reverse("deliberation_admin:format_new"),
+        reverse("wagtailsnippets_deliberation_format:add"),
         {
             "community": community.pk,
             "code": "louzhang",
@@ -136,14 +136,14 @@ def test_committee_creates_session_poll_and_format_in_admin(
 
 
 def test_bad_session_input_changes_nothing(client, community, committee_member):
-    from deliberation.models import Session
+    from deliberation.models import Format, Session
 
     client.force_login(committee_member)
     response = client.post(
-        reverse("deliberation_admin:session_new"),
+        reverse("wagtailsnippets_deliberation_session:add"),
         {
             "community": community.pk,
-            "format": "speakup",
+            "format": Format.objects.get(code="speakup", community=None).pk,
             "title": "x",
             "starts_at": "2030-05-01T19:00",
             "ends_at": "2030-05-01T18:00",

@@ -177,6 +177,17 @@ STAFF_SEEDS = [
     "/admin/",
     "/admin/pages/",
     "/admin/deliberation/",
+    # The staff screens on Wagtail viewsets (issue 16): lists, their add forms.
+    "/admin/snippets/deliberation/session/",
+    "/admin/snippets/deliberation/session/add/",
+    "/admin/snippets/deliberation/poll/",
+    "/admin/snippets/deliberation/poll/add/",
+    "/admin/snippets/deliberation/format/",
+    "/admin/snippets/deliberation/format/add/",
+    "/admin/snippets/credits/reward/",
+    "/admin/snippets/credits/earningrule/",
+    "/admin/snippets/triage/servicedirectoryentry/",
+    "/admin/snippets/triage/servicedirectoryentry/add/",
     "/admin/snippets/",
     "/admin/images/",
     "/admin/documents/",
@@ -184,6 +195,9 @@ STAFF_SEEDS = [
 ]
 # The site administrator's screens beyond what committees use (not SKIP_ADMIN).
 SITE_ADMIN_SEEDS = [
+    "/admin/snippets/triage/servicetype/",
+    "/admin/snippets/triage/servicetype/add/",
+    "/admin/snippets/triage/gridboundary/",
     "/admin/users/",
     "/admin/groups/",
     "/admin/workflows/list/",
@@ -219,10 +233,18 @@ def test_every_page_a_role_uses_reads_in_simplified_chinese(client, demo, userna
         assert user.is_active
     found, visited = crawl(client, seeds, limit=80, follow_admin=username is not None)
     # Usernames and area codes are identifiers, shown as typed ("您已以 admin 的身份登录",
-    # the committee group "新湛社区两委 (xinzhan)").
-    from portal.models import Area
+    # the committee group "新湛社区两委 (xinzhan)"); so are the codes of formats and
+    # service types in their admin lists ("speakup", "personal-data").
+    import re
 
+    from deliberation.models import Format
+    from portal.models import Area
+    from triage.models import ServiceType
+
+    codes = [*Format.objects.values_list("code", flat=True)]
+    codes += ServiceType.objects.values_list("code", flat=True)
     names = set(demo) | set(Area.objects.values_list("code", flat=True))
+    names |= {part for code in codes for part in re.split(r"[-_]", code)}
     found = {url: [w for w in words if w not in names] for url, words in found.items()}
     found = {url: words for url, words in found.items() if words}
     assert visited > len(seeds)

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import resolve, reverse
 from django.utils import timezone
 
-from deliberation.models import Outcome, Session, Topic
+from deliberation.models import Format, Outcome, Session, Topic
 from portal.inputs import BIGINT_MAX, parse_datetime_param, parse_id, parse_ids
 from tests.deliberation.factories import poll as make_poll
 from tests.deliberation.factories import session as make_session
@@ -164,19 +164,19 @@ def test_session_capacity_beyond_the_column_is_a_form_error(c, community, commit
     now = timezone.localtime() + datetime.timedelta(days=3)
     data = {
         "community": community.pk,
-        "format": "roundtable",
+        "format": Format.objects.get(code="roundtable", community=None).pk,
         "title": "圆桌",
         "starts_at": now.strftime("%Y-%m-%dT%H:%M"),
         "ends_at": (now + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
         "place": "党群服务中心",
         "capacity": str(2**31),
     }
-    r = c.post(reverse("deliberation_admin:session_new"), data)
+    r = c.post(reverse("wagtailsnippets_deliberation_session:add"), data)
     assert r.status_code == 200  # the form again, with the error
     assert "2147483647" in r.content.decode()
     assert not Session.objects.exists()
     data["capacity"] = "30"
-    r = c.post(reverse("deliberation_admin:session_new"), data)
+    r = c.post(reverse("wagtailsnippets_deliberation_session:add"), data)
     assert r.status_code == 302, [str(m) for m in r.context["messages"]]
     assert Session.objects.get().capacity == 30
 
@@ -187,13 +187,13 @@ def test_session_dates_beyond_what_the_database_holds_are_a_form_error(
     c.force_login(committee_member)
     data = {
         "community": community.pk,
-        "format": "roundtable",
+        "format": Format.objects.get(code="roundtable", community=None).pk,
         "title": "圆桌",
         "starts_at": "0001-01-01T00:00",
         "ends_at": "9999-12-31T23:59",
         "capacity": "30",
     }
-    r = c.post(reverse("deliberation_admin:session_new"), data)
+    r = c.post(reverse("wagtailsnippets_deliberation_session:add"), data)
     assert r.status_code == 200 and not Session.objects.exists()
 
 
