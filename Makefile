@@ -52,7 +52,7 @@ e2e: install compilemessages
 # Templates: djlint's linter (pyproject [tool.djlint]); line width is pinned by
 # tests/portal/test_components.py.  The formatter (--check) is not used: it would move
 # whitespace inside inline elements and attributes, which changes the pages.
-TEMPLATES := portal/templates cms/templates credits/templates deliberation/templates triage/templates
+TEMPLATES := portal/templates cms/templates credits/templates deliberation/templates triage/templates api/templates
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -17,7 +17,7 @@ from django.utils import timezone
 from portal.templatetags.portal_ui import TONES, tone_of
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ("portal", "cms", "credits", "deliberation", "triage")
+APPS = ("portal", "cms", "credits", "deliberation", "triage", "api")
 # Screens another engineer is moving to Wagtail viewsets (issue #16 leaves them alone).
 NOT_OURS = ("deliberation/templates/deliberation/admin/", "portal/templates/wagtailadmin/")
 
