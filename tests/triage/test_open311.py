@@ -23,6 +23,14 @@ def key():
     return ApiKey.issue("city app")[1]
 
 
+@pytest.fixture
+def english(client, settings):
+    """Error descriptions in English: the language the client chose (the site's language
+    cookie; like every page, the API ignores Accept-Language and speaks 简体中文 by default)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
 def post(client, key, fmt="json", headers=None, **fields):
     data = {"api_key": key, "service_code": "road", "description": "路口井盖丢了，很危险"}
     data.update(INSIDE)
@@ -178,7 +186,7 @@ def test_lat_long_is_placed_by_point_in_polygon(client, w, key):
     assert req.area == w["tree"]["grid"] and str(req.lat) == "36.060000"
 
 
-def test_point_outside_every_grid_is_refused(client, w, key):
+def test_point_outside_every_grid_is_refused(client, english, w, key):
     r = post(client, key, lat="30.0", long="110.0")
     assert r.status_code == 400
     assert r.json()[0]["description"] == "The point lies outside every grid of this jurisdiction"
@@ -282,7 +290,7 @@ def test_media_url_contact_and_attributes_are_stored_for_handlers(client, w, key
         ({}, "attribute[size] is required"),
     ],
 )
-def test_bad_input_is_a_400_and_saves_nothing(client, w, key, fields, message):
+def test_bad_input_is_a_400_and_saves_nothing(client, english, w, key, fields, message):
     ServiceAttribute.objects.create(
         service_type=w["types"]["road"],
         code="size",
@@ -401,7 +409,7 @@ def _public(w, text, days_ago=0, closed=False):
     return req
 
 
-def test_filters_status_dates_and_id_override(client, w):
+def test_filters_status_dates_and_id_override(client, english, w):
     open_one = _public(w, "路灯不亮了一个", days_ago=1)
     closed = _public(w, "井盖塌了一半", days_ago=2, closed=True)
     old = _public(w, "路面有个大坑", days_ago=120)
@@ -581,3 +589,72 @@ def test_request_list_query_count_does_not_grow_with_rows(client, w, django_asse
         assert len(client.get(f"{BASE}/requests.xml").content) > 0
     with django_assert_num_queries(len(one.captured_queries)):
         assert len(client.get(f"{BASE}/requests.json").json()) == 6
+
+
+# --- languages: descriptions in the request's language -----------------------------------
+
+
+def test_error_descriptions_are_simplified_chinese_by_default(client, w, key):
+    r = post(client, key, lat="30.0", long="110.0")
+    assert r.status_code == 400 and r["Content-Language"] == "zh-hans"
+    assert r.json() == [{"code": 400, "description": "该位置不在本辖区的任何网格内"}]
+    # Parameter names and values stay as sent, inside the Chinese sentence.
+    r = post(client, key, fmt="xml", service_code="nope")
+    body = validate_xml("errors.json", r.content)
+    assert body == [{"code": 400, "description": "service_code nope 不是已知的服务"}]
+    r = client.get(f"{BASE}/requests.json", {"end_date": "yesterday"})
+    validate("errors.json", r.json())
+    assert r.json()[0]["description"] == "end_date 必须是带时区的 W3C datetime"
+    # Like every page, the API ignores a browser's Accept-Language.
+    r = client.get(f"{BASE}/requests.json", {"status": "bogus"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert r.json()[0]["description"] == "status 必须是 open 或 closed（可用逗号分隔）"
+    assert client.delete(f"{BASE}/services.json").json()[0]["description"] == "请使用 GET"
+    assert client.get("/triage/open311/nothing").json()[0]["description"] == (
+        "没有这个 Open311 资源，请查看 discovery.json"
+    )
+    assert Request.objects.count() == 0
+
+
+def test_the_zh_hant_language_cookie_gives_traditional_chinese(client, w, key, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hant"
+    r = post(client, key, lat="30.0", long="110.0")
+    assert r.status_code == 400 and r["Content-Language"] == "zh-hant"
+    assert r.json()[0]["description"] == "該位置不在本轄區的任何網格內"
+    r = post(client, key, service_code="")
+    assert r.json()[0]["description"] == "必須填寫 service_code"
+    r = client.delete(f"{BASE}/requests.json")
+    assert r.json()[0]["description"] == "請使用 GET 或 POST"
+
+
+def test_refusals_before_the_locale_middleware_speak_the_chosen_language(client, w, settings):
+    r = client.get(f"{BASE}/requests.json", {"service_code": "road\x00"})
+    assert r.json() == [{"code": 400, "description": "请求中含有不允许的字符"}]
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    r = client.get(f"{BASE}/requests.xml", {"service_code": "road\x00"})
+    assert validate_xml("errors.json", r.content)[0]["description"] == (
+        "The request contains characters that are not allowed"
+    )
+
+
+def test_rate_limit_and_service_refusals_are_in_one_language(client, w, key, settings):
+    settings.OPEN311_RATE_LIMIT_ADDRESS = (1, 60)
+    assert client.get(f"{BASE}/services.json").status_code == 200
+    r = client.get(f"{BASE}/services.json")
+    assert r.status_code == 429
+    wait = r["Retry-After"]
+    assert r.json()[0]["description"] == f"请求过于频繁，请 {wait} 秒后再试。"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    r = client.get(f"{BASE}/services.json")
+    assert r.json()[0]["description"] == (
+        f"Too many requests; try again in {r['Retry-After']} seconds."
+    )
+
+
+def test_the_placement_note_is_in_the_site_language_whatever_the_clients(
+    client, english, w, key, settings
+):
+    settings.OPEN311_PLACEMENT_GRID = w["tree"]["grid2"].code
+    r = post(client, key, lat=None, long=None, address_string="湛山花园3号楼")
+    assert r.status_code == 201, r.content
+    note = Request.objects.get().events.get(kind="note", public=False).note
+    assert note == "仅有地址（湛山花园3号楼）：请核实所属网格。"

@@ -24,7 +24,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from portal import sms as portal_sms
 from portal.inputs import parse_datetime_param
@@ -49,14 +50,20 @@ from .rows import OTHER_CODE, other_service_row
 ATTRIBUTE_KEY = re.compile(r"^attribute\[([^\]]{1,40})\](\[\])?$")
 
 
-def _site(text) -> str:
-    """A timeline note in the site's language, whoever's language the call runs in."""
+def _site(message: str, **params) -> str:
+    """A timeline note in the site's language, whoever's language the call runs in
+    (`message` is marked with gettext_noop and translated here, inside the override)."""
     with translation.override(settings.LANGUAGE_CODE):
-        return str(text)
+        return _(message) % params
 
 
 def bad(description: str) -> Open311Error:
+    """A 400; `description` is already translated into the request's language."""
     return Open311Error(400, description)
+
+
+def too_long(name: str, limit: int) -> Open311Error:
+    return bad(_("%(name)s is longer than %(limit)s characters") % {"name": name, "limit": limit})
 
 
 def api_key_of(request) -> str:
@@ -75,8 +82,8 @@ def check_jurisdiction(value: str | None) -> None:
     value = (value or "").strip()
     if value and value != settings.OPEN311_JURISDICTION_ID:
         raise bad(
-            f"Unknown jurisdiction_id {value}; this endpoint serves "
-            f"{settings.OPEN311_JURISDICTION_ID}"
+            _("Unknown jurisdiction_id %(value)s; this endpoint serves %(ours)s")
+            % {"value": value, "ours": settings.OPEN311_JURISDICTION_ID}
         )
 
 
@@ -84,7 +91,7 @@ def _text(data, name: str, limit: int) -> str:
     try:
         return clean_text(data.get(name, ""), limit=limit)
     except ValidationError:
-        raise bad(f"{name} is longer than {limit} characters") from None
+        raise too_long(name, limit) from None
 
 
 def _description(data, st: ServiceType | None) -> str:
@@ -92,14 +99,14 @@ def _description(data, st: ServiceType | None) -> str:
     try:
         text = clean_text(raw, limit=MAX_TEXT)
     except ValidationError:
-        raise bad(f"description is longer than {MAX_TEXT} characters") from None
+        raise too_long("description", MAX_TEXT) from None
     if not text:
         # The spec makes description optional: the service's name then says what it is.
         return st.name if st else str(_other_name())
     try:
         clean_text(text, required=True)
     except ValidationError:
-        raise bad("description shows no text") from None
+        raise bad(_("description shows no text")) from None
     return text
 
 
@@ -112,11 +119,11 @@ def _media_url(data) -> str:
     if not url:
         return ""
     if len(url) > settings.OPEN311_MEDIA_URL_MAX:
-        raise bad(f"media_url is longer than {settings.OPEN311_MEDIA_URL_MAX} characters")
+        raise too_long("media_url", settings.OPEN311_MEDIA_URL_MAX)
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
-        raise bad("media_url must be an http or https URL") from None
+        raise bad(_("media_url must be an http or https URL")) from None
     return url
 
 
@@ -126,12 +133,12 @@ def _contact(data) -> dict:
         try:
             validate_email(email)
         except ValidationError:
-            raise bad("email is not a valid address") from None
+            raise bad(_("email is not a valid address")) from None
         if len(email) > 254:
-            raise bad("email is longer than 254 characters")
+            raise too_long("email", 254)
     phone = portal_sms.normalise_number(data.get("phone") or "")
     if len(phone) > 20:
-        raise bad("phone is longer than 20 characters")
+        raise too_long("phone", 20)
     return {
         "email": email,
         "phone": phone,
@@ -156,28 +163,34 @@ def _attributes(data, st: ServiceType | None) -> dict:
         values = [v.strip() for v in posted.get(a.code, []) if v.strip()]
         if not values:
             if a.required:
-                raise bad(f"attribute[{a.code}] is required")
+                raise bad(_("attribute[%(code)s] is required") % {"code": a.code})
             continue
         keys = a.value_keys()
         if a.datatype == ServiceAttribute.Datatype.MULTI:
             if any(v not in keys for v in values):
-                raise bad(f"attribute[{a.code}] must be among {', '.join(keys)}")
+                raise bad(
+                    _("attribute[%(code)s] must be among %(values)s")
+                    % {"code": a.code, "values": ", ".join(keys)}
+                )
             answers[a.code] = values
             continue
         value = values[0]
         if a.datatype == ServiceAttribute.Datatype.SINGLE and value not in keys:
-            raise bad(f"attribute[{a.code}] must be one of {', '.join(keys)}")
+            raise bad(
+                _("attribute[%(code)s] must be one of %(values)s")
+                % {"code": a.code, "values": ", ".join(keys)}
+            )
         if a.datatype == ServiceAttribute.Datatype.NUMBER:
             try:
                 float(value)
             except ValueError:
-                raise bad(f"attribute[{a.code}] must be a number") from None
+                raise bad(_("attribute[%(code)s] must be a number") % {"code": a.code}) from None
         if a.datatype == ServiceAttribute.Datatype.DATETIME and not parse_datetime_param(value):
-            raise bad(f"attribute[{a.code}] must be a W3C datetime")
+            raise bad(_("attribute[%(code)s] must be a W3C datetime") % {"code": a.code})
         try:
             answers[a.code] = clean_text(value, limit=MAX_TEXT)
         except ValidationError:
-            raise bad(f"attribute[{a.code}] is longer than {MAX_TEXT} characters") from None
+            raise too_long(f"attribute[{a.code}]", MAX_TEXT) from None
     return answers
 
 
@@ -196,9 +209,9 @@ def _point(data) -> tuple[float, float] | None:
     try:
         flat, flon = float(lat), float(lon)
     except (TypeError, ValueError):
-        raise bad("lat and long must both be decimal degrees") from None
+        raise bad(_("lat and long must both be decimal degrees")) from None
     if not (-90 <= flat <= 90 and -180 <= flon <= 180):  # also refuses NaN
-        raise bad("lat and long must both be decimal degrees")
+        raise bad(_("lat and long must both be decimal degrees"))
     return flat, flon
 
 
@@ -209,19 +222,19 @@ def locate(data) -> tuple[Area, bool]:
     if address_id:
         grid = Area.objects.filter(code=address_id, kind=Area.Kind.GRID).first()
         if grid is None:
-            raise bad(f"Unknown address_id {address_id[:64]}")
+            raise bad(_("Unknown address_id %(value)s") % {"value": address_id[:64]})
         return grid, False
     if point is not None:
         for b in GridBoundary.objects.select_related("area"):
             if b.contains(*point):
                 return b.area, False
-        raise bad("The point lies outside every grid of this jurisdiction")
+        raise bad(_("The point lies outside every grid of this jurisdiction"))
     if (data.get("address_string") or "").strip():
         grid = placement_grid()
         if grid is None:
-            raise bad("No grid can take a request placed by address")
+            raise bad(_("No grid can take a request placed by address"))
         return grid, True
-    raise bad("Give lat and long, address_string or address_id")
+    raise bad(_("Give lat and long, address_string or address_id"))
 
 
 def payload_hash(data) -> str:
@@ -246,7 +259,7 @@ def _replay(key: ApiKey, token: str, digest: str, fmt: str):
     if prev is None:
         return None
     if prev.payload_hash != digest:
-        raise Open311Error(409, "This Idempotency-Key was used for a different request")
+        raise Open311Error(409, _("This Idempotency-Key was used for a different request"))
     return respond(
         fmt, "service_requests", "request", answer(prev), 201, {"Idempotent-Replayed": "true"}
     )
@@ -256,22 +269,22 @@ def create(request, fmt: str):
     data = request.POST
     key = ApiKey.lookup(api_key_of(request))
     if key is None:
-        raise Open311Error(403, "A valid api_key is required to create service requests")
+        raise Open311Error(403, _("A valid api_key is required to create service requests"))
     ratelimit.check("key", str(key.pk))
     check_jurisdiction(data.get("jurisdiction_id") or request.GET.get("jurisdiction_id"))
     token = (request.headers.get("Idempotency-Key") or data.get("idempotency_key") or "").strip()
     if len(token) > 200:
-        raise bad("Idempotency-Key is longer than 200 characters")
+        raise too_long("Idempotency-Key", 200)
     digest = payload_hash(data)
     if token and (replayed := _replay(key, token, digest, fmt)) is not None:
         return replayed
 
     code = (data.get("service_code") or "").strip()
     if not code:
-        raise bad("service_code is required")
+        raise bad(_("service_code is required"))
     st = ServiceType.objects.filter(code=code, is_active=True).first()
     if st is None and code != OTHER_CODE:
-        raise bad(f"service_code {code[:40]} is not a known service")
+        raise bad(_("service_code %(code)s is not a known service") % {"code": code[:40]})
     text = _description(data, st)
     media_url = _media_url(data)
     contact = _contact(data)
@@ -311,7 +324,8 @@ def create(request, fmt: str):
                     request=r,
                     kind=Event.Kind.NOTE,
                     note=_site(
-                        _("Sent with an address only (%(a)s): check its grid.") % {"a": address}
+                        gettext_noop("Sent with an address only (%(a)s): check its grid."),
+                        a=address,
                     ),
                     public=False,
                     created_at=timezone.now(),

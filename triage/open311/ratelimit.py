@@ -14,6 +14,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from .formats import Open311Error
 
@@ -50,6 +51,6 @@ def check(scope: str, ident: str) -> None:
     if wait is not None:
         raise Open311Error(
             429,
-            f"Too many requests; try again in {wait} seconds.",
+            _("Too many requests; try again in %(seconds)s seconds.") % {"seconds": wait},
             headers={"Retry-After": str(wait)},
         )

@@ -17,10 +17,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import Count, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from portal.inputs import client_address, parse_datetime_param, parse_ids
+from portal.middleware import requested_language
 
 from ..models import Open311Submission, Request, ServiceType
 from ..selectors import with_places
@@ -34,12 +36,23 @@ STATUSES = ("open", "closed")
 
 
 def bad_input_response(request, message, fmt="json", **kwargs):
-    """How portal.middleware.HostileInputMiddleware refuses input to this API."""
-    return error(
-        fmt if fmt in FORMATS else fmt_of(request.path),
-        400,
-        "The request contains characters that are not allowed",
-    )
+    """How portal.middleware.HostileInputMiddleware refuses input to this API.  That
+    middleware runs before the locale middleware, so the language is chosen here."""
+    with translation.override(requested_language(request)):
+        return error(
+            fmt if fmt in FORMATS else fmt_of(request.path),
+            400,
+            _("The request contains characters that are not allowed"),
+        )
+
+
+def _use(methods) -> str:
+    if len(methods) == 1:
+        return _("Use %(method)s") % {"method": methods[0]}
+    return _("Use %(methods)s or %(last)s") % {
+        "methods": ", ".join(methods[:-1]),
+        "last": methods[-1],
+    }
 
 
 def api(*methods: str):
@@ -51,11 +64,11 @@ def api(*methods: str):
         @functools.wraps(view)
         def wrapped(request, *args, fmt: str = "json", **kwargs):
             if fmt not in FORMATS:
-                return error(fmt_of(request.path), 404, "Format must be json or xml")
+                return error(fmt_of(request.path), 404, _("Format must be json or xml"))
             try:
                 ratelimit.check("address", client_address(request))
                 if request.method not in methods:
-                    raise Open311Error(405, f"Use {' or '.join(methods)}")
+                    raise Open311Error(405, _use(methods))
                 if request.method == "GET":
                     intake.check_jurisdiction(request.GET.get("jurisdiction_id"))
                 return view(request, *args, fmt=fmt, **kwargs)
@@ -68,7 +81,7 @@ def api(*methods: str):
                     exc_info=True,
                     extra={"status_code": 500, "request": request},
                 )
-                return error(fmt, 500, "The server could not answer this request")
+                return error(fmt, 500, _("The server could not answer this request"))
 
         wrapped.bad_input_response = bad_input_response
         return wrapped
@@ -115,7 +128,7 @@ def service(request, code, fmt):
     if st is None:
         if code == rows.OTHER_CODE:
             return respond(fmt, "service_definition", None, rows.definition(code, []))
-        raise Open311Error(404, f"Unknown service_code {code}")
+        raise Open311Error(404, _("Unknown service_code %(code)s") % {"code": code})
     attributes = st.attributes.all()
     return respond(fmt, "service_definition", None, rows.definition(st.code, attributes))
 
@@ -135,7 +148,7 @@ def _list(request, fmt):
         # Overrides every other filter; any request by id, private ones withheld.
         ids = parse_ids(ids_given.split(",")[:MAX_ROWS])
         if not ids:
-            raise Open311Error(400, "service_request_id must be a comma-separated list of ids")
+            raise Open311Error(400, _("service_request_id must be a comma-separated list of ids"))
         found = with_places(_requests().filter(pk__in=ids))
         return respond(fmt, "service_requests", "request", [rows.row(r) for r in found])
     qs = _requests().filter(public_view=True)
@@ -149,7 +162,7 @@ def _list(request, fmt):
         wanted = {s.strip() for s in g["status"].split(",") if s.strip()}
         unknown = wanted - set(STATUSES)
         if unknown:
-            raise Open311Error(400, "status must be open or closed (comma-separated)")
+            raise Open311Error(400, _("status must be open or closed (comma-separated)"))
         if wanted == {"closed"}:
             qs = qs.filter(status=Request.Status.CLOSED)
         elif wanted == {"open"}:
@@ -159,7 +172,9 @@ def _list(request, fmt):
         if g.get(key):
             dates[key] = parse_datetime_param(g[key])
             if dates[key] is None:
-                raise Open311Error(400, f"{key} must be a W3C datetime with a time zone")
+                raise Open311Error(
+                    400, _("%(name)s must be a W3C datetime with a time zone") % {"name": key}
+                )
     # The spec's default: a span of 90 days, from start_date, up to end_date or up to now.
     start, end = dates.get("start_date"), dates.get("end_date")
     if start is None:
@@ -168,9 +183,12 @@ def _list(request, fmt):
     elif end is None:
         end = start + timedelta(days=MAX_DAYS)
     if start > end:
-        raise Open311Error(400, "start_date must be before end_date")
+        raise Open311Error(400, _("start_date must be before end_date"))
     if end - start > timedelta(days=MAX_DAYS):
-        raise Open311Error(400, f"The span of start_date and end_date is at most {MAX_DAYS} days")
+        raise Open311Error(
+            400,
+            _("The span of start_date and end_date is at most %(days)s days") % {"days": MAX_DAYS},
+        )
     qs = qs.filter(created_at__gte=start, created_at__lte=end)
     found = with_places(qs[:MAX_ROWS])
     return respond(fmt, "service_requests", "request", [rows.request_row(r) for r in found])
@@ -187,7 +205,7 @@ def requests(request, fmt):
 def request_one(request, pk, fmt):
     r = _requests().filter(pk=pk).first()
     if r is None:
-        raise Open311Error(404, f"No service request {pk}")
+        raise Open311Error(404, _("No service request %(id)s") % {"id": pk})
     return respond(fmt, "service_requests", "request", [rows.row(with_places([r])[0])])
 
 
@@ -197,7 +215,7 @@ def token(request, token, fmt):
     Idempotency-Key: it answers with the request it created."""
     sub = Open311Submission.objects.exclude(client_token="").filter(client_token=token).first()
     if sub is None:
-        raise Open311Error(404, f"No service request for token {token[:80]}")
+        raise Open311Error(404, _("No service request for token %(token)s") % {"token": token[:80]})
     body = [{"service_request_id": str(sub.request_id), "token": token}]
     return respond(fmt, "service_requests", "request", body)
 
@@ -205,7 +223,7 @@ def token(request, token, fmt):
 @csrf_exempt
 def not_found(request, rest: str = ""):
     fmt = fmt_of(request.path)
-    return error(fmt, 404, "No such Open311 resource; see discovery.json")
+    return error(fmt, 404, _("No such Open311 resource; see discovery.json"))
 
 
 not_found.bad_input_response = bad_input_response
