@@ -3,7 +3,7 @@ from django.utils.translation import pgettext_lazy
 
 from portal.inputs import BIGINT_MAX, INT_MAX, validate_date_range
 
-from .models import Contribution
+from .models import Contribution, FollowUp, Poll, Topic
 from .selectors import formats_for
 
 
@@ -267,3 +267,115 @@ class FormatForm(forms.Form):
     def __init__(self, *args, communities=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["community"].choices = [(c.pk, c.name) for c in communities]
+
+
+def _select(choices) -> forms.CharField:
+    """A select whose value the service (or selector) judges, as before: the form draws it
+    through the field template but does not refuse a value the service explains better."""
+    return forms.CharField(required=False, widget=forms.Select(choices=choices))
+
+
+class TopicFilterForm(forms.Form):
+    """The GET filter above a community's topics; every field optional."""
+
+    q = forms.CharField(
+        label=pgettext_lazy("deliberation", "Search"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    format = forms.CharField(label=pgettext_lazy("deliberation", "Format"), required=False)
+    status = forms.CharField(label=pgettext_lazy("deliberation", "Status"), required=False)
+    tag = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, formats=(), statuses=(), **kwargs):
+        kwargs.setdefault("auto_id", "f-%s")
+        super().__init__(*args, **kwargs)
+        everything = ("", pgettext_lazy("deliberation", "All"))
+        self.fields["format"].widget = forms.Select(
+            choices=[everything, *[(f.code, f.name) for f in formats]]
+        )
+        self.fields["status"].widget = forms.Select(choices=[everything, *statuses])
+
+    def filters(self) -> dict:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {k: (data.get(k) or "") for k in ("format", "status", "tag", "q")}
+
+
+class TopicStatusForm(forms.Form):
+    status = forms.CharField(label=pgettext_lazy("deliberation", "Move to"), required=False)
+    reason = forms.CharField(
+        label=pgettext_lazy("deliberation", "Reason (needed to decline)"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "st-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["status"].widget = forms.Select(
+            choices=[(v, label) for v, label in Topic.Status.choices if v != Topic.Status.DECIDED]
+        )
+
+
+class FollowUpStatusForm(forms.Form):
+    status = forms.CharField(label=pgettext_lazy("deliberation", "Status"), required=False)
+
+    def __init__(self, *args, followup=None, **kwargs):
+        if followup is not None:
+            kwargs.setdefault("auto_id", f"fs{followup.pk}-%s")
+            kwargs.setdefault("initial", {"status": followup.status})
+        super().__init__(*args, **kwargs)
+        self.fields["status"].widget = forms.Select(choices=FollowUp.Status.choices)
+
+
+class ReplyForm(forms.Form):
+    """A reply under a contribution (posted to the same view as ContributionForm)."""
+
+    parent = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=BIGINT_MAX)
+    text = forms.CharField(
+        label=pgettext_lazy("deliberation", "Reply"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=5000,
+    )
+
+
+class ContributionEditForm(forms.Form):
+    text = forms.CharField(
+        label=pgettext_lazy("deliberation", "Edit"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=5000,
+    )
+
+
+class ReportForm(forms.Form):
+    reason = forms.CharField(
+        label=pgettext_lazy("deliberation", "Report: why?"), required=False, max_length=200
+    )
+
+
+class ModerateForm(forms.Form):
+    reason = forms.CharField(
+        label=pgettext_lazy("deliberation", "Moderation reason (the author sees it)")
+    )
+
+
+class _Radios(forms.RadioSelect):
+    """Radios that hand every posted value to the field, so a ballot with two choices in a
+    single-choice poll is refused (by the service) rather than silently cut to one."""
+
+    def value_from_datadict(self, data, files, name):
+        getlist = getattr(data, "getlist", None)
+        return getlist(name) if getlist else data.get(name)
+
+
+class VoteForm(forms.Form):
+    """A ballot: one radio per option for a single-choice poll, checkboxes otherwise."""
+
+    option = forms.MultipleChoiceField(label=pgettext_lazy("deliberation", "Your choice"))
+
+    def __init__(self, *args, poll, options=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["option"]
+        single = poll.kind == Poll.Kind.SINGLE
+        field.widget = _Radios() if single else forms.CheckboxSelectMultiple()
+        field.choices = [(str(o.pk), o.label) for o in options]

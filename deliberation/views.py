@@ -23,7 +23,20 @@ from portal.refusals import REFUSALS, show_as_message, show_on_form
 from portal.scoping import community_or_404
 
 from . import ical, permissions, selectors, services, signals
-from .forms import ContributionForm, OutcomeForm, TopicEditForm, TopicForm
+from .forms import (
+    ContributionEditForm,
+    ContributionForm,
+    FollowUpStatusForm,
+    ModerateForm,
+    OutcomeForm,
+    ReplyForm,
+    ReportForm,
+    TopicEditForm,
+    TopicFilterForm,
+    TopicForm,
+    TopicStatusForm,
+    VoteForm,
+)
 from .models import Contribution, FollowUp, Poll, Registration, Session, Topic
 
 KEPT = "deliberation:kept"
@@ -40,6 +53,13 @@ def take_kept(request) -> dict:
     if not request.user.is_authenticated:
         return {}
     return request.session.pop(KEPT, None) or {}
+
+
+def _valid(form):
+    """The form, cleaned; or its field errors as the refusal `action` shows and keeps."""
+    if not form.is_valid():
+        raise ValidationError([e for errors in form.errors.values() for e in errors])
+    return form
 
 
 def action(view):
@@ -83,7 +103,9 @@ def index(request):
 @anonymous_cacheable
 def community(request, code):
     area = community_or_404(code)
-    f = {k: request.GET.get(k, "").strip() for k in ("format", "status", "tag", "q")}
+    formats = list(selectors.formats_for(area))
+    filter_form = TopicFilterForm(request.GET, formats=formats, statuses=Topic.Status.choices)
+    f = filter_form.filters()
     topics = selectors.community_topics(
         area, format_code=f["format"], status=f["status"], tag=f["tag"], q=f["q"]
     )
@@ -95,8 +117,8 @@ def community(request, code):
             "community": area,
             "page": page,
             "filters": f,
-            "formats": list(selectors.formats_for(area)),
-            "statuses": Topic.Status.choices,
+            "filter_form": filter_form,
+            "formats": formats,
             "tags": selectors.tags_in(area),
             "sessions": list(selectors.upcoming_sessions(area)),
             "past_sessions": list(selectors.past_sessions(area)),
@@ -146,6 +168,17 @@ def _topic_context(request, t: Topic, *, outcome_form=None, edit_form=None) -> d
     if kept.get("view") == "contribute" and not kept["data"].get("parent"):
         form = ContributionForm(kept["data"])
         form.is_valid()  # the refused fields say why, next to what was typed
+    _attach_row_forms(user, items, kept, moderator)
+    status_form = None
+    if manager and not t.is_closed:
+        kept_status = kept.get("view") == "topic_status"
+        status_form = TopicStatusForm(kept["data"] if kept_status else None)
+    followups = []
+    if outcome:
+        followups = list(outcome.followups.all())
+        if manager:
+            for f in followups:
+                f.status_form = FollowUpStatusForm(followup=f)
     polls = list(t.polls.all())
     if manager and not outcome and outcome_form is None:
         outcome_form = OutcomeForm(polls=selectors.closed_polls(polls))
@@ -164,10 +197,41 @@ def _topic_context(request, t: Topic, *, outcome_form=None, edit_form=None) -> d
         "kept": kept,
         "outcome_form": outcome_form if manager and not outcome else None,
         "edit_form": edit_form,
-        "statuses": Topic.Status.choices,
-        "followup_statuses": FollowUp.Status.choices,
+        "status_form": status_form,
+        "followups": followups,
         "polls": polls,
     }
+
+
+def _attach_row_forms(user, items, kept: dict, moderator: bool) -> None:
+    """Each contribution's own reply, edit, report and moderation forms (ids unique per
+    row; posted names unchanged); the one a refusal came back from holds what was typed."""
+    if not user.is_authenticated:
+        return
+    data = kept.get("data") or {}
+    view, kept_pk = kept.get("view"), kept.get("pk")
+    for item in items:
+        for c in (item, *getattr(item, "thread", ())):
+            pk = str(c.pk)
+            replying = view == "contribute" and data.get("parent") == pk
+            mine = kept_pk == pk and view != "contribute"
+            c.kept_open = replying or (mine and view != "contribution_moderate")
+            c.reply_form = ReplyForm(
+                data if replying else None, initial={"parent": c.pk}, auto_id=f"r{pk}-%s"
+            )
+            c.edit_form = ContributionEditForm(
+                data if mine and view == "contribution_edit" else None,
+                initial={"text": c.text},
+                auto_id=f"e{pk}-%s",
+            )
+            c.report_form = ReportForm(
+                data if mine and view == "contribution_report" else None, auto_id=f"p{pk}-%s"
+            )
+            if moderator:
+                c.moderate_form = ModerateForm(
+                    data if mine and view == "contribution_moderate" else None,
+                    auto_id=f"m{pk}-%s",
+                )
 
 
 def _topic_or_404(pk) -> Topic:
@@ -251,7 +315,8 @@ def contribute(request, pk):
 @action
 def contribution_edit(request, pk):
     c = get_object_or_404(Contribution, pk=pk)
-    services.contribution_edit(user=request.user, contribution=c, text=request.POST.get("text", ""))
+    form = _valid(ContributionEditForm(request.POST))
+    services.contribution_edit(user=request.user, contribution=c, text=form.cleaned_data["text"])
     messages.success(request, pgettext("deliberation", "Your contribution is updated."))
     return redirect(c.topic)
 
@@ -259,8 +324,9 @@ def contribution_edit(request, pk):
 @action
 def contribution_report(request, pk):
     c = get_object_or_404(Contribution, pk=pk)
+    form = _valid(ReportForm(request.POST))
     services.contribution_report(
-        user=request.user, contribution=c, reason=request.POST.get("reason", "")
+        user=request.user, contribution=c, reason=form.cleaned_data["reason"]
     )
     messages.success(request, pgettext("deliberation", "Thank you: moderators will look at it."))
     return redirect(c.topic)
@@ -269,11 +335,12 @@ def contribution_report(request, pk):
 @action
 def contribution_moderate(request, pk):
     c = get_object_or_404(Contribution, pk=pk)
+    form = _valid(ModerateForm(request.POST))
     services.contribution_moderate(
         user=request.user,
         contribution=c,
         decision=request.POST.get("decision", ""),
-        reason=request.POST.get("reason", ""),
+        reason=form.cleaned_data["reason"],
     )
     messages.success(
         request, pgettext("deliberation", "Moderation saved; the author has been told.")
@@ -286,11 +353,12 @@ def contribution_moderate(request, pk):
 @action
 def topic_status(request, pk):
     t = get_object_or_404(Topic, pk=pk)
+    form = _valid(TopicStatusForm(request.POST))
     services.topic_status_set(
         user=request.user,
         topic=t,
-        status=request.POST.get("status", ""),
-        reason=request.POST.get("reason", ""),
+        status=form.cleaned_data["status"],
+        reason=form.cleaned_data["reason"],
     )
     messages.success(request, pgettext("deliberation", "Status changed; followers have been told."))
     return redirect(t)
@@ -345,9 +413,8 @@ def topic_outcome(request, pk):
 @action
 def followup_status(request, pk):
     f = get_object_or_404(FollowUp.objects.select_related("outcome__topic"), pk=pk)
-    services.followup_status_set(
-        user=request.user, followup=f, status=request.POST.get("status", "")
-    )
+    form = _valid(FollowUpStatusForm(request.POST))
+    services.followup_status_set(user=request.user, followup=f, status=form.cleaned_data["status"])
     messages.success(
         request, pgettext("deliberation", "Follow-up updated; followers have been told.")
     )
@@ -432,8 +499,10 @@ def poll(request, pk):
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"/accounts/login/?next={request.path}")
+        form = VoteForm(request.POST, poll=p, options=p.options.all())
         try:
-            services.poll_vote(user=request.user, poll=p, option_ids=request.POST.getlist("option"))
+            _valid(form)
+            services.poll_vote(user=request.user, poll=p, option_ids=form.cleaned_data["option"])
         except REFUSALS as exc:
             show_as_message(request, exc)
         else:
@@ -441,12 +510,14 @@ def poll(request, pk):
         return redirect(p)
     voted = request.user.is_authenticated and p.ballots.filter(user=request.user).exists()
     show = permissions.may_see_results(request.user, p)
+    options = selectors.poll_tally(p) if show else list(p.options.all())
     return render(
         request,
         "deliberation/poll.html",
         {
             "poll": p,
-            "options": selectors.poll_tally(p) if show else list(p.options.all()),
+            "form": VoteForm(poll=p, options=options),
+            "options": options,
             "show_results": show,
             "voters": selectors.poll_voters(p) if show else None,
             "voted": voted,
