@@ -57,9 +57,17 @@ class ResidencyForm(forms.Form):
 
 
 class ResidencyDecisionForm(forms.Form):
+    """One claim's row in the residency queue: the decision comes from the button pressed,
+    the page draws the note field and the hidden claim id.  Build it with
+    `for_claim(pk)` so each row's ids are unique (note-<pk>) and the names stay as posted."""
+
     membership = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=BIGINT_MAX)
     decision = forms.ChoiceField(choices=[("confirm", _("Confirm")), ("reject", _("Reject"))])
-    note = forms.CharField(label=_("Reason"), max_length=200, required=False)
+    note = forms.CharField(label=_("Reason (required to reject)"), max_length=200, required=False)
+
+    @classmethod
+    def for_claim(cls, pk, data=None):
+        return cls(data, initial={"membership": pk}, auto_id=f"%s-{pk}")
 
 
 class PreferencesForm(forms.Form):

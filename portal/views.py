@@ -86,7 +86,7 @@ def residency_queue(request):
     areas = permissions.areas_for(request.user, "residency.confirm")
     if not areas:
         permissions.require(request.user, "residency.confirm")
-    kept = {}
+    posted = None
     if request.method == "POST":
         form = ResidencyDecisionForm(request.POST)
         refused = None
@@ -108,17 +108,20 @@ def residency_queue(request):
         if refused is None:
             messages.success(request, _("Saved."))
             return redirect("portal:residency_queue")
-        # The queue again, the refused claim's reason as it was typed.
+        # The queue again, the refused claim's row bound to what was typed (and its errors).
         messages.error(request, refused)
-        kept = {
-            "membership": request.POST.get("membership", ""),
-            "note": request.POST.get("note", ""),
-        }
-    return render(
-        request,
-        "portal/residency_queue.html",
-        {"claims": selectors.pending_residencies_for(areas)[:200], "kept": kept},
-    )
+        posted = request.POST.get("membership", "")
+    claims = list(selectors.pending_residencies_for(areas)[:200])
+    rows = [
+        (
+            claim,
+            ResidencyDecisionForm.for_claim(
+                claim.pk, request.POST if str(claim.pk) == posted else None
+            ),
+        )
+        for claim in claims
+    ]
+    return render(request, "portal/residency_queue.html", {"claims": claims, "rows": rows})
 
 
 @csrf_exempt
