@@ -15,7 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from . import notifications, permissions, selectors, services
 from .dashboard import panels_for
-from .forms import PreferencesForm, PrivacyForm, ResidencyDecisionForm, ResidencyForm
+from .forms import (
+    NotificationChoicesForm,
+    PreferencesForm,
+    PrivacyForm,
+    ResidencyDecisionForm,
+    ResidencyForm,
+)
 from .inputs import safe_next
 from .middleware import ELDER_COOKIE
 from .models import Membership, NotificationOptOut
@@ -218,21 +224,34 @@ def notification_list(request):
 @login_required
 def notification_settings(request):
     channels = NotificationOptOut.Channel
+    categories = list(notifications.CATEGORIES.values())
     if request.method == "POST":
-        # A box that is ticked means "send me this"; everything unticked is switched off.
-        on = set(request.POST.getlist("on"))
-        off = {
-            (c, ch)
-            for c in notifications.CATEGORIES
-            for ch in channels.values
-            if f"{c}:{ch}" not in on
-        }
-        notifications.preferences_set(user=request.user, off=off)
-        messages.success(request, _("Your notification settings are saved."))
-        return redirect("portal:notification_settings")
+        form = NotificationChoicesForm(
+            request.POST, categories=categories, channels=channels.choices
+        )
+        if form.is_valid():
+            # A box that is ticked means "send me this"; everything unticked is switched off.
+            on = set(form.cleaned_data["on"])
+            off = {
+                (c.key, ch)
+                for c in categories
+                for ch in channels.values
+                if f"{c.key}:{ch}" not in on
+            }
+            notifications.preferences_set(user=request.user, off=off)
+            messages.success(request, _("Your notification settings are saved."))
+            return redirect("portal:notification_settings")
+        messages.error(request, _("Please check the form."))
     off = set(request.user.notification_opt_outs.values_list("category", "channel"))
     rows = [
-        (cat, [(ch, label, (cat.key, ch) not in off) for ch, label in channels.choices])
-        for cat in notifications.CATEGORIES.values()
+        NotificationChoicesForm(
+            initial={
+                "on": [f"{cat.key}:{ch}" for ch in channels.values if (cat.key, ch) not in off]
+            },
+            categories=[cat],
+            channels=channels.choices,
+            auto_id=f"n-{cat.key}-%s",  # ids unique per category
+        )
+        for cat in categories
     ]
     return render(request, "portal/notification_settings.html", {"rows": rows})
