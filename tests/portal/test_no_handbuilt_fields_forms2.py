@@ -12,6 +12,7 @@ ROOT = Path(settings.BASE_DIR)
 
 TEMPLATES = [
     "credits/templates/credits/rewards.html",
+    "credits/templates/credits/verify.html",
     "deliberation/templates/deliberation/desk_session.html",
     "portal/templates/portal/notification_settings.html",
     "portal/templates/portal/preferences.html",
