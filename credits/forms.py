@@ -110,3 +110,34 @@ class FulfilForm(forms.Form):
         self.fields["community"].queryset = (
             communities if communities is not None else Area.objects.none()
         )
+
+
+class VerifyChoiceForm(forms.Form):
+    """One pending log's box in the verification queue: name "log", value the log's id,
+    id log-<pk>, labelled with the volunteer's name.  Display only: the queue's POST is read
+    by `VerifyForm` (the ticked ids) so many rows can share the name."""
+
+    log = forms.BooleanField(required=False)
+
+    def __init__(self, log, ticked=False, **kwargs):
+        kwargs.setdefault("auto_id", f"%s-{log.pk}")
+        super().__init__(initial={"log": ticked}, **kwargs)
+        field = self.fields["log"]
+        field.label = log.volunteer.get_full_name()
+        name_and_date = f"{field.label} {log.date:%Y-%m-%d}"
+        field.widget.attrs.update({"value": log.pk, "aria-label": name_and_date})
+
+
+class VerifyForm(forms.Form):
+    """The reason typed under the queue (for a rejection); the ticked logs are read by the
+    view from the queue itself."""
+
+    reason = forms.CharField(label=_("Reason (for rejection)"), max_length=200, required=False)
+
+
+class RevokeForm(ReasonForm):
+    """Revoking one recently verified log: ids rv-<pk> so each row's field is its own."""
+
+    def __init__(self, log, **kwargs):
+        kwargs.setdefault("auto_id", f"rv-{log.pk}-%s")
+        super().__init__(**kwargs)

@@ -20,7 +20,15 @@ from portal.models import Area
 from portal.refusals import REFUSALS, refusal_messages, show_as_message, show_on_form
 
 from . import selectors, services
-from .forms import BulkRecordForm, FulfilForm, ReasonForm, ServiceLogForm, communities_qs
+from .forms import (
+    BulkRecordForm,
+    FulfilForm,
+    RevokeForm,
+    ServiceLogForm,
+    VerifyChoiceForm,
+    VerifyForm,
+    communities_qs,
+)
 from .models import Account, Redemption, Reward, ServiceLog
 from .permissions import can_cancel, can_redeem, provider_ids_for
 
@@ -234,26 +242,30 @@ def verify_queue(request):
     if not permissions.can(request.user, "credits.verify_hours"):
         raise PermissionDenied
     queue = selectors.verification_queue(request.user)
-    kept = {"logs": set(), "reason": ""}
+    form = VerifyForm()
+    ticked = set()
     if request.method == "POST":
+        form = VerifyForm(request.POST)
         ids = parse_ids(request.POST.getlist("log"))
         action = request.POST.get("action")
         chosen = list(queue.filter(pk__in=ids))
         refused = None
         if not chosen:
             refused = _("Choose at least one log.")
-        elif action == "reject" and not request.POST.get("reason", "").strip():
+        elif not form.is_valid():
+            refused = _("Please check the form.")
+        elif action == "reject" and not form.cleaned_data["reason"].strip():
             refused = _("Give a reason for the rejection.")
         if refused:
-            # The page again, with the ticked logs and the typed reason as they were.
+            # The page again, with the ticked logs and the typed reason (the bound form).
             messages.error(request, refused)
-            kept = {"logs": {log.pk for log in chosen}, "reason": request.POST.get("reason", "")}
+            ticked = {log.pk for log in chosen}
         elif action in ("approve", "reject"):
             done, errors = services.service_log_decide_bulk(
                 actor=request.user,
                 logs=chosen,
                 approve=action == "approve",
-                reason=request.POST.get("reason", ""),
+                reason=form.cleaned_data["reason"],
             )
             if done:
                 messages.success(request, _("%(n)s logs decided.") % {"n": done})
@@ -270,9 +282,9 @@ def verify_queue(request):
         "credits/verify.html",
         {
             "queue": queue,
-            "recent": selectors.recently_verified(request.user),
-            "reason_form": ReasonForm(),
-            "kept": kept,
+            "rows": [(log, VerifyChoiceForm(log, ticked=log.pk in ticked)) for log in queue],
+            "recent": [(log, RevokeForm(log)) for log in selectors.recently_verified(request.user)],
+            "form": form,
         },
     )
 

@@ -23,6 +23,7 @@ from portal.refusals import REFUSALS, show_as_message
 from portal.security_headers import permissions_policy
 
 from . import permissions, selectors, services
+from .forms import DeskCheckInForm
 from .models import Session
 
 
@@ -85,11 +86,12 @@ def desk_session(request, pk):
     session = get_object_or_404(Session.objects.select_related("community", "format"), pk=pk)
     if not permissions.may_check_in(request.user, session.community):
         raise PermissionDenied(permissions.CHECKIN_NOT_YOURS)
-    code = ""
+    form = DeskCheckInForm()
     if request.method == "POST":
-        code = request.POST.get("code", "")[:200]
+        form = DeskCheckInForm(request.POST)
         scanned = request.POST.get("via") == "camera"
-        if check_in(request, session, code):
+        # A refused code stays in the bound form, to be corrected.
+        if form.is_valid() and check_in(request, session, form.cleaned_data["code"]):
             url = reverse("deliberation:desk_session", args=[session.pk])
             # After a scan the camera opens again for the next person in the queue.
             return redirect(f"{url}?scan=1" if scanned else url)
@@ -98,7 +100,7 @@ def desk_session(request, pk):
         "deliberation/desk_session.html",
         {
             "session": session,
-            "code": code.strip(),
+            "form": form,
             "counts": selectors.desk_counts(session),
             "checked_in": [
                 (masked_name(r.user), r.checked_in_at)

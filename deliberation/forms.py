@@ -379,3 +379,31 @@ class VoteForm(forms.Form):
         single = poll.kind == Poll.Kind.SINGLE
         field.widget = _Radios() if single else forms.CheckboxSelectMultiple()
         field.choices = [(str(o.pk), o.label) for o in options]
+
+
+class DeskCheckInForm(forms.Form):
+    """The code a committee member types (or the camera fills in) at the check-in desk.
+    An empty code is left to `services.checkin`, whose refusal says what to do; the field
+    still carries the browser's `required`.  Ids are desk-code (desk.js and the e2e test)."""
+
+    code = forms.CharField(
+        label=pgettext_lazy("deliberation", "Resident's check-in code"),
+        help_text=pgettext_lazy(
+            "deliberation", "The 8 letters and digits under the QR code on the resident's phone."
+        ),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "required": True,
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "class": "desk-code",
+            }
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "desk-%s")
+        super().__init__(*args, **kwargs)

@@ -57,9 +57,17 @@ class ResidencyForm(forms.Form):
 
 
 class ResidencyDecisionForm(forms.Form):
+    """One claim's row in the residency queue: the decision comes from the button pressed,
+    the page draws the note field and the hidden claim id.  Build it with
+    `for_claim(pk)` so each row's ids are unique (note-<pk>) and the names stay as posted."""
+
     membership = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=BIGINT_MAX)
     decision = forms.ChoiceField(choices=[("confirm", _("Confirm")), ("reject", _("Reject"))])
-    note = forms.CharField(label=_("Reason"), max_length=200, required=False)
+    note = forms.CharField(label=_("Reason (required to reject)"), max_length=200, required=False)
+
+    @classmethod
+    def for_claim(cls, pk, data=None):
+        return cls(data, initial={"membership": pk}, auto_id=f"%s-{pk}")
 
 
 class PreferencesForm(forms.Form):
@@ -109,3 +117,31 @@ class PrivacyForm(forms.Form):
                 (value, gettext("%(style)s: %(name)s") % {"style": label, "name": shown})
             )
         self.fields["name_style"].choices = choices
+
+
+class ChannelCheckboxes(forms.CheckboxSelectMultiple):
+    """Each box's id is n-<category>-<channel> (the value "category:channel"), so the ids
+    stay the same whichever form or row draws the box."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        option["attrs"]["id"] = "n-" + str(value).replace(":", "-")
+        return option
+
+    def id_for_label(self, id_, index=None):
+        return ""  # the group has a legend; each box is labelled by its own <label for>
+
+
+class NotificationChoicesForm(forms.Form):
+    """The notices a user wants, as ticked "category:channel" boxes (name "on").  The page
+    draws one form per category (legend: the category); the POST is read by one form over
+    all categories, which refuses a box that does not exist."""
+
+    on = forms.MultipleChoiceField(required=False, widget=ChannelCheckboxes)
+
+    def __init__(self, *args, categories=(), channels=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["on"]
+        field.choices = [(f"{c.key}:{ch}", label) for c in categories for ch, label in channels]
+        if len(categories) == 1:
+            field.label, field.help_text = categories[0].label, categories[0].description

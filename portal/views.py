@@ -15,7 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from . import notifications, permissions, selectors, services
 from .dashboard import panels_for
-from .forms import PreferencesForm, PrivacyForm, ResidencyDecisionForm, ResidencyForm
+from .forms import (
+    NotificationChoicesForm,
+    PreferencesForm,
+    PrivacyForm,
+    ResidencyDecisionForm,
+    ResidencyForm,
+)
 from .inputs import safe_next
 from .middleware import ELDER_COOKIE
 from .models import Membership, NotificationOptOut
@@ -86,7 +92,7 @@ def residency_queue(request):
     areas = permissions.areas_for(request.user, "residency.confirm")
     if not areas:
         permissions.require(request.user, "residency.confirm")
-    kept = {}
+    posted = None
     if request.method == "POST":
         form = ResidencyDecisionForm(request.POST)
         refused = None
@@ -108,17 +114,20 @@ def residency_queue(request):
         if refused is None:
             messages.success(request, _("Saved."))
             return redirect("portal:residency_queue")
-        # The queue again, the refused claim's reason as it was typed.
+        # The queue again, the refused claim's row bound to what was typed (and its errors).
         messages.error(request, refused)
-        kept = {
-            "membership": request.POST.get("membership", ""),
-            "note": request.POST.get("note", ""),
-        }
-    return render(
-        request,
-        "portal/residency_queue.html",
-        {"claims": selectors.pending_residencies_for(areas)[:200], "kept": kept},
-    )
+        posted = request.POST.get("membership", "")
+    claims = list(selectors.pending_residencies_for(areas)[:200])
+    rows = [
+        (
+            claim,
+            ResidencyDecisionForm.for_claim(
+                claim.pk, request.POST if str(claim.pk) == posted else None
+            ),
+        )
+        for claim in claims
+    ]
+    return render(request, "portal/residency_queue.html", {"claims": claims, "rows": rows})
 
 
 @csrf_exempt
@@ -215,21 +224,34 @@ def notification_list(request):
 @login_required
 def notification_settings(request):
     channels = NotificationOptOut.Channel
+    categories = list(notifications.CATEGORIES.values())
     if request.method == "POST":
-        # A box that is ticked means "send me this"; everything unticked is switched off.
-        on = set(request.POST.getlist("on"))
-        off = {
-            (c, ch)
-            for c in notifications.CATEGORIES
-            for ch in channels.values
-            if f"{c}:{ch}" not in on
-        }
-        notifications.preferences_set(user=request.user, off=off)
-        messages.success(request, _("Your notification settings are saved."))
-        return redirect("portal:notification_settings")
+        form = NotificationChoicesForm(
+            request.POST, categories=categories, channels=channels.choices
+        )
+        if form.is_valid():
+            # A box that is ticked means "send me this"; everything unticked is switched off.
+            on = set(form.cleaned_data["on"])
+            off = {
+                (c.key, ch)
+                for c in categories
+                for ch in channels.values
+                if f"{c.key}:{ch}" not in on
+            }
+            notifications.preferences_set(user=request.user, off=off)
+            messages.success(request, _("Your notification settings are saved."))
+            return redirect("portal:notification_settings")
+        messages.error(request, _("Please check the form."))
     off = set(request.user.notification_opt_outs.values_list("category", "channel"))
     rows = [
-        (cat, [(ch, label, (cat.key, ch) not in off) for ch, label in channels.choices])
-        for cat in notifications.CATEGORIES.values()
+        NotificationChoicesForm(
+            initial={
+                "on": [f"{cat.key}:{ch}" for ch in channels.values if (cat.key, ch) not in off]
+            },
+            categories=[cat],
+            channels=channels.choices,
+            auto_id=f"n-{cat.key}-%s",  # ids unique per category
+        )
+        for cat in categories
     ]
     return render(request, "portal/notification_settings.html", {"rows": rows})

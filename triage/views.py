@@ -405,7 +405,7 @@ def dashboard(request):
         "triage/dashboard.html",
         {
             "stats": stats,
-            "areas": areas,
+            "form": forms.DashboardAreaForm(initial={"area": area.pk}, areas=areas),
             "area": area,
             "can_export": can(request.user, "triage.export", area),
         },

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -206,3 +207,27 @@ def test_dashboard_panel_and_section(client, resident, community, committee_memb
     section = panels.community_section(request, community)
     assert section["outstanding"] == Decimal("8.00") and section["issued"] == Decimal("8.00")
     assert panels.community_section(request, community.get_children().first()) is None
+
+
+def test_verify_queue_fields_come_from_forms_and_a_refusal_keeps_ticks_and_reason(
+    client, volunteer, community, committee_member
+):
+    a = log(volunteer, community, start="08:00", end="09:00")
+    b = log(volunteer, community, start="10:00", end="12:00")
+    client.force_login(committee_member)
+    html = client.get(reverse("credits:verify")).content.decode()
+    for entry in (a, b):
+        box = re.search(rf'<input type="checkbox" name="log"[^>]*id="log-{entry.pk}"[^>]*>', html)
+        assert box and f'value="{entry.pk}"' in box.group(0) and "checked" not in box.group(0)
+        assert f'<label for="log-{entry.pk}">' in html
+    assert '<label for="id_reason">' in html
+    reason = "理由" * 101  # over the 200 characters a reason may have
+    response = client.post(
+        reverse("credits:verify"), {"log": [b.pk], "action": "reject", "reason": reason}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and 'id="id_reason_error"' in html
+    assert f'value="{reason}"' in html
+    assert re.search(rf'id="log-{b.pk}"[^>]*checked', html)
+    assert not re.search(rf'id="log-{a.pk}"[^>]*checked', html)
+    assert ServiceLog.objects.get(pk=b.pk).status == "pending"

@@ -240,3 +240,17 @@ def test_the_desk_is_outside_the_admin_so_grid_workers_need_no_totp(client, tree
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("mfa_activate_totp"))
     assert "next=%2Fdeliberation%2Fdesk%2F" in response["Location"]
+
+
+def test_the_code_field_is_drawn_by_the_field_template_and_a_too_long_code_is_refused_and_kept(
+    client, session, committee_member
+):
+    client.force_login(committee_member)
+    html = client.get(_desk(session)).content.decode()
+    assert '<label for="desk-code">' in html and 'id="desk-code_helptext"' in html
+    assert 'aria-describedby="desk-code_helptext"' in html and 'class="desk-code"' in html
+    too_long = "A" * 201
+    response = client.post(_desk(session), {"code": too_long})
+    html = response.content.decode()
+    assert response.status_code == 200 and 'id="desk-code_error"' in html
+    assert f'value="{too_long}"' in html

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -74,3 +76,20 @@ def test_a_user_listed_twice_is_notified_once(resident, django_capture_on_commit
         )
     assert Notification.objects.filter(user=resident).count() == 1
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_settings_are_one_group_of_boxes_per_category_and_unknown_boxes_are_refused(
+    client, resident
+):
+    client.force_login(resident)
+    url = reverse("portal:notification_settings")
+    body = client.get(url).content.decode()
+    label = str(notifications.CATEGORIES["test.news"].label)
+    assert re.search(rf"<fieldset[^>]*>\s*<legend>\s*{label}", body)
+    assert 'for="n-test.news-email"' in body
+    ids = re.findall(r'\sid="([^"]+)"', body)
+    assert len(ids) == len(set(ids))
+    response = client.post(url, {"on": ["test.news:email", "nope:email"]})
+    assert response.status_code == 200
+    assert not NotificationOptOut.objects.filter(user=resident).exists()

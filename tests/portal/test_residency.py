@@ -142,3 +142,37 @@ def test_residency_form_costs_the_same_queries_however_many_areas(client, tree):
     many, body = count()
     assert few == many
     assert "市南区八大湖街道新社区3" in body and "市南区八大湖街道新社区3第一网格" in body
+
+
+@pytest.mark.django_db
+def test_queue_rows_are_forms_with_their_own_ids_and_a_refused_row_keeps_its_note(
+    client, tree, committee_member, django_assert_max_num_queries
+):
+    claims = [
+        services.residency_declare(
+            user=factories.UserFactory(), community=tree["community"], grid=tree["grid"]
+        )
+        for _ in range(2)
+    ]
+    client.force_login(committee_member)
+    url = reverse("portal:residency_queue")
+    client.get(url)
+    with django_assert_max_num_queries(12) as few:
+        body = client.get(url).content.decode()
+    for claim in claims:
+        assert f'<label for="note-{claim.pk}">' in body and f'id="note-{claim.pk}"' in body
+    first, second = claims
+    claims.append(
+        services.residency_declare(
+            user=factories.UserFactory(), community=tree["community"], grid=tree["grid"]
+        )
+    )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(url)  # one more claim, no more queries
+    note = "查无此户" * 51  # over the 200 characters a reason may have
+    body = client.post(
+        url, {"membership": second.pk, "decision": "reject", "note": note}
+    ).content.decode()
+    assert f'value="{note}"' in body and f'id="note-{second.pk}_error"' in body
+    assert f'id="note-{first.pk}_error"' not in body and body.count(note) == 1
+    assert Membership.objects.get(pk=second.pk).status == "pending"

@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -164,6 +165,16 @@ def test_grid_workers_see_their_community_figures(client, w):
     client.force_login(w["people"]["grid_worker"])
     page = client.get(reverse("triage:dashboard"))
     assert page.status_code == 200 and "新湛社区" in page.content.decode()
+
+
+def test_dashboard_area_picker_is_a_form_field_that_keeps_the_chosen_area(client, w):
+    client.force_login(w["people"]["committee"])
+    community = w["tree"]["community"]
+    html = client.get(reverse("triage:dashboard"), {"area": community.pk}).content.decode()
+    select = re.search(r"<select[^>]*name=\"area\"[^>]*>", html).group(0)
+    assert 'id="area"' in select and 'name="area"' in select and "data-autosubmit" in select
+    assert '<label for="area">' in html
+    assert re.search(rf'<option value="{community.pk}"[^>]*selected', html)
 
 
 def test_residents_have_no_dashboard(client, w):
