@@ -21,6 +21,7 @@ from wagtail.models import AbstractGroupApprovalTask, Page
 from wagtail.search import index
 
 from portal.dashboard import active_community, home_of, panels_for
+from portal.forms import SearchForm
 
 from .cjk import index_text
 from .review import ReviewedPageMixin, may_approve, may_skip_review
@@ -72,6 +73,7 @@ class HomePage(ReviewedPageMixin, CJKSearchMixin, Page):
         # Lazy: Wagtail's .public() queries as soon as it is called, and the template
         # usually serves these lists from its fragment cache without touching them.
         context["news"] = SimpleLazyObject(lambda: list(NewsPage.latest(limit=6)))
+        context["search_form"] = SearchForm(auto_id="home-%s")
         context["communities"] = SimpleLazyObject(
             lambda: list(
                 CommunityPage.objects.live().public().select_related("area").order_by("area__path")

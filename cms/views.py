@@ -5,14 +5,17 @@ from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from portal.forms import SearchForm
+
 from .selectors import search_pages
 
 
 def search(request):
-    query = request.GET.get("q", "").strip()[:100]
+    form = SearchForm(request.GET or None, auto_id="%s")
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     results = search_pages(query) if query else []
     page = Paginator(results, 10).get_page(request.GET.get("page")) if query else None
-    return render(request, "cms/search.html", {"query": query, "results": page})
+    return render(request, "cms/search.html", {"query": query, "results": page, "form": form})
 
 
 # Personal and staff areas are not for search engines; everything else is public.

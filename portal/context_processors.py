@@ -3,6 +3,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.utils.translation import get_language
 
+from .forms import LanguageSwitchForm
 from .pagecache import content_version
 
 
@@ -15,7 +16,12 @@ def portal(request):
         # ` lang="zh-Hans"` on residents' and committees' text (written in 简体中文) when
         # the page itself is in another language, so screen readers read it as Chinese.
         "content_lang": SimpleLazyObject(content_lang),
+        "language_form": SimpleLazyObject(language_form),
     }
+
+
+def language_form():
+    return LanguageSwitchForm(initial={"language": get_language() or settings.LANGUAGE_CODE})
 
 
 def content_lang():

@@ -18,6 +18,51 @@ class PortalFormRenderer(DjangoTemplates):
     field_template_name = "portal/forms/field.html"
 
 
+class HiddenLabelMixin:
+    """Fields whose label only screen readers need (a search box with its button beside
+    it, the header's language switch): the one field template gives the label the
+    visually-hidden class when a field says `hide_label`."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.hide_label = True
+
+
+class SearchForm(HiddenLabelMixin, forms.Form):
+    """The site search box (home page and the search page)."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Search the portal, e.g. 漏水")}
+        ),
+    )
+
+
+class LanguageSelect(forms.Select):
+    """Each language named in itself, so each option carries its own `lang`."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        option["attrs"]["lang"] = value
+        return option
+
+
+class LanguageSwitchForm(HiddenLabelMixin, forms.Form):
+    """The header's language switch: the same for every visitor in a language, so pages
+    that carry it stay cacheable."""
+
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=settings.LANGUAGES,
+        required=False,  # a switch, not a question: no "required" marker in the header
+        widget=LanguageSelect(attrs={"id": "lang-switch", "data-autosubmit": ""}),
+    )
+
+
 class ResidencyForm(forms.Form):
     community = forms.ModelChoiceField(
         label=_("Community"), queryset=Area.objects.none(), empty_label=_("Choose your community")
