@@ -30,4 +30,4 @@ def test_the_search_box_and_language_switch_keep_their_ids_and_hidden_labels(cli
     assert '<option value="en" lang="en">English</option>' in html
     switch = html[html.index('for="lang-switch"') : html.index("</select>")]
     assert "required" not in switch  # a switch, not a question
-    assert 'data-autosubmit' in html
+    assert "data-autosubmit" in html
