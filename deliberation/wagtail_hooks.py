@@ -165,26 +165,25 @@ class SessionFilterSet(WagtailFilterSet):
         fields = ["community", "format", "starts_at"]
 
 
-class SessionIndexView(ScopedIndexView):
+class RowLinksIndexView(ScopedIndexView):
+    """A list whose rows link to the workflows of that row: `row_links` holds
+    (label, URL name taking the row's pk, icon) in the order they are shown."""
+
+    row_links: tuple = ()
+
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
-        buttons.append(
-            ListMenuItem(
-                pgettext("deliberation", "Registrations and check-in"),
-                url=reverse("deliberation_admin:checkin", args=[instance.pk]),
-                icon_name="tick",
-                priority=40,
-            )
-        )
-        buttons.append(
-            ListMenuItem(
-                pgettext("deliberation", "Export attendance (XLSX)"),
-                url=reverse("deliberation_admin:attendance_xlsx", args=[instance.pk]),
-                icon_name="download",
-                priority=50,
-            )
-        )
+        for n, (label, url_name, icon) in enumerate(self.row_links):
+            url = reverse(url_name, args=[instance.pk])
+            buttons.append(ListMenuItem(label, url=url, icon_name=icon, priority=40 + 10 * n))
         return buttons
+
+
+class SessionIndexView(RowLinksIndexView):
+    row_links = (
+        (_p("Registrations and check-in"), "deliberation_admin:checkin", "tick"),
+        (_p("Export attendance (XLSX)"), "deliberation_admin:attendance_xlsx", "download"),
+    )
 
 
 class SessionViewSet(AreaScopedViewSet):
@@ -322,26 +321,11 @@ class PollFilterSet(WagtailFilterSet):
         fields = ["community", "kind", "closes_at"]
 
 
-class PollIndexView(ScopedIndexView):
-    def get_list_more_buttons(self, instance):
-        buttons = super().get_list_more_buttons(instance)
-        buttons.append(
-            ListMenuItem(
-                pgettext("deliberation", "Results"),
-                url=reverse("deliberation_admin:poll", args=[instance.pk]),
-                icon_name="list-ul",
-                priority=40,
-            )
-        )
-        buttons.append(
-            ListMenuItem(
-                pgettext("deliberation", "Export results (XLSX)"),
-                url=reverse("deliberation_admin:poll_xlsx", args=[instance.pk]),
-                icon_name="download",
-                priority=50,
-            )
-        )
-        return buttons
+class PollIndexView(RowLinksIndexView):
+    row_links = (
+        (_p("Results"), "deliberation_admin:poll", "list-ul"),
+        (_p("Export results (XLSX)"), "deliberation_admin:poll_xlsx", "download"),
+    )
 
 
 class PollViewSet(AreaScopedViewSet):
