@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
@@ -203,6 +204,25 @@ def _topic_context(request, t: Topic, *, outcome_form=None, edit_form=None) -> d
     }
 
 
+ROW = "ROWPK"  # stands for a contribution's pk in a row form drawn once per page
+
+
+class _RowForms:
+    """Each contribution's reply, report and moderation forms differ only in their row's
+    pk (ids and the reply's parent): draw each kind once per page through the field
+    template and stamp the pk in, instead of rendering 3 × 30 identical forms."""
+
+    def __init__(self):
+        self._drawn: dict[tuple, str] = {}
+
+    def blank(self, form_class, prefix: str, pk: str, **initial) -> str:
+        key = (form_class, prefix)
+        if key not in self._drawn:
+            filled = {name: ROW for name in initial}
+            self._drawn[key] = str(form_class(initial=filled, auto_id=f"{prefix}{ROW}-%s"))
+        return mark_safe(self._drawn[key].replace(ROW, pk))  # noqa: S308 - our own markup
+
+
 def _attach_row_forms(user, items, kept: dict, moderator: bool) -> None:
     """Each contribution's own reply, edit, report and moderation forms (ids unique per
     row; posted names unchanged); the one a refusal came back from holds what was typed."""
@@ -210,27 +230,34 @@ def _attach_row_forms(user, items, kept: dict, moderator: bool) -> None:
         return
     data = kept.get("data") or {}
     view, kept_pk = kept.get("view"), kept.get("pk")
+    rows = _RowForms()
     for item in items:
         for c in (item, *getattr(item, "thread", ())):
             pk = str(c.pk)
             replying = view == "contribute" and data.get("parent") == pk
             mine = kept_pk == pk and view != "contribute"
             c.kept_open = replying or (mine and view != "contribution_moderate")
-            c.reply_form = ReplyForm(
-                data if replying else None, initial={"parent": c.pk}, auto_id=f"r{pk}-%s"
+            c.reply_form = (
+                ReplyForm(data, auto_id=f"r{pk}-%s")
+                if replying
+                else rows.blank(ReplyForm, "r", pk, parent=pk)
             )
-            c.edit_form = ContributionEditForm(
-                data if mine and view == "contribution_edit" else None,
-                initial={"text": c.text},
-                auto_id=f"e{pk}-%s",
-            )
-            c.report_form = ReportForm(
-                data if mine and view == "contribution_report" else None, auto_id=f"p{pk}-%s"
+            if c.author_id == user.pk:  # only an author edits, so only theirs carry the text
+                c.edit_form = ContributionEditForm(
+                    data if mine and view == "contribution_edit" else None,
+                    initial={"text": c.text},
+                    auto_id=f"e{pk}-%s",
+                )
+            c.report_form = (
+                ReportForm(data, auto_id=f"p{pk}-%s")
+                if mine and view == "contribution_report"
+                else rows.blank(ReportForm, "p", pk)
             )
             if moderator:
-                c.moderate_form = ModerateForm(
-                    data if mine and view == "contribution_moderate" else None,
-                    auto_id=f"m{pk}-%s",
+                c.moderate_form = (
+                    ModerateForm(data, auto_id=f"m{pk}-%s")
+                    if mine and view == "contribution_moderate"
+                    else rows.blank(ModerateForm, "m", pk)
                 )
 
 
