@@ -111,6 +111,90 @@ class ServiceType(models.Model):
         return [k for k in self.keywords.replace("，", ",").replace(",", " ").split() if k]
 
 
+class MatterType(models.Model):
+    """One line of the 三事分流清单: a kind of matter, its class and who handles it.
+
+    The list is the product's rule for the three classes (`shared/SANSHI.md`); city staff
+    edit it in the Wagtail admin.  The classifier reads its keywords beside the model,
+    routing reads who handles it, a 私事 referral reads its public channel, and the public
+    page that explains 三事分流 is drawn from it.
+    """
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    request_class = models.CharField(_("class"), max_length=12, choices=RequestClass.choices)
+    handler_kind = models.CharField(
+        _("handled by (kind)"),
+        max_length=12,
+        choices=Organisation.Kind.choices,
+        blank=True,
+        help_text=_("Empty for private matters: the resident arranges them."),
+    )
+    handler_line = models.CharField(
+        _("handling department"),
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "For government matters, the line of work of the department that acts, "
+            "such as 城管 or 市场监管; the department of that line serving the request's "
+            "area receives it."
+        ),
+    )
+    keywords = models.CharField(
+        _("keywords"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Separated by spaces, commas or |; the classifier reads them beside the model."
+        ),
+    )
+    examples = models.TextField(
+        _("examples"), blank=True, max_length=2000, help_text=_("One example per line.")
+    )
+    sensitive = models.BooleanField(
+        _("sensitive"),
+        default=False,
+        help_text=_("Requests of this kind are never public."),
+    )
+    public_channel = models.CharField(
+        _("public channel"),
+        max_length=100,
+        blank=True,
+        help_text=_("Where a resident can also turn, such as 12315 or people's mediation."),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    panels = [
+        FieldPanel("code"),
+        FieldPanel("name"),
+        FieldPanel("request_class"),
+        FieldPanel("handler_kind"),
+        FieldPanel("handler_line"),
+        FieldPanel("keywords"),
+        FieldPanel("examples"),
+        FieldPanel("sensitive"),
+        FieldPanel("public_channel"),
+        FieldPanel("order"),
+        FieldPanel("is_active"),
+    ]
+
+    class Meta:
+        verbose_name = _("matter type (三事分流清单)")
+        verbose_name_plural = _("matter types (三事分流清单)")
+        ordering = ["request_class", "order", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def keyword_list(self) -> list[str]:
+        text = self.keywords.replace("，", ",").replace("|", " ").replace(",", " ")
+        return [k for k in text.split() if k]
+
+    def example_list(self) -> list[str]:
+        return [line.strip() for line in self.examples.splitlines() if line.strip()]
+
+
 class ServiceDirectoryEntry(models.Model):
     """Market providers and volunteers offering help: what a 私事 reply points to."""
 
@@ -338,6 +422,14 @@ class Request(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
     # The round-table topic this 小事 became (triage sits below deliberation in the layers).
+    matter = models.ForeignKey(
+        MatterType,
+        verbose_name=_("matter type"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="requests",
+    )
     topic = models.ForeignKey(
         "deliberation.Topic",
         verbose_name=_("round-table topic"),

@@ -16,7 +16,13 @@ from portal.permissions import areas_for, is_site_admin
 from portal.scoping import area_q
 from portal.wagtail_scoping import AreaScopedForm, AreaScopedViewSet, SiteAdminViewSet
 
-from .models import GridBoundary, ServiceAttribute, ServiceDirectoryEntry, ServiceType
+from .models import (
+    GridBoundary,
+    MatterType,
+    ServiceAttribute,
+    ServiceDirectoryEntry,
+    ServiceType,
+)
 
 SUPERVISE = "triage.supervise"
 
@@ -43,6 +49,33 @@ class ServiceTypeViewSet(SiteAdminViewSet):
         "is_active",
     ]
     export_filename = "service-types"
+    inspect_view_fields = list_export
+
+
+class MatterTypeViewSet(SiteAdminViewSet):
+    """The 三事分流清单: what counts as 大事, 小事 and 私事, and who handles each."""
+
+    model = MatterType
+    icon = "list-ol"
+    menu_label = capfirst(_("三事分流清单"))
+    list_display = ["name", "request_class", "handler_kind", "handler_line", "public_channel"]
+    list_filter = ["request_class", "handler_kind", "sensitive", "is_active"]
+    search_fields = ["name", "code", "keywords", "examples"]
+    ordering = ["request_class", "order"]
+    list_export = [
+        "code",
+        "name",
+        "request_class",
+        "handler_kind",
+        "handler_line",
+        "keywords",
+        "examples",
+        "sensitive",
+        "public_channel",
+        "order",
+        "is_active",
+    ]
+    export_filename = "sanshi-list"
     inspect_view_fields = list_export
 
 
@@ -137,7 +170,13 @@ class TriageGroup(SnippetViewSetGroup):
     menu_label = _("Requests (三事分流)")
     menu_icon = "tasks"
     menu_order = 320
-    items = (ServiceTypeViewSet, ServiceAttributeViewSet, DirectoryViewSet, GridBoundaryViewSet)
+    items = (
+        MatterTypeViewSet,
+        ServiceTypeViewSet,
+        ServiceAttributeViewSet,
+        DirectoryViewSet,
+        GridBoundaryViewSet,
+    )
 
 
 register_snippet(TriageGroup)
