@@ -16,6 +16,11 @@ class PortalFormRenderer(DjangoTemplates):
 
     form_template_name = "portal/forms/form.html"
     field_template_name = "portal/forms/field.html"
+    # Django's widget templates drawn our way (same markup, less work); see each template.
+    widget_templates = {"django/forms/widgets/select.html": "portal/forms/widgets/select.html"}
+
+    def get_template(self, template_name):
+        return super().get_template(self.widget_templates.get(template_name, template_name))
 
 
 class HiddenLabelMixin:

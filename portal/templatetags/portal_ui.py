@@ -14,11 +14,16 @@ status (or says "overdue"), the class only adds colour.
 
 from __future__ import annotations
 
+import hashlib
+from functools import cache
+
 from django import template
+from django.core.cache import cache as django_cache
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
-from django.utils.translation import gettext
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext
 
 register = template.Library()
 
@@ -89,13 +94,38 @@ def badge_html(label, tone: str = NEUTRAL, testid: str = ""):
     return format_html('<span class="{}">{}</span>', css, label)
 
 
+@cache
+def _labels(model, field: str) -> dict:
+    """value → label of a choice field, built once per model and field (Django's
+    get_FOO_display rebuilds a hashable copy of the choices on every call)."""
+    return {value: label for value, label in model._meta.get_field(field).flatchoices}
+
+
+def _label(obj, field: str) -> str:
+    value = getattr(obj, field)
+    return str(_labels(type(obj)._meta.concrete_model, field).get(value, value))
+
+
+@register.filter
+def html_attrs(attrs) -> str:
+    """A widget's attrs as Django's attrs.html draws them, in their order (True: the bare
+    name, False: left out)."""
+    return mark_safe(
+        "".join(
+            format_html(" {}", k) if v is True else format_html(' {}="{}"', k, str(v))
+            for k, v in attrs.items()
+            if v is not False
+        )
+    )
+
+
 @register.simple_tag
 def status_badge(obj, field: str = "status", testid: str = ""):
     """A badge with the object's `field` as shown to people (get_FOO_display) and the
     colour of its tone. An open request past its deadline is red and says so."""
     if obj is None:
         return ""
-    label = getattr(obj, f"get_{field}_display")()
+    label = _label(obj, field)
     if field == "status" and tone_of(obj, field) == BAD and getattr(obj, "is_overdue", False):
         label = gettext("%(status)s, overdue") % {"status": label}
     return badge_html(label, tone_of(obj, field), testid)
@@ -131,3 +161,36 @@ def page_url(context, number, keep: str = "") -> str:
 def any_required(fields) -> bool:
     """For the form template: does any of these (bound field, errors) pairs need a value?"""
     return any(bf.field.required for bf, _errors in fields)
+
+
+@register.simple_tag
+def field_groups(form, seconds: int = 3600):
+    """The visible fields of a form, each through the one field template, kept in the cache
+    under everything that shapes them: the form, language, names, values, choices, labels,
+    errors.  For the GET filter forms above lists, drawn alike for everyone who filters
+    alike; what is cached is what would be drawn, so nothing needs dropping on change."""
+    fields = form.visible_fields()
+    shape = [type(form).__qualname__, get_language() or "", str(form.auto_id)]
+    for bf in fields:
+        widget = bf.field.widget
+        shape.append(
+            repr(
+                (
+                    bf.html_name,
+                    bf.value(),
+                    [str(e) for e in bf.errors],
+                    [(v, str(label)) for v, label in getattr(widget, "choices", ())],
+                    sorted(widget.attrs.items()),
+                    str(bf.label),
+                    str(bf.help_text),
+                    bf.field.required,
+                    getattr(bf.field, "hide_label", False),
+                )
+            )
+        )
+    key = "field-groups:" + hashlib.sha1("\x1f".join(shape).encode()).hexdigest()
+    html = django_cache.get(key)
+    if html is None:
+        html = mark_safe("".join(str(bf.as_field_group()) for bf in fields))
+        django_cache.set(key, html, seconds)
+    return html
