@@ -76,6 +76,28 @@ class UserChoiceField(forms.ModelChoiceField):
         return obj.get_full_name()
 
 
+class PolicyViewSet(ScopedObjectViewsMixin, SnippetViewSet):
+    """A snippet viewset whose rows are what its permission policy lets the user view,
+    in `ordering`; no chooser (these rows are picked through their own forms)."""
+
+    policy_class: type[BasePermissionPolicy]
+
+    @property
+    def permission_policy(self):
+        return self.policy_class(self.model)
+
+    def get_queryset(self, request):
+        return self.permission_policy.instances_user_has_any_permission_for(
+            request.user, ["view"]
+        ).order_by(*self.ordering)
+
+    def scoped_queryset(self, request):
+        return self.get_queryset(request)
+
+    def register_chooser_viewset(self):
+        pass
+
+
 # --- areas --------------------------------------------------------------------------
 
 
@@ -162,8 +184,9 @@ class AreaDeleteView(InstancePermissionMixin, snippet_views.DeleteView):
         return redirect(self.get_success_url())
 
 
-class AreaViewSet(ScopedObjectViewsMixin, SnippetViewSet):
+class AreaViewSet(PolicyViewSet):
     model = Area
+    policy_class = AreaPolicy
     icon = "site"
     menu_label = _("Areas")
     add_view_class = AreaCreateView
@@ -174,21 +197,6 @@ class AreaViewSet(ScopedObjectViewsMixin, SnippetViewSet):
     list_filter = ["kind"]
     search_fields = ["name", "code"]
     ordering = ["path"]
-
-    @property
-    def permission_policy(self):
-        return AreaPolicy(Area)
-
-    def get_queryset(self, request):
-        return self.permission_policy.instances_user_has_any_permission_for(
-            request.user, ["view"]
-        ).order_by("path")
-
-    def scoped_queryset(self, request):
-        return self.get_queryset(request)
-
-    def register_chooser_viewset(self):
-        pass
 
     def get_add_view_kwargs(self, **kwargs):
         panel = ObjectList(
@@ -238,8 +246,10 @@ class OrganisationEditView(InstancePermissionMixin, snippet_views.EditView):
     instance_action = "change"
 
 
-class OrganisationViewSet(ScopedObjectViewsMixin, SnippetViewSet):
+class OrganisationViewSet(PolicyViewSet):
     model = Organisation
+    policy_class = OrganisationPolicy
+    ordering = ["area__path", "name"]
     icon = "group"
     menu_label = _("Organisations")
     edit_view_class = OrganisationEditView
@@ -257,21 +267,6 @@ class OrganisationViewSet(ScopedObjectViewsMixin, SnippetViewSet):
         FieldPanel("description"),
         FieldPanel("is_active"),
     ]
-
-    @property
-    def permission_policy(self):
-        return OrganisationPolicy(Organisation)
-
-    def get_queryset(self, request):
-        return self.permission_policy.instances_user_has_any_permission_for(
-            request.user, ["view"]
-        ).order_by("area__path", "name")
-
-    def scoped_queryset(self, request):
-        return self.get_queryset(request)
-
-    def register_chooser_viewset(self):
-        pass
 
 
 # --- memberships --------------------------------------------------------------------
@@ -401,8 +396,10 @@ class MembershipDeleteView(InstancePermissionMixin, snippet_views.DeleteView):
     instance_action = "delete"  # nobody: a membership is ended, and the record kept
 
 
-class MembershipViewSet(ScopedObjectViewsMixin, SnippetViewSet):
+class MembershipViewSet(PolicyViewSet):
     model = Membership
+    policy_class = MembershipPolicy
+    ordering = ["-created_at", "-pk"]
     icon = "user"
     menu_label = _("Memberships")
     add_view_class = MembershipCreateView
@@ -423,21 +420,6 @@ class MembershipViewSet(ScopedObjectViewsMixin, SnippetViewSet):
         "decision_note",
         "created_at",
     ]
-
-    @property
-    def permission_policy(self):
-        return MembershipPolicy(Membership)
-
-    def get_queryset(self, request):
-        return self.permission_policy.instances_user_has_any_permission_for(
-            request.user, ["view"]
-        ).order_by("-created_at", "-pk")
-
-    def scoped_queryset(self, request):
-        return self.get_queryset(request)
-
-    def register_chooser_viewset(self):
-        pass
 
     def get_add_view_kwargs(self, **kwargs):
         panel = ObjectList(
