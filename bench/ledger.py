@@ -6,15 +6,21 @@
 1. Creates its own databases (`bench_ledger`, `bench_pgbench`) and drops them at the end.
 2. Generates a ledger with SQL (generate_series): accounts, balanced earn transactions,
    entries whose balance_after is the running total, stored balances equal to the sums.
-3. Payments per second through `credits.ledger.transfer` at 1, 4 and 8 concurrent
-   clients (one process and one connection each), beside `pgbench` tpcb-like at the same
-   client counts against the same server in the same run: `--rounds` rounds of
-   `--seconds` each, ledger and pgbench alternating, the ratio taken of the totals.
+3. The product's own ledger writes per second, in the mix a community makes them, at 1, 4
+   and 8 concurrent clients (one process and one connection each), beside `pgbench`
+   tpcb-like at the same client counts against the same server in the same run:
+   `--rounds` rounds of `--seconds` each, ledger and pgbench alternating, the ratio taken
+   of the totals.  The mix (`MIX`), each through the service the page or task calls:
+   attendance paid at check-in (`deed_award`), hours logged and approved by a committee
+   member (`service_log_create` + `service_log_approve`), a reward reserved
+   (`redemption_reserve`), handed over at the desk (`redemption_fulfil`) or cancelled
+   (`redemption_cancel`), and an award corrected (`ledger.reverse`).  After the rounds,
+   `credits_reconcile` must find every account equal to its entries.
 4. At that ledger size: a balance read, the first statement page, a full
    `credits_reconcile`.
 
 The last line is machine-readable:
-ledger_vs_pgbench_1=… ledger_vs_pgbench_4=… ledger_vs_pgbench_8=…
+ledger_mix_vs_pgbench_1=… ledger_mix_vs_pgbench_4=… ledger_mix_vs_pgbench_8=…
 balance_ms=… statement_ms=… reconcile_s=…  (all on one line)
 """
 
@@ -184,41 +190,167 @@ def generate(n_accounts: int, n_entries: int) -> dict:
 # --- payments --------------------------------------------------------------------------
 
 
-def payment_worker(lo: int, hi: int, barrier, commands, results) -> None:
-    """One client: a process and a connection, running one timed round per command."""
+# Share of each product write in the mix (a check-in day: attendance most of all).
+MIX = (
+    ("attendance", 40),
+    ("hours", 15),
+    ("reserve", 20),
+    ("fulfil", 12),
+    ("cancel", 8),
+    ("reverse", 5),
+)
+
+
+def prepare_mix(info: dict, residents: int) -> dict:
+    """What the product's writes need: residents who belong to the community, a committee
+    member who verifies and hands over, earning rules, rewards, and coins to spend."""
+    from decimal import Decimal
+
+    from django.db import connection
+
+    from credits.models import Deed, EarningRule, Reward
+    from portal import services as portal_services
+    from portal.models import Area, Role, User
+
+    community = Area.objects.get(pk=info["community"])
+    grid = community.get_children().first()
+    with connection.cursor() as c:
+        c.execute(
+            "INSERT INTO portal_membership (user_id, role, area_id, status, address, "
+            "decision_note, created_at) "
+            "SELECT user_id, 'resident', %s, 'active', '', '', now() FROM credits_account "
+            "WHERE kind = 'resident' AND id BETWEEN %s AND %s",
+            [grid.pk, info["lo"], info["lo"] + residents - 1],
+        )
+    staff = User.objects.create(username="bench-committee", display_name="基准社区委员")
+    portal_services.membership_grant(user=staff, role=Role.COMMITTEE, area=community)
+    for deed, amount in (
+        (Deed.SESSION_ATTENDANCE, "5.00"),
+        (Deed.VOLUNTEER_HOUR, "10.00"),
+    ):
+        EarningRule.objects.create(community=community, deed=deed, amount=Decimal(amount))
+    rewards = [
+        Reward.objects.create(
+            community=community,
+            kind=Reward.Kind.GOODS,
+            name=name,
+            cost=Decimal(cost),
+            stock=None,
+        ).pk
+        for name, cost in (("环保购物袋", "5.00"), ("理发服务", "8.00"), ("大米五斤", "12.00"))
+    ]
+    return {
+        "community": community.pk,
+        "staff": staff.pk,
+        "rewards": rewards,
+        "lo": info["lo"],
+        "hi": info["lo"] + residents - 1,
+    }
+
+
+def mix_worker(setup: dict, barrier, commands, results) -> None:
+    """One client: a process and a connection, running one timed round per command and
+    counting the product writes it completed (a refusal the product gives a resident,
+    such as too few coins, counts as refused, not as done)."""
+    import datetime as dt
+
     import django
 
     django.setup()
     from django.db import connection
+    from django.utils import timezone
 
     from credits import ledger
-    from credits.models import Account
+    from credits.models import Account, Deed, Redemption, Reward
+    from credits.services import awards, hours, redemptions
+    from portal.models import Area, User
 
     rng = random.Random(os.getpid())
-    # A caller holds its Account instances (a request loads them once); build each once.
-    accounts: dict[int, Account] = {}
+    community = Area.objects.get(pk=setup["community"])
+    staff = User.objects.get(pk=setup["staff"])
+    rewards = list(Reward.objects.filter(pk__in=setup["rewards"]))
+    users = {
+        a.pk: a.user
+        for a in Account.objects.filter(pk__range=(setup["lo"], setup["hi"])).select_related("user")
+    }
+    account_ids = list(users)
+    reserved: list[Redemption] = []
+    awarded: list = []
+    today = timezone.localdate()
+    slot = [0]
 
-    def account(pk: int) -> Account:
-        if pk not in accounts:
-            accounts[pk] = Account(pk=pk)
-        return accounts[pk]
+    def attendance(user):
+        tx = awards.deed_award(
+            user=user,
+            community=community,
+            deed=Deed.SESSION_ATTENDANCE,
+            idempotency_key=f"attend:{uuid.uuid4().hex}",
+            source="bench session",
+        )
+        if tx is not None:
+            awarded.append(tx)
 
+    def log_hours(user):
+        slot[0] += 1
+        # One hour a slot, eight slots a day, walking back from yesterday: no overlaps.
+        day = today - dt.timedelta(days=1 + slot[0] // 8 % 300)
+        start = dt.time(8 + slot[0] % 8)
+        log = hours.service_log_create(
+            volunteer=user,
+            community=community,
+            date=day,
+            start=start,
+            end=dt.time(start.hour + 1),
+            activity="楼道清扫",
+            place="基准社区三号楼",
+        )
+        hours.service_log_approve(actor=staff, log=log)
+
+    def reserve(user):
+        reserved.append(
+            redemptions.redemption_reserve(
+                user=user, reward=rng.choice(rewards), idempotency_key=uuid.uuid4().hex
+            )
+        )
+
+    def fulfil(_user):
+        if not reserved:
+            return reserve(_user)
+        r = reserved.pop(rng.randrange(len(reserved)))
+        redemptions.redemption_fulfil(actor=staff, community=community, code=r.code)
+
+    def cancel(_user):
+        if not reserved:
+            return reserve(_user)
+        r = reserved.pop(rng.randrange(len(reserved)))
+        redemptions.redemption_cancel(actor=r.user, redemption=r)
+
+    def correct(user):
+        if not awarded:
+            return attendance(user)
+        ledger.reverse(
+            original=awarded.pop(rng.randrange(len(awarded))), reason="重复签到", actor=staff
+        )
+
+    ops = {
+        "attendance": attendance,
+        "hours": log_hours,
+        "reserve": reserve,
+        "fulfil": fulfil,
+        "cancel": cancel,
+        "reverse": correct,
+    }
+    names = [n for n, _ in MIX]
+    weights = [w for _, w in MIX]
     connection.ensure_connection()
     while (seconds := commands.get()) is not None:
         barrier.wait()
         done = errors = 0
         deadline = time.perf_counter() + seconds
         while time.perf_counter() < deadline:
-            a, b = rng.randint(lo, hi), rng.randint(lo, hi)
-            if a == b:
-                continue
+            op = rng.choices(names, weights)[0]
             try:
-                ledger.transfer(
-                    from_account=account(a),
-                    to_account=account(b),
-                    amount="0.01",
-                    idempotency_key=f"pay:{uuid.uuid4().hex}",
-                )
+                ops[op](users[rng.choice(account_ids)])
                 done += 1
             except ledger.LedgerError:
                 errors += 1
@@ -229,7 +361,7 @@ def payment_worker(lo: int, hi: int, barrier, commands, results) -> None:
 class PaymentClients:
     """`clients` worker processes kept alive across rounds, so rounds can alternate."""
 
-    def __init__(self, clients: int, lo: int, hi: int) -> None:
+    def __init__(self, clients: int, setup: dict) -> None:
         ctx = mp.get_context("spawn")
         self.clients = clients
         self.commands = ctx.Queue()
@@ -237,9 +369,7 @@ class PaymentClients:
         # Held here: the children unpickle it after start(), so it must outlive __init__.
         self.barrier = ctx.Barrier(clients)
         self.procs = [
-            ctx.Process(
-                target=payment_worker, args=(lo, hi, self.barrier, self.commands, self.results)
-            )
+            ctx.Process(target=mix_worker, args=(setup, self.barrier, self.commands, self.results))
             for _ in range(clients)
         ]
         for p in self.procs:
@@ -259,13 +389,13 @@ class PaymentClients:
             p.join()
 
 
-def compare(url: str, clients: int, lo: int, hi: int, seconds: float, rounds: int) -> dict:
-    """Ledger payments and pgbench transactions in alternating rounds of equal length.
+def compare(url: str, clients: int, setup: dict, seconds: float, rounds: int) -> dict:
+    """Product ledger writes and pgbench transactions in alternating rounds of equal length.
 
     The machine's speed drifts (shared cores, the disk's fsync time), so the two are
     interleaved, the order flipping each round, and the ratio is of the totals.
     """
-    pool = PaymentClients(clients, lo, hi)
+    pool = PaymentClients(clients, setup)
     paid = refused = 0
     tpcb = 0.0
     per_round = []
@@ -362,6 +492,9 @@ def main() -> None:
         "--rounds", type=int, default=3, help="alternating ledger/pgbench rounds per client count"
     )
     parser.add_argument("--keep", action="store_true", help="keep the bench databases")
+    parser.add_argument(
+        "--residents", type=int, default=2000, help="residents taking part in the mix"
+    )
     opts = parser.parse_args()
     url = server_url()
     n_accounts, n_entries = (1_000_000, 10_000_000) if opts.scale else (10_000, 100_000)
@@ -375,22 +508,28 @@ def main() -> None:
         from django.db import connection
 
         call_command("migrate", verbosity=0, skip_checks=True)
+        from credits.reconcile import reconcile
+
         info = generate(n_accounts, n_entries)
         print(
             f"generated {n_accounts:,} accounts and {n_entries:,} entries "
             f"in {info['seconds']:.1f} s"
         )
+        setup = prepare_mix(info, min(n_accounts, opts.residents))
         connection.close()
 
         pgbench_init(url)
         ratios = {}
         for clients in CLIENTS:
-            got = compare(url, clients, info["lo"], info["hi"], opts.seconds, opts.rounds)
+            got = compare(url, clients, setup, opts.seconds, opts.rounds)
             ratios[clients] = got["ratio"]
+            problems = reconcile()
+            if problems:
+                sys.exit(f"after {clients} clients the ledger does not reconcile: {problems[:5]}")
             print(
-                f"clients={clients}: ledger {got['payments']:,.0f} payments/s "
+                f"clients={clients}: ledger {got['payments']:,.0f} product writes/s "
                 f"({got['refused']} refused), pgbench tpcb-like {got['tps']:,.0f} tps, "
-                f"ratio {got['ratio']:.2f} (rounds: "
+                f"ratio {got['ratio']:.2f}, reconciled (rounds: "
                 + ", ".join(f"{r:.2f}" for r in got["rounds"])
                 + ")"
             )
@@ -407,7 +546,7 @@ def main() -> None:
                 admin_sql(url, f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
     print(
         " ".join(
-            [*(f"ledger_vs_pgbench_{c}={ratios[c]:.2f}" for c in CLIENTS)]
+            [*(f"ledger_mix_vs_pgbench_{c}={ratios[c]:.2f}" for c in CLIENTS)]
             + [
                 f"balance_ms={balance_ms:.2f}",
                 f"statement_ms={statement_ms:.2f}",
