@@ -69,6 +69,10 @@ def setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = with_db(url, LEDGER_DB)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
     os.environ.setdefault("DATABASE_CONN_MAX_AGE", "600")
+    # Notices are queued as in production (a broker this bench does not drain), not sent
+    # inside the write: sending them is the worker's job, not the ledger's.
+    os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "0")
+    os.environ.setdefault("CELERY_BROKER_URL", "memory://")
     import django
 
     django.setup()
