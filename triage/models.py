@@ -63,7 +63,10 @@ class ServiceType(models.Model):
         _("deadline (working hours)"),
         default=21,
         validators=int_validators(max_value=100_000, min_value=1),
-        help_text=_("Working hours: Monday–Friday 9:00–12:00 and 13:30–17:30."),
+        help_text=_(
+            "Working hours: 9:00–12:00 and 13:30–17:30 on working days of China's official "
+            "calendar (public holidays off, 调休 weekends worked, plus the workday overrides)."
+        ),
     )
     keywords = models.CharField(
         _("keywords"),
@@ -769,3 +772,37 @@ class Open311Submission(models.Model):
             (code, ", ".join(map(str, value)) if isinstance(value, list) else str(value))
             for code, value in self.attributes.items()
         ]
+
+
+class WorkdayOverride(models.Model):
+    """A date whose working status differs from China's official calendar as the
+    `chinesecalendar` library has it: a year it does not know yet, or a local change.
+    Site administrators keep them in the Wagtail admin; `triage.workhours` reads them."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_working = models.BooleanField(
+        _("working day"),
+        default=False,
+        help_text=_("Ticked: a working day (e.g. a 调休 Saturday). Unticked: a day off."),
+    )
+    note = models.CharField(_("note"), max_length=120, blank=True)
+
+    panels = [FieldPanel("date"), FieldPanel("is_working"), FieldPanel("note")]
+
+    class Meta:
+        verbose_name = _("workday override")
+        verbose_name_plural = _("workday overrides")
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.note}".strip()
+
+
+def _forget_workday_overrides(**kwargs):
+    from .workhours import forget_overrides
+
+    forget_overrides()
+
+
+models.signals.post_save.connect(_forget_workday_overrides, sender=WorkdayOverride)
+models.signals.post_delete.connect(_forget_workday_overrides, sender=WorkdayOverride)
