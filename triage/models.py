@@ -11,9 +11,10 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -777,7 +778,11 @@ class Open311Submission(models.Model):
 class WorkdayOverride(models.Model):
     """A date whose working status differs from China's official calendar as the
     `chinesecalendar` library has it: a year it does not know yet, or a local change.
-    Site administrators keep them in the Wagtail admin; `triage.workhours` reads them."""
+    Site administrators keep them in the Wagtail admin; `triage.workhours` reads them
+    through `as_dict()`, which the cache keeps until an override is saved or deleted."""
+
+    CACHE_KEY = "triage:workday-overrides"
+    CACHE_SECONDS = 3600
 
     date = models.DateField(_("date"), unique=True)
     is_working = models.BooleanField(
@@ -797,12 +802,23 @@ class WorkdayOverride(models.Model):
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.note}".strip()
 
+    @classmethod
+    def as_dict(cls) -> dict:
+        """{date: is_working} of every override: from the cache, else one query."""
+        overrides = cache.get(cls.CACHE_KEY)
+        if overrides is None:
+            overrides = dict(cls.objects.values_list("date", "is_working"))
+            cache.set(cls.CACHE_KEY, overrides, cls.CACHE_SECONDS)
+        return overrides
 
-def _forget_workday_overrides(**kwargs):
-    from .workhours import forget_overrides
+    @classmethod
+    def forget(cls, **_signal) -> None:
+        """Drop the cached overrides now and again once the transaction commits (a reader
+        in between may have cached the old rows)."""
+        cache.delete(cls.CACHE_KEY)
+        transaction.on_commit(lambda: cache.delete(cls.CACHE_KEY))
 
-    forget_overrides()
 
-
-models.signals.post_save.connect(_forget_workday_overrides, sender=WorkdayOverride)
-models.signals.post_delete.connect(_forget_workday_overrides, sender=WorkdayOverride)
+# A queryset's delete() sends post_delete for every row too (bulk update() does not).
+models.signals.post_save.connect(WorkdayOverride.forget, sender=WorkdayOverride)
+models.signals.post_delete.connect(WorkdayOverride.forget, sender=WorkdayOverride)

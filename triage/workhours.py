@@ -11,8 +11,8 @@ Whether a day is a working day is decided, in this order, by
    log per year so that someone adds that year's overrides (or upgrades the library).
 
 Deadlines are computed on every routing: the overrides are read in one query and kept in
-the cache (dropped whenever an override is saved or deleted), and the library's answer
-for a date is remembered.
+the cache (`WorkdayOverride.as_dict`, dropped whenever an override is saved or deleted),
+and the library's answer for a date is remembered.
 """
 
 from __future__ import annotations
@@ -24,17 +24,15 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
-from django.core.cache import cache
-from django.db import transaction
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+
+from .models import WorkdayOverride
 
 TZ = ZoneInfo("Asia/Shanghai")
 PERIODS = ((time(9, 0), time(12, 0)), (time(13, 30), time(17, 30)))
 CLOSE = PERIODS[-1][1]
-
-OVERRIDES_CACHE_KEY = "triage:workday-overrides"
-OVERRIDES_CACHE_SECONDS = 24 * 3600
 
 log = logging.getLogger(__name__)
 _warned_years: set[int] = set()
@@ -61,24 +59,6 @@ def _weekday_fallback(day: date) -> bool:
     return day.weekday() < 5
 
 
-def load_overrides() -> dict[date, bool]:
-    """{date: is_working} of every override: from the cache, else one query."""
-    overrides = cache.get(OVERRIDES_CACHE_KEY)
-    if overrides is None:
-        from .models import WorkdayOverride
-
-        overrides = dict(WorkdayOverride.objects.values_list("date", "is_working"))
-        cache.set(OVERRIDES_CACHE_KEY, overrides, OVERRIDES_CACHE_SECONDS)
-    return overrides
-
-
-def forget_overrides() -> None:
-    """Drop the cached overrides now and again once the transaction commits (a reader in
-    between may have cached the old rows)."""
-    cache.delete(OVERRIDES_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(OVERRIDES_CACHE_KEY))
-
-
 @dataclass(frozen=True)
 class WorkingCalendar:
     """Which days are working days: the overrides, then the official calendar."""
@@ -102,7 +82,7 @@ class WorkingCalendar:
 
 
 def working_calendar() -> WorkingCalendar:
-    return WorkingCalendar(load_overrides())
+    return WorkingCalendar(WorkdayOverride.as_dict())
 
 
 def is_working_day(day: date) -> bool:
@@ -170,8 +150,6 @@ def in_words(moment: datetime) -> str:
 def assign_within_days() -> int:
     """`TRIAGE_ASSIGN_WITHIN_DAYS` (default 1): a request waiting for triage is handed to
     whoever must act by the close of that many working days after the day it arrived."""
-    from django.conf import settings
-
     return max(int(getattr(settings, "TRIAGE_ASSIGN_WITHIN_DAYS", 1)), 0)
 
 
