@@ -134,3 +134,51 @@ def test_in_words_names_the_weekday():
         assert in_words(at(2026, 12, 7, 17, 30)) == "12月7日（周一）17:30"
     with translation.override("en"):
         assert in_words(at(2026, 12, 7, 17, 30)) == "Mon 12/7 17:30"
+
+
+def test_site_admins_keep_the_overrides_in_the_admin_and_deadlines_follow(client, tree, settings):
+    from django.contrib.auth.models import Permission
+    from django.urls import reverse
+
+    from tests import factories
+
+    settings.PORTAL_REQUIRE_STAFF_MFA = False
+    access = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+    url = reverse("wagtailsnippets_triage_workdayoverride:add")
+    committee = factories.member("committee", tree["community"])
+    committee.user_permissions.add(access)
+    client.force_login(committee)
+    assert client.get(url).status_code in (302, 403)
+    client.post(url, {"date": "2026-11-30", "is_working": "", "note": "停水停电"})
+    assert not WorkdayOverride.objects.exists()
+
+    admin = factories.member("site_admin", tree["city"])
+    admin.user_permissions.add(access)
+    client.force_login(admin)
+    assert add_working_hours(at(2026, 11, 27, 18, 0), 7) == at(2026, 11, 30, 17, 30)  # cached
+    r = client.post(url, {"date": "2026-11-30", "is_working": "", "note": "停水停电"})
+    assert r.status_code == 302
+    assert WorkdayOverride.objects.get().note == "停水停电"
+    assert add_working_hours(at(2026, 11, 27, 18, 0), 7) == at(2026, 12, 1, 17, 30)
+    again = client.post(url, {"date": "2026-11-30", "is_working": "on", "note": ""})
+    assert again.status_code == 200 and WorkdayOverride.objects.count() == 1  # one per date
+    listing = client.get(reverse("wagtailsnippets_triage_workdayoverride:list"))
+    assert listing.status_code == 200 and "停水停电" in listing.content.decode()
+
+
+def test_a_routed_request_before_national_day_is_due_after_it(w):
+    from triage import services
+
+    road = w["types"]["road"]
+    road.deadline_hours = 7
+    road.save()
+    req = services.request_submit(
+        channel="web",
+        text="马路上的井盖丢了，很危险，请尽快处理",
+        area=w["tree"]["grid"],
+        reporter=w["resident"],
+        service_type=road,
+        now=at(2026, 9, 30, 17, 0),
+    )
+    assert req.status == "assigned"
+    assert req.deadline == at(2026, 10, 8, 17, 0)
