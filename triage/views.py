@@ -31,6 +31,8 @@ from .privacy import public_text
 from .services import claims, followup, routing, topics
 from .services.intake import request_intake, request_submit
 
+MY_ROWS = 50
+
 
 def index(request):
     qs = selectors.public_requests()
@@ -43,12 +45,20 @@ def index(request):
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
     page.object_list = selectors.with_public_text(selectors.with_places(page.object_list))
     user = request.user
+    # The person's own requests, newest first, whatever their state (a request waiting for
+    # triage is not public yet): the list the home panel's "All my requests" opens.
+    mine = (
+        list(selectors.requests_for_reporter(user).order_by("-created_at", "-pk")[:MY_ROWS])
+        if user.is_authenticated
+        else []
+    )
     return render(
         request,
         "triage/index.html",
         {
             "page": page,
             "area": area,
+            "mine": mine,
             "can_report": filing_home(user) is not None,
             "can_intake": bool(intake_roots(user)[0]) if user.is_authenticated else False,
             "can_triage": can(user, "triage.triage"),

@@ -6,6 +6,8 @@ the figures."""
 from datetime import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -174,3 +176,35 @@ def test_open311_and_the_api_publish_no_model_internals(client, w, settings):
     assert req.model_version not in xml and "confidence" not in xml
     stats = client.get("/api/v1/request-statistics/").content.decode()
     assert "confidence" not in stats and req.model_version not in stats
+
+
+def test_my_list_shows_my_waiting_requests_in_plain_words(
+    client, w, waiting, settings, django_assert_num_queries
+):
+    client.force_login(w["resident"])
+    with translation.override("zh-hans"):
+        when = in_words(assign_by(waiting.created_at))
+
+    def my_list():
+        page = client.get(reverse("triage:index")).content.decode()
+        return page.split('data-testid="my-requests"')[1].split("</ul>")[0]
+
+    mine = my_list()
+    assert waiting.number in mine and f"将在{when}前分派" in mine
+    assert [f for f in figures(waiting) if f in mine] == []
+    neighbour_req = services.request_submit(
+        channel="web", text="隔壁楼的垃圾桶满了", area=w["tree"]["grid"], reporter=None
+    )
+    assert neighbour_req.number not in my_list()
+    # a fixed number of queries, whatever the number of my requests
+    client.get(reverse("triage:index"))
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("triage:index"))
+    for text in ("单元门禁坏了", "楼顶漏水", "路口红绿灯不亮"):
+        services.request_submit(
+            channel="web", text=text, area=w["tree"]["grid"], reporter=w["resident"]
+        )
+    with django_assert_num_queries(len(one.captured_queries)):
+        client.get(reverse("triage:index"))
+    client.logout()
+    assert 'data-testid="my-requests"' not in client.get(reverse("triage:index")).content.decode()
