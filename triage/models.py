@@ -11,9 +11,10 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -63,7 +64,10 @@ class ServiceType(models.Model):
         _("deadline (working hours)"),
         default=21,
         validators=int_validators(max_value=100_000, min_value=1),
-        help_text=_("Working hours: Monday–Friday 9:00–12:00 and 13:30–17:30."),
+        help_text=_(
+            "Working hours: 9:00–12:00 and 13:30–17:30 on working days of China's official "
+            "calendar (public holidays off, 调休 weekends worked, plus the workday overrides)."
+        ),
     )
     keywords = models.CharField(
         _("keywords"),
@@ -769,3 +773,52 @@ class Open311Submission(models.Model):
             (code, ", ".join(map(str, value)) if isinstance(value, list) else str(value))
             for code, value in self.attributes.items()
         ]
+
+
+class WorkdayOverride(models.Model):
+    """A date whose working status differs from China's official calendar as the
+    `chinesecalendar` library has it: a year it does not know yet, or a local change.
+    Site administrators keep them in the Wagtail admin; `triage.workhours` reads them
+    through `as_dict()`, which the cache keeps until an override is saved or deleted."""
+
+    CACHE_KEY = "triage:workday-overrides"
+    CACHE_SECONDS = 3600
+
+    date = models.DateField(_("date"), unique=True)
+    is_working = models.BooleanField(
+        _("working day"),
+        default=False,
+        help_text=_("Ticked: a working day (e.g. a 调休 Saturday). Unticked: a day off."),
+    )
+    note = models.CharField(_("note"), max_length=120, blank=True)
+
+    panels = [FieldPanel("date"), FieldPanel("is_working"), FieldPanel("note")]
+
+    class Meta:
+        verbose_name = _("workday override")
+        verbose_name_plural = _("workday overrides")
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.note}".strip()
+
+    @classmethod
+    def as_dict(cls) -> dict:
+        """{date: is_working} of every override: from the cache, else one query."""
+        overrides = cache.get(cls.CACHE_KEY)
+        if overrides is None:
+            overrides = dict(cls.objects.values_list("date", "is_working"))
+            cache.set(cls.CACHE_KEY, overrides, cls.CACHE_SECONDS)
+        return overrides
+
+    @classmethod
+    def forget(cls, **_signal) -> None:
+        """Drop the cached overrides now and again once the transaction commits (a reader
+        in between may have cached the old rows)."""
+        cache.delete(cls.CACHE_KEY)
+        transaction.on_commit(lambda: cache.delete(cls.CACHE_KEY))
+
+
+# A queryset's delete() sends post_delete for every row too (bulk update() does not).
+models.signals.post_save.connect(WorkdayOverride.forget, sender=WorkdayOverride)
+models.signals.post_delete.connect(WorkdayOverride.forget, sender=WorkdayOverride)

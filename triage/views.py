@@ -23,13 +23,15 @@ from portal.refusals import (
     show_on_form,
 )
 
-from . import forms, selectors
+from . import forms, selectors, workhours
 from .export import response_for
-from .models import REOPEN_DAYS, Request, ServiceDirectoryEntry
-from .permissions import can_read, filing_home, intake_roots, standing
+from .models import REOPEN_DAYS, Event, Request, ServiceDirectoryEntry
+from .permissions import UNTRIAGED, can_read, filing_home, intake_roots, standing
 from .privacy import public_text
 from .services import claims, followup, routing, topics
 from .services.intake import request_intake, request_submit
+
+MY_ROWS = 50
 
 
 def index(request):
@@ -43,12 +45,20 @@ def index(request):
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
     page.object_list = selectors.with_public_text(selectors.with_places(page.object_list))
     user = request.user
+    # The person's own requests, newest first, whatever their state (a request waiting for
+    # triage is not public yet): the list the home panel's "All my requests" opens.
+    mine = (
+        list(selectors.requests_for_reporter(user).order_by("-created_at", "-pk")[:MY_ROWS])
+        if user.is_authenticated
+        else []
+    )
     return render(
         request,
         "triage/index.html",
         {
             "page": page,
             "area": area,
+            "mine": mine,
             "can_report": filing_home(user) is not None,
             "can_intake": bool(intake_roots(user)[0]) if user.is_authenticated else False,
             "can_triage": can(user, "triage.triage"),
@@ -87,9 +97,15 @@ def new(request):
         except ValidationError as exc:
             show_on_form(form, exc)
         else:
-            messages.success(
-                request, _("Thank you. Your request %(n)s is on its way.") % {"n": req.number}
-            )
+            if req.status in UNTRIAGED:
+                when = workhours.in_words(workhours.assign_by(req.created_at))
+                thanks = _(
+                    "Thank you. We have received your request %(n)s and will hand it to "
+                    "the organisation in charge by %(when)s."
+                ) % {"n": req.number, "when": when}
+            else:
+                thanks = _("Thank you. Your request %(n)s is on its way.") % {"n": req.number}
+            messages.success(request, thanks)
             return redirect("triage:detail", req.pk)
     return render(
         request,
@@ -195,6 +211,12 @@ def _detail(request, pk: int, *, bound=None):
         events = [e for e in events if e.public]
         for e in events:
             e.note = public_text(req, e.note)
+    # The classifier's figures (suggested class, confidence, model version) are for staff:
+    # the resident who reported it reads plain words.
+    sees_figures = full and (who.staff or is_site_admin(user) or not is_reporter)
+    if not sees_figures:
+        events = resident_events(events)
+    awaiting = req.status in UNTRIAGED
     reopen_open = bool(
         is_reporter and req.closed_at and (timezone.now() - req.closed_at).days < REOPEN_DAYS
     )
@@ -223,10 +245,29 @@ def _detail(request, pk: int, *, bound=None):
         "reopen_form": forms.ReopenForm(),
         "is_mediation": bool(req.service_type and req.service_type.is_mediation),
         "topic": req.topic if req.topic_id else None,
+        "sees_figures": sees_figures,
+        "awaiting": awaiting,
     }
+    if awaiting:
+        due = workhours.assign_by(req.created_at)
+        ctx["assign_by"] = workhours.in_words(due)
+        ctx["assign_late"] = due < timezone.now()
     if bound is not None:
         ctx[_FORM_KEYS[type(bound)]] = bound
     return render(request, "triage/detail.html", ctx)
+
+
+def resident_events(events):
+    """The timeline as the resident reads it: no classifier step, and no mark of whether
+    staff agreed with the classifier."""
+    shown = []
+    for e in events:
+        if e.kind == Event.Kind.CLASSIFIED:
+            continue
+        if e.kind == Event.Kind.TRIAGED:
+            e.note = e.note.removesuffix(" ✎")
+        shown.append(e)
+    return shown
 
 
 def _act(request, pk, form_class, fn, success: str):

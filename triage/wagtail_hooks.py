@@ -22,6 +22,7 @@ from .models import (
     ServiceAttribute,
     ServiceDirectoryEntry,
     ServiceType,
+    WorkdayOverride,
 )
 
 SUPERVISE = "triage.supervise"
@@ -166,6 +167,22 @@ class ServiceAttributeViewSet(SiteAdminViewSet):
     add_panels = edit_panels = list_export
 
 
+class WorkdayOverrideViewSet(SiteAdminViewSet):
+    """Days off and working days that differ from the official calendar the deadlines
+    follow (triage.workhours): a year the library does not know yet, a local change."""
+
+    model = WorkdayOverride
+    icon = "date"
+    menu_label = capfirst(_("workday overrides"))
+    list_display = ["date", "is_working", "note"]
+    list_filter = ["is_working"]
+    search_fields = ["note"]
+    ordering = ["-date"]
+    list_export = ["date", "is_working", "note"]
+    export_filename = "workday-overrides"
+    inspect_view_fields = list_export
+
+
 class TriageGroup(SnippetViewSetGroup):
     menu_label = _("Requests (三事分流)")
     menu_icon = "tasks"
@@ -176,6 +193,7 @@ class TriageGroup(SnippetViewSetGroup):
         ServiceAttributeViewSet,
         DirectoryViewSet,
         GridBoundaryViewSet,
+        WorkdayOverrideViewSet,
     )
 
 

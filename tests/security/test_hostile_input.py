@@ -146,6 +146,9 @@ def world(tree):
 
     road = ServiceType.objects.filter(code="road").first() or ServiceType.objects.first()
     ServiceAttribute.objects.create(service_type=road, code="size", description="多大")
+    from triage.models import WorkdayOverride
+
+    WorkdayOverride.objects.create(date=datetime.date(2027, 1, 1), note="元旦")
     # A live site has its settings row; Wagtail creates it on the first page that reads it,
     # which would look like a refused request changing a table.
     from wagtail.models import Site
