@@ -199,6 +199,17 @@ def test_staff_confirming_a_licang_request_route_it_in_licang(city):
     routing.request_confirm(request=req, actor=staff, request_class="government")
     req.refresh_from_db()
     assert req.organisation == w["orgs"]["licang_chengguan"]
+    # Naming a handler by hand: only one serving the place.
+    other = submitted(w, w["tree"]["licang_grid"], service_type=w["types"]["road"])
+    Request.objects.filter(pk=other.pk).update(status="triaged")
+    with pytest.raises(ValidationError):
+        routing.request_confirm(
+            request=other,
+            actor=staff,
+            request_class="government",
+            organisation=w["orgs"]["chengguan"],
+        )
+    assert Request.objects.get(pk=other.pk).organisation is None
 
 
 # --- the hotline's grid picker ------------------------------------------------------------

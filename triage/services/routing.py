@@ -154,6 +154,10 @@ def request_confirm(
         raise ValidationError({"request_class": _("Choose 大事, 小事 or 私事.")})
     if req.status not in (S.SUBMITTED, S.TRIAGED):
         raise ValidationError(_("This request has already been triaged."), code="done")
+    if organisation is not None and not (organisation.is_active and organisation.serves(req.area)):
+        raise ValidationError(
+            {"organisation": _("Choose an active organisation that serves this request's area.")}
+        )
     if service_type is not None:
         req.service_type = service_type
     Label.objects.update_or_create(
