@@ -329,7 +329,13 @@ LINE_HINTS = [
 ]
 
 
+# A government or a street office dispatches and supervises: no line (人民政府 holds 民政).
+NO_LINE = ("人民政府", "办事处")
+
+
 def guess_line(name: str) -> str:
+    if any(word in name for word in NO_LINE):
+        return ""
     return next((line for hint, line in LINE_HINTS if hint in name), "")
 
 

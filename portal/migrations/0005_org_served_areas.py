@@ -31,7 +31,10 @@ def lines_and_supervisors(apps, schema_editor):
     office, a district government) supervised them before: it supervises its area now."""
     Organisation = apps.get_model("portal", "Organisation")
     for org in Organisation.objects.filter(kind="department"):
-        org.line = next((line for hint, line in LINE_HINTS if hint in org.name), "")
+        if "人民政府" in org.name or "办事处" in org.name:  # 人民政府 holds 民政
+            org.line = ""
+        else:
+            org.line = next((line for hint, line in LINE_HINTS if hint in org.name), "")
         org.supervises = Organisation.objects.filter(parent=org).exists() and not org.line
         org.save(update_fields=["line", "supervises"])
 

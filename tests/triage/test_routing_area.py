@@ -285,3 +285,19 @@ def test_a_grid_worker_cannot_pick_a_grid_outside_their_area(client, city):
         },
     )
     assert r.status_code == 200 and Request.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    "name,line",
+    [
+        ("市南区城市管理局", "城管"),
+        ("市南区民政局", "民政"),
+        ("市南区人民政府", ""),  # holds 民政 in its name, but dispatches: no line
+        ("八大湖街道办事处", ""),
+        ("青岛市公安局市南分局", "公安"),
+    ],
+)
+def test_a_department_s_line_is_read_from_its_name_once(name, line):
+    from portal.models import guess_line
+
+    assert guess_line(name) == line
