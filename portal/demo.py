@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from . import services
-from .models import Area, Membership, Organisation, Role, User
+from .models import Area, Membership, Organisation, Role, User, guess_line
 
 DEMO_PASSWORD = "demo-Pass-2026"
 
@@ -62,7 +62,25 @@ ORGANISATIONS = [
         "0532-82870222",
     ),
     ("shinan-shuiwu", "市南区水务局", "department", "shinan", "shinan-gov", "0532-82870333"),
-    ("licang-chengguan", "李沧区城市管理局", "department", "licang", None, "0532-87890000"),
+    ("qingdao-duban", "青岛市人民政府督查室", "department", "qingdao", None, "0532-85911234"),
+    ("licang-gov", "李沧区人民政府", "department", "licang", None, ""),
+    ("licang-chengguan", "李沧区城市管理局", "department", "licang", "licang-gov", "0532-87890000"),
+    (
+        "licang-shichang",
+        "李沧区市场监督管理局",
+        "department",
+        "licang",
+        "licang-gov",
+        "0532-87890222",
+    ),
+    (
+        "hushanlu-office",
+        "虎山路街道办事处",
+        "department",
+        "hushanlu",
+        "licang-gov",
+        "0532-87660000",
+    ),
     ("badahu-office", "八大湖街道办事处", "department", "badahu", "shinan-gov", "0532-85710000"),
     ("xinzhan-committee", "新湛社区两委", "committee", "xinzhan", "badahu-office", "0532-85711234"),
     (
@@ -90,6 +108,10 @@ ORGANISATIONS = [
     ("provider-repair", "邻里通家电维修", "provider", "shinan", None, "0532-88887777"),
     ("provider-canteen", "幸福里长者食堂", "provider", "badahu", None, "0532-85713030"),
 ]
+
+# 联合督办: offices that follow and press every request in their area, level by level
+# (street → district → city); `Organisation.line` of each department is read from its name.
+SUPERVISING = {"qingdao-duban", "shinan-gov", "licang-gov", "badahu-office", "hushanlu-office"}
 
 # username, display name, email, phone, [(role, area code, org key)], residency grid or None
 PEOPLE = [
@@ -225,6 +247,31 @@ PEOPLE = [
         [("department", "shinan", "shinan-gov")],
         None,
     ),
+    # 联合督办 in 李沧区 and for the whole city: a street, a district and a city supervisor.
+    (
+        "hushanlu01",
+        "高峰（虎山路街道）",
+        "hushanlu01@example.cn",
+        "",
+        [("department", "hushanlu", "hushanlu-office")],
+        None,
+    ),
+    (
+        "licang01",
+        "韩梅（李沧区政府督查室）",
+        "licang01@example.cn",
+        "",
+        [("department", "licang", "licang-gov")],
+        None,
+    ),
+    (
+        "duban01",
+        "曹磊（青岛市政府督查室）",
+        "duban01@example.cn",
+        "",
+        [("department", "qingdao", "qingdao-duban")],
+        None,
+    ),
     # A volunteer four verified hours short of the first star (100 hours).
     (
         "13900000011",
@@ -253,7 +300,19 @@ SHOWCASE = [
     (
         "督办 supervision",
         "badahu01",
-        "街道督办：可督办新湛、延安三路社区两委正在办理的诉求，如“电梯又坏了”",
+        "街道督办：可督办八大湖街道内正在办理的全部诉求，社区两委的（如“电梯又坏了”）"
+        "和区级部门的（如“暖气片冰凉”）都可以",
+    ),
+    (
+        "督办 supervision",
+        "hushanlu01",
+        "街道督办：虎山路街道（李沧区）内的诉求，如北岭社区“占道烧烤”由李沧区城管局办理；"
+        "看不到市南区的诉求",
+    ),
+    (
+        "督办 supervision",
+        "duban01",
+        "市级督办：区里逾期仍未办结的诉求逐级升级到这里（网格→社区→街道→区→市）",
     ),
     (
         "志愿者 volunteer",
@@ -311,6 +370,7 @@ def load_base(ctx: DemoContext) -> DemoContext:
                 "phone": phone,
             },
         )
+        _line_and_supervision(org, key)
         ctx.orgs[key] = org
     for username, display, email, phone, roles, home in PEOPLE:
         user = User.objects.filter(username=username).first()
@@ -347,6 +407,16 @@ def load_base(ctx: DemoContext) -> DemoContext:
                     address=_demo_address(username),
                 )
     return ctx
+
+
+def _line_and_supervision(org: Organisation, key: str) -> None:
+    """A department's line from its name, and the supervising offices (`SUPERVISING`)."""
+    line = guess_line(org.name) if org.kind == Organisation.Kind.DEPARTMENT else ""
+    supervises = key in SUPERVISING
+    if (org.line, org.supervises) != (org.line or line, supervises or org.supervises):
+        org.line = org.line or line
+        org.supervises = supervises or org.supervises
+        org.save(update_fields=["line", "supervises"])
 
 
 def _demo_address(username: str) -> str:

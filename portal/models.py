@@ -235,6 +235,33 @@ class Organisation(models.Model):
         on_delete=models.SET_NULL,
         related_name="children",
     )
+    line = models.CharField(
+        _("line of work"),
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "For a department, what it handles, in the words of the 三事分流清单 (城管, "
+            "市场监管, 住建 …): a government matter of that line goes to the department of "
+            "the line serving the request's area.  Empty for a street office or a district "
+            "government, which dispatch what no department takes."
+        ),
+    )
+    served_areas = models.ManyToManyField(
+        Area,
+        verbose_name=_("also serves"),
+        blank=True,
+        related_name="+",
+        help_text=_("Further areas it serves besides its own, such as a second district."),
+    )
+    supervises = models.BooleanField(
+        _("supervises (联合督办)"),
+        default=False,
+        help_text=_(
+            "A street office, district government or city supervision office: its staff "
+            "follow and press every request in the areas it serves, and overdue requests "
+            "escalate to it level by level."
+        ),
+    )
     phone = models.CharField(_("public phone"), max_length=30, blank=True)
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -250,6 +277,66 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def served_paths(self) -> list[str]:
+        """Paths of the areas it serves: its own and `served_areas` (prefetch them for a
+        list)."""
+        return [self.area.path, *(a.path for a in self.served_areas.all())]
+
+    def serves(self, area: Area) -> bool:
+        """True if `area` lies in (or is) one of the areas it serves."""
+        return any(area.path.startswith(p) for p in self.served_paths())
+
+    @classmethod
+    def serving(cls, area: Area):
+        """Active organisations whose own area or one of whose `served_areas` contains
+        `area` (one query; the area that matched is not said: see `serving_depth`)."""
+        paths = area.ancestor_paths()
+        return cls.objects.filter(
+            Q(area__path__in=paths) | Q(served_areas__path__in=paths), is_active=True
+        ).distinct()
+
+    def serving_depth(self, area: Area) -> int:
+        """Depth of the deepest area it serves that contains `area` (0 if none)."""
+        return max(
+            (len(p) // Area.steplen for p in self.served_paths() if area.path.startswith(p)),
+            default=0,
+        )
+
+
+# Lines of work guessed from a department's name (migrations and demo data read it once;
+# staff set `Organisation.line` in the admin from then on).
+LINE_HINTS = [
+    ("城市管理", "城管"),
+    ("城管", "城管"),
+    ("住房和城乡建设", "住建"),
+    ("住建", "住建"),
+    ("市场监督", "市场监管"),
+    ("市场监管", "市场监管"),
+    ("水务", "水务"),
+    ("人力资源和社会保障", "人社"),
+    ("人社", "人社"),
+    ("教育", "教育"),
+    ("医疗保障", "医保"),
+    ("卫生健康", "卫健"),
+    ("民政", "民政"),
+    ("生态环境", "生态环境"),
+    ("交警", "交警"),
+    ("公安", "公安"),
+    ("交通运输", "交通"),
+    ("自然资源", "自然资源"),
+    ("农业农村", "农业农村"),
+]
+
+
+# A government or a street office dispatches and supervises: no line (人民政府 holds 民政).
+NO_LINE = ("人民政府", "办事处")
+
+
+def guess_line(name: str) -> str:
+    if any(word in name for word in NO_LINE):
+        return ""
+    return next((line for hint, line in LINE_HINTS if hint in name), "")
 
 
 class Role(models.TextChoices):

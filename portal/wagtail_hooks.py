@@ -255,13 +255,16 @@ class OrganisationViewSet(PolicyViewSet):
     edit_view_class = OrganisationEditView
     delete_view_class = OrganisationDeleteView
     inspect_view_enabled = True
-    list_display = ["name", "kind", "area", "phone", "is_active"]
-    list_filter = ["kind", "is_active"]
-    search_fields = ["name"]
+    list_display = ["name", "kind", "line", "area", "phone", "supervises", "is_active"]
+    list_filter = ["kind", "supervises", "is_active"]
+    search_fields = ["name", "line"]
     panels = [
         FieldPanel("name"),
         FieldPanel("kind"),
+        FieldPanel("line"),
         FieldPanel("area"),
+        FieldPanel("served_areas"),
+        FieldPanel("supervises"),
         FieldPanel("parent"),
         FieldPanel("phone"),
         FieldPanel("description"),

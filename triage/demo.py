@@ -19,25 +19,29 @@ from .services import OPEN_HANDLING, followup, intake, routing, topics
 
 DEMO_API_KEY = "demo-open311-key-2026"
 
-# key, name (extra district departments the seed set's department model knows)
+# key, name, area code, parent key, line: the district departments the seed set's
+# department model knows, and a street-level 城管 team (a request in its street goes to it,
+# not to the district's bureau: the deepest department of the line serving the place).
 DEPARTMENTS = [
-    ("shinan-renshe", "市南区人力资源和社会保障局"),
-    ("shinan-jiaoyu", "市南区教育和体育局"),
-    ("shinan-yibao", "市南区医疗保障局"),
-    ("shinan-weijian", "市南区卫生健康局"),
-    ("shinan-minzheng", "市南区民政局"),
-    ("shinan-huanbao", "青岛市生态环境局市南分局"),
-    ("shinan-gongan", "青岛市公安局市南分局"),
-    ("shinan-jiaotong", "青岛市交通运输局市南交通运输分局"),
+    ("shinan-renshe", "市南区人力资源和社会保障局", "shinan", "shinan-gov", "人社"),
+    ("shinan-jiaoyu", "市南区教育和体育局", "shinan", "shinan-gov", "教育"),
+    ("shinan-yibao", "市南区医疗保障局", "shinan", "shinan-gov", "医保"),
+    ("shinan-weijian", "市南区卫生健康局", "shinan", "shinan-gov", "卫健"),
+    ("shinan-minzheng", "市南区民政局", "shinan", "shinan-gov", "民政"),
+    ("shinan-huanbao", "青岛市生态环境局市南分局", "shinan", "shinan-gov", "生态环境"),
+    ("shinan-gongan", "青岛市公安局市南分局", "shinan", "shinan-gov", "公安"),
+    ("shinan-jiaotong", "青岛市交通运输局市南交通运输分局", "shinan", "shinan-gov", "交通"),
+    ("licang-zhujian", "李沧区住房和城乡建设局", "licang", "licang-gov", "住建"),
+    ("xiangangdong-zhifa", "香港中路街道综合行政执法中队", "xiangangdong", "shinan-gov", "城管"),
 ]
 
-# code, name, class, org key, working hours, keywords, mediation
+# code, name, class, line of the handling department, working hours, keywords, mediation
 SERVICE_TYPES = [
     (
         "road",
         "道路与市政设施",
         "government",
-        "shinan-chengguan",
+        "城管",
         14,
         "井盖 路灯 路面 坑 人行道 盲道",
         False,
@@ -46,7 +50,7 @@ SERVICE_TYPES = [
         "street-order",
         "占道经营与违建",
         "government",
-        "shinan-chengguan",
+        "城管",
         21,
         "占道 摊贩 违建 私搭乱建 烧烤",
         False,
@@ -55,17 +59,17 @@ SERVICE_TYPES = [
         "water",
         "供水与排水",
         "government",
-        "shinan-shuiwu",
+        "水务",
         7,
         "停水 爆管 水管爆 积水 下水道 水压",
         False,
     ),
-    ("heating-gas", "供暖与燃气", "government", "shinan-zhujian", 14, "暖气 供暖 燃气 煤气", False),
+    ("heating-gas", "供暖与燃气", "government", "住建", 14, "暖气 供暖 燃气 煤气", False),
     (
         "food",
         "食品安全与消费",
         "government",
-        "shinan-shichang",
+        "市场监管",
         35,
         "过期 食品 缺斤少两 退费 跑路",
         False,
@@ -74,12 +78,12 @@ SERVICE_TYPES = [
         "wages",
         "劳动工资与社保",
         "government",
-        "shinan-renshe",
+        "人社",
         35,
         "欠薪 拖欠工资 社保 劳动合同",
         False,
     ),
-    ("noise", "噪声与油烟", "government", "shinan-huanbao", 21, "噪音 油烟 排污", False),
+    ("noise", "噪声与油烟", "government", "生态环境", 21, "噪音 油烟 排污", False),
     ("property", "物业服务", "community", None, 21, "物业 电梯 楼道 门禁 停车位", False),
     ("dispute", "邻里纠纷调解", "community", None, 35, "邻居 邻里 调解 纠纷 楼上", True),
     ("activity", "社区活动与建议", "community", None, 35, "活动 报名 老年 课堂", False),
@@ -89,18 +93,18 @@ SERVICE_TYPES = [
         "domestic-violence",
         "家庭暴力与人身安全",
         "government",
-        "shinan-gongan",
+        "公安",
         7,
         "家暴 家庭暴力 打骂 殴打 威胁",
         False,
     ),
-    ("health", "医疗与健康", "government", "shinan-weijian", 21, "看病 就医 病历 医疗纠纷", False),
+    ("health", "医疗与健康", "government", "卫健", 21, "看病 就医 病历 医疗纠纷", False),
     ("legal", "法律援助", "community", None, 35, "法律援助 律师 起诉 离婚 遗产", False),
     (
         "personal-data",
         "个人信息保护",
         "government",
-        "shinan-gongan",
+        "公安",
         14,
         "个人信息 身份证 泄露 骚扰电话",
         False,
@@ -158,13 +162,15 @@ DIRECTORY = [
     ),
 ]
 
-# grid code → outline (about 600 m squares around 八大湖 and 浮山后, Qingdao)
+# grid code → outline (about 600 m squares around 八大湖, 浮山后 and 北岭, Qingdao)
 BOUNDARIES = {
     "xinzhan-1": (36.0700, 120.3900),
     "xinzhan-2": (36.0700, 120.3960),
     "xinzhan-3": (36.0760, 120.3900),
     "yansanlu-1": (36.0760, 120.3960),
     "yansanlu-2": (36.0820, 120.3900),
+    "fushan-1": (36.0930, 120.4100),  # 浮山后 (香港中路街道)
+    "beiling-1": (36.1580, 120.4290),  # 北岭 (李沧区虎山路街道)
 }
 
 
@@ -173,20 +179,21 @@ def _square(lat: float, lon: float, size: float = 0.006) -> list[list[float]]:
 
 
 def _reference_data(ctx) -> None:
-    gov = ctx.orgs["shinan-gov"]
-    for key, name in DEPARTMENTS:
+    for key, name, area, parent, line in DEPARTMENTS:
         org, _ = Organisation.objects.get_or_create(
-            area=ctx.areas["shinan"], name=name, defaults={"kind": "department", "parent": gov}
+            area=ctx.areas[area],
+            name=name,
+            defaults={"kind": "department", "parent": ctx.orgs[parent], "line": line},
         )
         ctx.orgs[key] = org
-    for code, name, cls, org_key, hours, keywords, mediation in SERVICE_TYPES:
+    for code, name, cls, line, hours, keywords, mediation in SERVICE_TYPES:
         ServiceType.objects.get_or_create(
             code=code,
             defaults={
                 "name": name,
                 "default_class": cls,
                 "deadline_hours": hours,
-                "organisation": ctx.orgs.get(org_key) if org_key else None,
+                "line": line or "",
                 "keywords": keywords,
                 "is_mediation": mediation,
                 "description": name,
@@ -430,6 +437,33 @@ def load(ctx) -> None:
         channel="api",
         reporter_name="许老师",
         service_type=st["street-order"],
+    )
+
+    # Routing by line and place: the same kind of 大事 (占道经营, line 城管) goes to 李沧区城管局
+    # from 李沧区, and to 香港中路街道's own 城管 team from its street, never to 市南区城管局.
+    _submit(
+        ctx,
+        2,
+        "北岭社区南门外每天晚上有人占道摆烧烤摊，桌子摆到马路上，烟熏得楼上没法开窗，"
+        "车也过不去，希望城管来管一管。",
+        "beiling-1",
+        reporter="13900000008",
+        service_type=st["street-order"],
+        address="北岭社区南门外",
+        lat="36.1605",
+        lon="120.4310",
+    )
+    _submit(
+        ctx,
+        1.5,
+        "浮山后小区门口的人行道上有商户私自搭了个铁皮棚子卖水果，占了大半个人行道，"
+        "推婴儿车只能走机动车道。",
+        "fushan-1",
+        reporter="13900000009",
+        service_type=st["street-order"],
+        address="浮山后小区北门人行道",
+        lat="36.0950",
+        lon="120.4120",
     )
 
     # 大事 from 12345 on wages, closed late (after its deadline), rated 4

@@ -36,6 +36,88 @@ class MultipleImageField(forms.FileField):
         return cleaned
 
 
+def grid_labels(grids) -> dict[int, str]:
+    """{grid pk: "市南区 · 八大湖街道 · 新湛社区 · 第一网格"}: every grid named with the places
+    above it (the city left out), in one query over their ancestors."""
+    grids = list(grids)
+    paths = {p for g in grids for p in g.ancestor_paths()}
+    names = dict(
+        Area.objects.filter(path__in=paths).exclude(kind=Area.Kind.CITY).values_list("path", "name")
+    )
+    return {g.pk: " · ".join(names[p] for p in g.ancestor_paths() if p in names) for g in grids}
+
+
+def _squeeze(text: str) -> str:
+    return "".join(ch for ch in text if not ch.isspace() and ch not in "·・.")
+
+
+class DatalistInput(forms.TextInput):
+    """A text box offering `options` in a <datalist>: the browser filters them as one
+    types, with no script (and a plain text box where datalists are not supported)."""
+
+    template_name = "triage/widgets/datalist.html"
+
+    def __init__(self, attrs=None, options=()):
+        super().__init__(attrs)
+        self.options = list(options)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        list_id = f"{context['widget']['attrs'].get('id') or name}-options"
+        context["widget"]["attrs"]["list"] = list_id
+        context["widget"]["attrs"]["autocomplete"] = "off"
+        context["widget"]["list_id"] = list_id
+        context["widget"]["options"] = self.options
+        return context
+
+
+class GridField(forms.Field):
+    """A grid picked by its full name (区 · 街道 · 社区 · 网格), searchable: the operator
+    types any part (“新湛 第一”) and the list narrows; a unique part is enough."""
+
+    widget = DatalistInput
+    default_error_messages = {
+        "unknown": _("No grid you may enter requests for is called that; pick one from the list."),
+        "ambiguous": _("Several grids match “%(text)s”; pick one from the list."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_grids(Area.objects.none())
+
+    def set_grids(self, grids) -> None:
+        self.grids = {g.pk: g for g in grids}
+        self.labels = grid_labels(self.grids.values()) if self.grids else {}
+        self.widget.options = list(self.labels.values())
+
+    def prepare_value(self, value):
+        pk = getattr(value, "pk", value)
+        if isinstance(pk, int) or (isinstance(pk, str) and pk.isdigit()):
+            return self.labels.get(int(pk), value)
+        return value
+
+    def to_python(self, value):
+        text = (value or "").strip()
+        if not text:
+            return None
+        if text.isdigit() and int(text) in self.grids:  # a form that posts the grid's id
+            return self.grids[int(text)]
+        wanted = _squeeze(text)
+        exact = [pk for pk, label in self.labels.items() if _squeeze(label) == wanted]
+        found = exact or [
+            pk
+            for pk, label in self.labels.items()
+            if all(part in _squeeze(label) for part in text.replace("·", " ").split())
+        ]
+        if not found:
+            raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
+        if len(found) > 1:
+            raise forms.ValidationError(
+                self.error_messages["ambiguous"], code="ambiguous", params={"text": text[:40]}
+            )
+        return self.grids[found[0]]
+
+
 class RequestForm(forms.Form):
     text = forms.CharField(
         label=_("What is the matter?"),
@@ -64,7 +146,10 @@ class IntakeForm(RequestForm):
     """Grid workers and hotline staff enter a request for a resident."""
 
     channel = forms.ChoiceField(label=_("Channel"), choices=())
-    grid = forms.ModelChoiceField(label=_("Grid"), queryset=Area.objects.none())
+    grid = GridField(
+        label=_("Grid"),
+        help_text=_("Type part of its name (district, street, community or grid) and pick it."),
+    )
     resident_phone = forms.CharField(
         label=_("Resident's mobile number"),
         max_length=20,
@@ -81,7 +166,7 @@ class IntakeForm(RequestForm):
         self.fields["channel"].choices = [
             (c, label) for c, label in Request.Channel.choices if c in channels
         ]
-        self.fields["grid"].queryset = grids if grids is not None else Area.objects.none()
+        self.fields["grid"].set_grids(grids if grids is not None else Area.objects.none())
         self.order_fields(["channel", "grid", "resident_phone", "reporter_name", "text"])
 
 

@@ -51,14 +51,15 @@ class ServiceType(models.Model):
     default_class = models.CharField(
         _("default class"), max_length=12, choices=RequestClass.choices
     )
-    organisation = models.ForeignKey(
-        Organisation,
-        verbose_name=_("default handling organisation"),
-        null=True,
+    line = models.CharField(
+        _("handling department"),
+        max_length=40,
         blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",  # organisations do not list their service types
-        help_text=_("Empty for community matters: the request's own community committee."),
+        help_text=_(
+            "For government matters, the line of work of the department that acts, such as "
+            "城管 or 市场监管: the department of that line serving the request's area "
+            "receives it.  Empty for community matters: the request's own committee."
+        ),
     )
     deadline_hours = models.PositiveIntegerField(
         _("deadline (working hours)"),
@@ -95,7 +96,7 @@ class ServiceType(models.Model):
         FieldPanel("name"),
         FieldPanel("description"),
         FieldPanel("default_class"),
-        FieldPanel("organisation"),
+        FieldPanel("line"),
         FieldPanel("deadline_hours"),
         FieldPanel("keywords"),
         FieldPanel("is_mediation"),

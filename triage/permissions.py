@@ -15,8 +15,10 @@ the full timeline) is for:
 - the organisations that handled it (it was assigned or transferred to them, they
   started, resolved or answered it), through a member whose handling role covers its
   place — the same test as `can(user, "triage.handle", area, organisation=org)`;
-- the organisations above those handlers (`Organisation.parent` chain) and the one
-  supervising it, through a member whose supervising role covers its place;
+- the organisations above those handlers (`Organisation.parent` chain), the one
+  supervising it, and the supervising offices (`Organisation.supervises`: street office,
+  district government) serving its place, through a member whose supervising role covers
+  its place;
 - while it waits for triage: the committee of its community and the organisations
   above that committee (street office, district government) — its triagers;
 - site administrators.
@@ -28,8 +30,9 @@ asks it for one request; lists filter with it.
 The rules for one request, each on top of `portal.permissions.can()`:
 
 - `can_handle` / `require_handler`: the organisation handling it (never its reporter);
-- `can_supervise`: the organisations above the handler (`supervising_orgs`) and the one
-  it was escalated to;
+- `can_supervise`: 联合督办 — the supervising offices serving its place (street office,
+  district government, city: `area_supervisors`), the organisations above the handler
+  (`supervising_orgs`) and the one it was escalated to (`escalation_chain`);
 - `can_triage` / `require_triager`: its community's committee and the levels above it;
 - `standing`: all of the above for one user and one request, worked out once per page.
 
@@ -84,16 +87,33 @@ class Scope:
 EMPTY = Scope(False, (), (), ())
 
 
-def _org_tree() -> tuple[dict[int, list[int]], dict[int, tuple[str, str, bool]]]:
+def _org_tree() -> tuple[dict[int, list[int]], dict[int, tuple[str, str, bool, bool]]]:
     children: dict[int, list[int]] = {}
-    info: dict[int, tuple[str, str, bool]] = {}
-    for pk, parent, kind, path, active in Organisation.objects.values_list(
-        "pk", "parent_id", "kind", "area__path", "is_active"
+    info: dict[int, tuple[str, str, bool, bool]] = {}
+    for pk, parent, kind, path, active, supervises in Organisation.objects.values_list(
+        "pk", "parent_id", "kind", "area__path", "is_active", "supervises"
     ):
-        info[pk] = (kind, path, active)
+        info[pk] = (kind, path, active, supervises)
         if parent is not None:
             children.setdefault(parent, []).append(pk)
     return children, info
+
+
+def _within(a: str, b: str) -> str | None:
+    """The deeper of two area paths if one subtree holds the other, else None."""
+    if a.startswith(b):
+        return a
+    if b.startswith(a):
+        return b
+    return None
+
+
+def _office_paths(m) -> list[str]:
+    """Where a member of a supervising office (联合督办) follows every request: the
+    areas the office serves, within the member's own area."""
+    org = m.organisation
+    served = [org.area.path, *org.served_areas.values_list("path", flat=True)]
+    return [p for p in (_within(s, m.area.path) for s in served) if p]
 
 
 def _below(org_id: int, children: dict[int, list[int]]) -> set[int]:
@@ -136,6 +156,10 @@ def scope(user) -> Scope:
             if "triage.supervise" in roles:
                 below = None if org is None else frozenset(_below(org, tree[0]))
                 supervise.append((m.area.path, org, below))
+                if org is not None and m.organisation.supervises and m.organisation.is_active:
+                    # 联合督办: a street office or district government follows every
+                    # request in the areas it serves, whoever handles it.
+                    supervise += [(p, org, None) for p in _office_paths(m)]
             if "triage.triage" in roles:
                 if org is None:
                     communities = None
@@ -251,7 +275,7 @@ def filing_home(user):
 
 def supervising_orgs(org: Organisation | None) -> list[Organisation]:
     """The organisations above `org` (its `parent` chain), nearest first: who supervises
-    its handling, and where an overdue request escalates to, level by level."""
+    its handling when no supervising office over its place says otherwise."""
     chain, seen = [], set()
     current = org.parent if org else None
     while current is not None and current.pk not in seen:
@@ -259,6 +283,36 @@ def supervising_orgs(org: Organisation | None) -> list[Organisation]:
         seen.add(current.pk)
         current = current.parent
     return chain
+
+
+def area_supervisors(area: Area) -> list[Organisation]:
+    """The supervising offices (`Organisation.supervises`) serving `area`, nearest first:
+    the levels of 联合督办 over a place (grid → community → street → district → city)."""
+    offices = list(
+        Organisation.serving(area)
+        .filter(supervises=True)
+        .select_related("area")
+        .prefetch_related("served_areas")
+    )
+    offices.sort(key=lambda o: (-o.serving_depth(area), o.pk))
+    return offices
+
+
+def escalation_chain(req) -> list[Organisation]:
+    """Where an overdue `req` escalates, level by level, nearest first: the supervising
+    offices over its area that stand above its handler (never the handler, none below the
+    handler's own level), merged with the handler's `parent` chain for organisations
+    whose place has no supervising office."""
+    handler = req.organisation
+    limit = handler.area.depth if handler is not None else req.area.depth
+    found: dict[int, tuple[int, Organisation]] = {}
+    for o in area_supervisors(req.area):
+        depth = o.serving_depth(req.area)
+        if o.pk != req.organisation_id and depth <= limit:
+            found[o.pk] = (depth, o)
+    for o in supervising_orgs(handler):
+        found.setdefault(o.pk, (o.area.depth, o))
+    return [o for _d, o in sorted(found.values(), key=lambda t: (-t[0], t[1].pk))]
 
 
 def can_handle(user, req) -> bool:
@@ -293,10 +347,29 @@ def can_supervise(user, req) -> bool:
         return True
     if not can(user, "triage.supervise"):  # no supervising role anywhere: no queries
         return False
+    if req.organisation_id is not None and _office_supervises(user, req):
+        return True
     orgs = supervising_orgs(req.organisation)
     if req.supervisor_id and req.supervisor_id not in {o.pk for o in orgs}:
         orgs.append(req.supervisor)
     return any(can(user, "triage.supervise", req.area, organisation=o) for o in orgs)
+
+
+def _office_supervises(user, req) -> bool:
+    """联合督办: `user` is a supervising member of a supervising office that serves the
+    request's place (not the office handling it), and their own area covers it."""
+    offices = {
+        m.organisation_id
+        for m in active_memberships(user)
+        if m.role in ACTIONS["triage.supervise"]
+        and m.organisation_id not in (None, req.organisation_id)
+        and m.organisation.supervises
+        and m.organisation.is_active
+        and req.area_path.startswith(m.area.path)
+    }
+    if not offices:  # not a supervising office's member here: no query
+        return False
+    return Organisation.serving(req.area).filter(pk__in=offices, supervises=True).exists()
 
 
 def require_supervisor(user, req) -> None:

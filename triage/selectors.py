@@ -3,8 +3,9 @@
 - lists of requests: `requests_for_reporter`, `inbox`, `triage_queue`, `public_requests`,
   `visible_requests` (+ `shown_text`), `topic_sources`; rows decorated for a page by
   `with_places` and `with_public_text`;
-- who handles what where: `committee_for`, `department_for`, `handlers_of`,
-  `handler_orgs`, and the service directory's `directory_matches`;
+- who handles what where: `committee_for`, `department_for` (by line, in the request's
+  area), `handler_for_kind`, `supervisors_above`, `handlers_of`, `handler_orgs`, and the
+  service directory's `directory_matches`;
 - figures: `dashboard_stats`, `dashboard_areas`; the dashboard panel and the community
   page's section (`panel_context`, `section_context`).
 
@@ -280,23 +281,69 @@ def committee_for(area: Area) -> Organisation | None:
     )
 
 
-def department_for(area: Area, name: str = "") -> Organisation | None:
-    """The department called `name` serving `area`, else the nearest department above it."""
-    qs = Organisation.objects.filter(
-        kind=Organisation.Kind.DEPARTMENT, is_active=True, area__path__in=area.ancestor_paths()
-    ).select_related("area")
-    if name:
-        named = [o for o in qs if o.name == name]
-        if named:
-            return max(named, key=lambda o: o.area.depth)
-        other = Organisation.objects.filter(
-            kind=Organisation.Kind.DEPARTMENT, name=name, is_active=True
-        ).first()
-        if other is not None:
-            return other
-    # No department named: the street office (the deepest department) dispatches it.
-    candidates = [o for o in qs if o.area.kind != Area.Kind.CITY]
-    return max(candidates, key=lambda o: (o.area.depth, -o.pk)) if candidates else None
+def _deepest(orgs, area: Area) -> Organisation | None:
+    """The organisation whose served area containing `area` is deepest (street before
+    district before city); the oldest among equals."""
+    orgs = [o for o in orgs if o.serving_depth(area)]
+    return max(orgs, key=lambda o: (o.serving_depth(area), -o.pk)) if orgs else None
+
+
+def _serving(area: Area, **kw) -> list[Organisation]:
+    return list(
+        Organisation.serving(area)
+        .filter(**kw)
+        .select_related("area")
+        .prefetch_related("served_areas")
+        .order_by("pk")
+    )
+
+
+def line_of(name: str) -> str:
+    """The line a department's name or a line stands for: the classifier's department
+    model names departments (市南区城市管理局), a service type or matter type names lines
+    (城管)."""
+    name = (name or "").strip()
+    if not name:
+        return ""
+    org = (
+        Organisation.objects.filter(kind=Organisation.Kind.DEPARTMENT, name=name)
+        .exclude(line="")
+        .order_by("pk")
+        .first()
+    )
+    return org.line if org is not None else name
+
+
+def department_for(area: Area, line: str = "") -> Organisation | None:
+    """Who takes a 大事 of `line` (a line of work, or a department's name, which stands
+    for its line) raised in `area`: the active department of that line whose served area
+    contains `area`, the deepest such; never one serving elsewhere.  With no line, or no
+    such department, the office above the area that dispatches what no department takes
+    (the street office, else the district government): the deepest active department
+    without a line, not the city-wide 12345 hotline."""
+    line = line_of(line)
+    departments = _serving(area, kind=Organisation.Kind.DEPARTMENT)
+    if line:
+        found = _deepest([o for o in departments if o.line == line], area)
+        if found is not None:
+            return found
+    general = [
+        o
+        for o in departments
+        if not o.line and not (o.phone.strip() == "12345" or "12345" in o.name)
+    ]
+    return _deepest(general, area)
+
+
+def handler_for_kind(area: Area, kind: str) -> Organisation | None:
+    """Who takes a 小事 handled by organisations of `kind`: the property company (or
+    owners' committee) serving the compound if there is one, else the committee."""
+    if kind and kind not in (Organisation.Kind.COMMITTEE, Organisation.Kind.DEPARTMENT):
+        community = area.community
+        found = _deepest(_serving(area, kind=kind), area)
+        if community is not None and found and found.serving_depth(area) >= community.depth:
+            return found  # serves this compound, not a whole district
+    return committee_for(area)
 
 
 def handlers_of(org: Organisation | None) -> list:

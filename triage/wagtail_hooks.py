@@ -32,8 +32,7 @@ class ServiceTypeViewSet(SiteAdminViewSet):
     model = ServiceType
     icon = "list-ul"
     menu_label = capfirst(_("service types"))
-    select_related = ("organisation",)
-    list_display = ["name", "code", "default_class", "organisation", "deadline_hours", "is_active"]
+    list_display = ["name", "code", "default_class", "line", "deadline_hours", "is_active"]
     list_filter = ["default_class", "is_mediation", "sensitive", "is_active"]
     search_fields = ["name", "code", "keywords"]
     ordering = ["name"]
@@ -42,7 +41,7 @@ class ServiceTypeViewSet(SiteAdminViewSet):
         "name",
         "description",
         "default_class",
-        "organisation",
+        "line",
         "deadline_hours",
         "keywords",
         "is_mediation",

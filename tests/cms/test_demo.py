@@ -102,7 +102,16 @@ def test_the_demo_shows_everything(client, settings):
     committees = [r for r in open_requests if r.organisation.parent_id == street.pk]
     assert any("电梯又坏了" in r.text for r in committees)
     assert all(triage.can_supervise(user["badahu01"], r) for r in committees)
-    assert not any(triage.can_supervise(user["badahu01"], r) for r in departments)
+    # 联合督办 (issue 10): the street presses any request in its street, a district
+    # department's too, but none elsewhere; 虎山路街道 presses 李沧区's, not 市南区's.
+    badahu = Area.objects.get(code="badahu")
+    in_street = [r for r in departments if r.area_path.startswith(badahu.path)]
+    assert in_street and all(triage.can_supervise(user["badahu01"], r) for r in in_street)
+    licang_path = Area.objects.get(code="licang").path
+    licang = [r for r in open_requests if r.area_path.startswith(licang_path)]
+    assert licang and not any(triage.can_supervise(user["badahu01"], r) for r in licang)
+    assert all(triage.can_supervise(user["hushanlu01"], r) for r in licang)
+    assert not any(triage.can_supervise(user["hushanlu01"], r) for r in departments)
     # …and the request page offers them the button, which records the supervision.
     for username, req in (("shinan01", departments[0]), ("badahu01", committees[0])):
         client.force_login(user[username])

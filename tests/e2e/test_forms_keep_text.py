@@ -207,7 +207,7 @@ def test_triage_forms_keep_text(page, shot):
             "input[name=reporter_name]": "何奶奶",
             "input[name=address]": "湛山花园5号楼2单元",
         },
-        {"select[name=grid]": ""},
+        {"input[name=grid]": ""},
     )
     assert not Request.objects.exists()
 

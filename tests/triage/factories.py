@@ -7,7 +7,7 @@ import io
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from portal.models import Organisation
+from portal.models import Organisation, guess_line
 from tests import factories
 from triage.models import GridBoundary, ServiceDirectoryEntry, ServiceType
 
@@ -43,7 +43,11 @@ def world(tree) -> dict:
         ("shichang", "市南区市场监督管理局"),
     ]:
         o[key] = Organisation.objects.create(
-            area=tree["district"], kind="department", name=name, parent=o["gov"]
+            area=tree["district"],
+            kind="department",
+            name=name,
+            parent=o["gov"],
+            line=guess_line(name),
         )
     o["hotline"] = Organisation.objects.create(
         area=tree["city"], kind="department", name="12345热线"
@@ -65,7 +69,7 @@ def world(tree) -> dict:
             code="road",
             name="道路设施",
             default_class="government",
-            organisation=o["chengguan"],
+            line="城管",
             deadline_hours=14,
             keywords="井盖 路灯 坑",
         ),
@@ -73,7 +77,7 @@ def world(tree) -> dict:
             code="water",
             name="供水排水",
             default_class="government",
-            organisation=o["shuiwu"],
+            line="水务",
             deadline_hours=7,
             keywords="停水 爆管",
         ),

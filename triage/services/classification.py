@@ -43,7 +43,7 @@ def classify(text: str, *, service_type: ServiceType | None = None) -> dict:
     matched by keyword adds `KEYWORD_BOOST` to its default class, then we renormalise.
     """
     text = classifier.normalise(text)
-    types = list(ServiceType.objects.filter(is_active=True).select_related("organisation"))
+    types = list(ServiceType.objects.filter(is_active=True))
     matched = service_type or _keyword_match(text, types)
     record, pipe = classifier.active("class")
     if pipe is None:  # a flushed database (or a fresh one without migrations' data)
@@ -62,8 +62,8 @@ def classify(text: str, *, service_type: ServiceType | None = None) -> dict:
     label = max(probs, key=probs.get)
     department = ""
     if label == RequestClass.GOVERNMENT:
-        if matched is not None and matched.organisation_id and matched.default_class == label:
-            department = matched.organisation.name
+        if matched is not None and matched.line and matched.default_class == label:
+            department = matched.line  # a line: routing finds its department in the area
         else:
             drec, dpipe = classifier.active("department")
             if dpipe is None:

@@ -3,7 +3,8 @@
 The handler starts, resolves and answers it (the closing reply); the level above presses
 the handler (联合督办); the reporter rates the reply or reopens the request within
 `REOPEN_DAYS`; an overdue request escalates one level up every time its deadline passes
-(`escalate_overdue`, the beat's task)."""
+(`escalate_overdue`, the beat's task), climbing the supervising offices over its place
+(street office → district government → city: `permissions.escalation_chain`)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from portal.models import Organisation
 from portal.text import clean_text
 
 from ..models import MAX_TEXT, REOPEN_DAYS, Event, Request, RequestClass
-from ..permissions import require_reporter, require_supervisor, supervising_orgs
+from ..permissions import escalation_chain, require_reporter, require_supervisor
 from ..selectors import committee_for
 from ..workhours import add_working_hours
 from ._base import (
@@ -194,16 +195,18 @@ def escalate_overdue(*, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     count = 0
-    chains: dict[int | None, list[Organisation]] = {}  # one walk up the tree per handler
+    # One walk up the area tree per (handler, place).
+    chains: dict[tuple[int | None, int], list[Organisation]] = {}
     overdue = (
         Request.objects.select_for_update(of=("self",))
         .filter(status__in=OPEN_HANDLING, deadline__lt=now)
-        .select_related("organisation", "supervisor", "service_type")
+        .select_related("organisation__area", "area", "supervisor", "service_type")
     )
     for req in overdue:
-        if req.organisation_id not in chains:
-            chains[req.organisation_id] = supervising_orgs(req.organisation)
-        chain = chains[req.organisation_id]
+        key = (req.organisation_id, req.area_id)
+        if key not in chains:
+            chains[key] = escalation_chain(req)
+        chain = chains[key]
         level = req.escalation_level + 1
         target = chain[level - 1] if len(chain) >= level else (chain[-1] if chain else None)
         req.escalation_level = level

@@ -1,9 +1,11 @@
 """分流转办: where a request goes once its class is known, staff confirming or correcting
 that class, and handing a request on to another organisation.
 
-A 大事 goes to the department of its service type or the one the classifier named (else
-the street office), a 小事 to the community's committee, a 私事 is closed at once with the
-service directory's addresses near the resident (`private_reply`)."""
+A 大事 goes to the department of its line serving the request's own area (else the street
+office above it), a 小事 to its kind of handler serving the compound (else the community's
+committee), a 私事 is closed at once with the service directory's addresses near the
+resident (`private_reply`); see `handler_for`.  A transfer goes only to an active
+organisation serving the request's area."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from portal.text import clean_text
 from .. import jobs
 from ..models import CLASS_TO_CSV, Event, Label, Request, RequestClass, ServiceType
 from ..permissions import require_triager
-from ..selectors import committee_for, department_for, directory_matches
+from ..selectors import committee_for, department_for, directory_matches, handler_for_kind
 from ..workhours import add_working_hours
 from ._base import (
     DEFAULT_DEADLINE_HOURS,
@@ -51,6 +53,22 @@ def private_reply(req: Request) -> str:
     if not entries:
         lines.append(_("Call the community committee and we will find someone for you."))
     return "\n".join(lines)
+
+
+def handler_for(req: Request, request_class: str, st: ServiceType | None):
+    """Who receives `req` as `request_class`, always an organisation serving its area:
+
+    - a 大事: the department of its line (the service type's, else the matter type's, else
+      the department the classifier named, which stands for its line) serving the
+      request's area, the deepest such; else the street office or district government
+      above the area, which dispatches it (`selectors.department_for`);
+    - a 小事: by its matter type's kind of handler: a 物业 matter to the property company
+      serving the compound if there is one, else the community's committee."""
+    matter = req.matter if req.matter_id and req.matter.request_class == request_class else None
+    if request_class == RequestClass.GOVERNMENT:
+        line = (st.line if st else "") or (matter.handler_line if matter else "")
+        return department_for(req.area, line or req.suggested_department)
+    return handler_for_kind(req.area, matter.handler_kind if matter else "")
 
 
 @in_site_language
@@ -89,15 +107,7 @@ def route(
         tell_reporter(req, "closed", _("Your request has a reply"), req.reply)
         return req
     if organisation is None:
-        if request_class == RequestClass.GOVERNMENT:
-            if st is not None and st.organisation_id:
-                organisation = st.organisation
-            else:
-                organisation = department_for(req.area, req.suggested_department)
-        elif st is not None and st.organisation_id and st.organisation.kind != "department":
-            organisation = st.organisation
-        else:
-            organisation = committee_for(req.area)
+        organisation = handler_for(req, request_class, st)
     hours = st.deadline_hours if st else DEFAULT_DEADLINE_HOURS[request_class]
     req.organisation = organisation
     req.deadline = add_working_hours(now, hours)
@@ -144,6 +154,10 @@ def request_confirm(
         raise ValidationError({"request_class": _("Choose 大事, 小事 or 私事.")})
     if req.status not in (S.SUBMITTED, S.TRIAGED):
         raise ValidationError(_("This request has already been triaged."), code="done")
+    if organisation is not None and not (organisation.is_active and organisation.serves(req.area)):
+        raise ValidationError(
+            {"organisation": _("Choose an active organisation that serves this request's area.")}
+        )
     if service_type is not None:
         req.service_type = service_type
     Label.objects.update_or_create(
@@ -183,6 +197,10 @@ def request_transfer(
         raise ValidationError(_("Only an open, assigned request can be transferred."))
     if organisation.pk == req.organisation_id:
         raise ValidationError({"organisation": _("It is already with this organisation.")})
+    if not organisation.is_active or not organisation.serves(req.area):
+        raise ValidationError(
+            {"organisation": _("Choose an active organisation that serves this request's area.")}
+        )
     old = req.organisation
     req.organisation = organisation
     req.status = S.ASSIGNED
