@@ -2,8 +2,8 @@
 that class, and handing a request on to another organisation.
 
 A 大事 goes to the department of its service type or the one the classifier named (else
-the street office), a 小事 to the community's committee, a 私事 is closed at once with the
-service directory's addresses near the resident (`private_reply`)."""
+the street office), a 小事 to the community's committee, a 私事 is referred to the resident
+and stays open until they close it (`referrals.refer_private`)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from ._base import (
     lock_handled,
 )
 from ._notify import tell_handlers, tell_reporter
+from .referrals import refer_private
 
 
 @in_site_language
@@ -63,7 +64,7 @@ def route(
     now: datetime | None = None,
 ) -> Request:
     """Assign `req` (already locked) as `request_class`, with its deadline, and tell the
-    handlers and the reporter; a 私事 is closed with `private_reply`."""
+    handlers and the reporter; a 私事 is referred (`referrals.refer_private`)."""
     now = now or timezone.now()
     req.request_class = request_class
     st = (
@@ -72,22 +73,7 @@ def route(
         else None
     )
     if request_class == RequestClass.PRIVATE:
-        req.organisation = organisation or committee_for(req.area)
-        req.reply = private_reply(req)
-        req.status = S.CLOSED
-        req.assigned_at = req.closed_at = now
-        req.deadline = None
-        req.save()
-        add_event(
-            req,
-            Event.Kind.REPLIED,
-            actor=actor,
-            organisation=req.organisation,
-            note=req.reply,
-            at=now,
-        )
-        tell_reporter(req, "closed", _("Your request has a reply"), req.reply)
-        return req
+        return refer_private(req, actor=actor, organisation=organisation, now=now)
     if organisation is None:
         if request_class == RequestClass.GOVERNMENT:
             if st is not None and st.organisation_id:
