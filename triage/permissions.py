@@ -62,8 +62,9 @@ from .models import Event, Request
 
 UNTRIAGED = ("submitted", "triaged")
 # Timeline kinds whose `organisation` handled the request (not ESCALATED: that names the
-# supervisor, who reads it as a supervisor).
-HANDLING_EVENTS = ("assigned", "transferred", "started", "resolved", "replied")
+# supervisor, who reads it as a supervisor).  REFERRED names the committee that referred a
+# 私事: it and the levels above keep reading it, without handling it.
+HANDLING_EVENTS = ("assigned", "transferred", "started", "resolved", "replied", "referred")
 NOTHING = Q(pk__in=[])
 
 

@@ -4,70 +4,25 @@ request and confirms the hours; the volunteer answers and logs them.  Thin: form
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from portal.inputs import validate_date_range
 from portal.refusals import show_as_message
 
 from . import selectors_referrals
-from .models import HelpOffer, Referral, Request, ServiceDirectoryEntry
+from .forms_referrals import AskHelpForm, CloseReferralForm, HelpHoursForm
+from .models import HelpOffer, Request, ServiceDirectoryEntry
 from .permissions import require_offer_volunteer
 from .privacy import public_text
 from .services import referrals
 
 # Once a volunteer accepted, they read the request as it was written.
 HELPING = (HelpOffer.Status.ACCEPTED, HelpOffer.Status.LOGGED, HelpOffer.Status.CONFIRMED)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
-class AskHelpForm(forms.Form):
-    share_contact = forms.BooleanField(
-        label=gettext_lazy("Share my phone and address with this volunteer once they accept"),
-        required=False,
-    )
-
-
-class CloseReferralForm(forms.Form):
-    outcome = forms.ChoiceField(
-        label=gettext_lazy("Is it solved?"),
-        choices=Referral.Outcome.choices,
-        widget=forms.RadioSelect,
-    )
-    comment = forms.CharField(
-        label=gettext_lazy("Comment (optional)"), max_length=300, required=False
-    )
-
-
-class HelpHoursForm(forms.Form):
-    hours = forms.DecimalField(
-        label=gettext_lazy("Hours you helped"),
-        max_digits=5,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        max_value=Decimal("24"),
-    )
-    service_date = forms.DateField(
-        label=gettext_lazy("Day of the help"),
-        widget=DateInput,
-        required=False,
-        validators=[validate_date_range],
-    )
-    note = forms.CharField(
-        label=gettext_lazy("What you did (optional)"), max_length=200, required=False
-    )
 
 
 def _refused_form(request, form) -> None:

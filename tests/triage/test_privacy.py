@@ -153,7 +153,7 @@ def test_outsiders_see_nothing_of_a_request_that_is_not_public(client, cast, set
 
 def test_the_handlers_and_their_supervisors_read_a_closed_private_request(client, cast):
     w = cast
-    req = private(w)  # closed at once by the committee with the service directory
+    req = private(w)  # referred by the committee: nobody handles it, they still read it
     p = w["people"]
     for who in ("committee", "street", "gov"):  # the handler, the levels above it
         client.force_login(p[who])

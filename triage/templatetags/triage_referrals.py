@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import template
 
 from .. import selectors_referrals as reads
+from ..forms_referrals import AskHelpForm, CloseReferralForm
 
 register = template.Library()
 
@@ -15,8 +16,6 @@ def referral_for(req, user):
     referral = reads.referral_of(req)
     if referral is None:
         return None
-    from ..views_referrals import AskHelpForm, CloseReferralForm
-
     offers = reads.offers_of(referral)
     asked = {o.volunteer_id: o for o in offers}
     volunteers = [
