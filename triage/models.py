@@ -232,7 +232,6 @@ class ServiceDirectoryEntry(models.Model):
         FieldPanel("kind"),
         FieldPanel("area"),
         FieldPanel("organisation"),
-        FieldPanel("volunteer"),
         FieldPanel("services"),
         FieldPanel("phone"),
         FieldPanel("hours"),
