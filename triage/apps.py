@@ -30,6 +30,11 @@ class TriageConfig(AppConfig):
             _("Requests to handle"),
             _("New, transferred, supervised and overdue requests for your organisation."),
         )
+        register_category(
+            "triage.help",
+            _("Help for neighbours"),
+            _("When a resident asks you, a volunteer, for help, and confirms your hours."),
+        )
         register_panel("triage", "triage/panel.html", selectors.panel_context, order=40)
         register_panel("report", "portal/home/action.html", home.report_action, 10, "home_action")
         register_panel("requests", "triage/home/mine.html", home.my_requests, 40, "home")

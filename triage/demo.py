@@ -14,8 +14,15 @@ from django.utils import timezone
 from portal.models import Organisation
 
 from . import selectors
-from .models import ApiKey, GridBoundary, Request, ServiceDirectoryEntry, ServiceType
-from .services import OPEN_HANDLING, followup, intake, routing, topics
+from .models import (
+    ApiKey,
+    GridBoundary,
+    HelpOffer,
+    Request,
+    ServiceDirectoryEntry,
+    ServiceType,
+)
+from .services import OPEN_HANDLING, followup, intake, referrals, routing, topics
 
 DEMO_API_KEY = "demo-open311-key-2026"
 
@@ -542,4 +549,56 @@ def load(ctx) -> None:
         followup.request_reopen(
             request=r, user=u["13900000001"], reason="只修好了一个，还有一个不亮"
         )
+    load_referrals(ctx)
     ctx.log(f"triage: {Request.objects.count()} demo requests")
+
+
+def load_referrals(ctx) -> None:
+    """私事 referred, not closed (issue 10): a volunteer asked through the portal, who
+    helped, logged the hours and was paid on the resident's confirmation; and one still
+    waiting for the volunteer's answer.  Idempotent: each request by its text, the offer
+    by (referral, volunteer), the payment by its key."""
+    u = ctx.users
+    st = {s.code: s for s in ServiceType.objects.filter(code__in=["home-repair", "home-care"])}
+    r = _submit(
+        ctx,
+        5,
+        "厨房水龙头关不紧，一直滴水，想找人帮忙换个阀芯。家里就我和老伴两个人，都七十多了，自己弄不了。",
+        "xinzhan-3",
+        reporter="13900000004",
+        address="新湛二路7号3单元",
+        service_type=st["home-repair"],
+    )
+    entry = ServiceDirectoryEntry.objects.filter(name="老周（志愿者）").first()
+    if r is not None and r.status == "referred" and entry is not None and entry.volunteer:
+        offer = referrals.help_ask(
+            request=r, user=u["13900000004"], entry=entry, share_contact=True
+        )
+        referrals.help_answer(offer=offer, user=entry.volunteer, accept=True)
+        referrals.help_log_hours(
+            offer=offer,
+            user=entry.volunteer,
+            hours="1.5",
+            note="换了阀芯，顺便紧了下水管接头",
+            service_date=max(
+                timezone.localdate() - timedelta(days=4), timezone.localdate(r.created_at)
+            ),
+        )
+        referrals.help_confirm(offer=offer, user=u["13900000004"])
+        referrals.referral_close(
+            request=r, user=u["13900000004"], outcome="solved", comment="老周手艺好，谢谢"
+        )
+        _rate(r, u["13900000004"], 5, comment="志愿者第二天就上门了")
+
+    r = _submit(
+        ctx,
+        1,
+        "我腿脚不方便，周末想找个志愿者陪我去菜市场买点菜，顺便聊聊天。",
+        "xinzhan-2",
+        reporter="13900000005",
+        service_type=st["home-care"],
+    )
+    entry = ServiceDirectoryEntry.objects.filter(name="陈阿姨（志愿者）").first()
+    if r is not None and r.status == "referred" and entry is not None and entry.volunteer:
+        if not HelpOffer.objects.filter(referral__request=r).exists():
+            referrals.help_ask(request=r, user=u["13900000005"], entry=entry)

@@ -330,6 +330,9 @@ class Request(models.Model):
         IN_PROGRESS = "in_progress", _("in progress")
         RESOLVED = "resolved", _("resolved")
         CLOSED = "closed", _("closed")
+        # A 私事 referred to the resident (services, public channel, volunteers): open
+        # until the resident closes it, with no deadline for any organisation.
+        REFERRED = "referred", _("referred: yours to arrange")
 
     class Contact(models.TextChoices):
         SITE = "site", _("notice on this site")
@@ -530,6 +533,9 @@ class Event(models.Model):
         RATED = "rated", _("rated")
         REOPENED = "reopened", _("reopened")
         NOTE = "note", _("note")
+        REFERRED = "referred", _("referred (私事)")
+        HELP = "help", _("volunteer help")
+        CLOSED = "closed", _("closed by the resident")
 
     request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -823,3 +829,105 @@ class WorkdayOverride(models.Model):
 # A queryset's delete() sends post_delete for every row too (bulk update() does not).
 models.signals.post_save.connect(WorkdayOverride.forget, sender=WorkdayOverride)
 models.signals.post_delete.connect(WorkdayOverride.forget, sender=WorkdayOverride)
+
+
+# --- 私事 referrals (issue 10) ----------------------------------------------------------
+
+
+class Referral(models.Model):
+    """A 私事 is not closed by anyone but its resident: it is referred to them with the
+    services, the public channel and the volunteers that can help (`triage.services.
+    referrals`), and stays open until they say whether it was solved."""
+
+    class Outcome(models.TextChoices):
+        SOLVED = "solved", _("solved")
+        NOT_SOLVED = "not_solved", _("not solved")
+
+    request = models.OneToOneField(Request, on_delete=models.CASCADE, related_name="referral")
+    matter = models.ForeignKey(
+        MatterType,
+        verbose_name=_("matter type"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    referred_by = models.ForeignKey(
+        Organisation,
+        verbose_name=_("referred by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    outcome = models.CharField(
+        _("solved or not"), max_length=12, choices=Outcome.choices, blank=True, default=""
+    )
+    created_at = models.DateTimeField(_("referred at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+
+    def __str__(self) -> str:
+        return f"{self.request.number} → {self.matter or '-'}"
+
+
+class HelpOffer(models.Model):
+    """A resident asked a volunteer of the directory for help with their 私事.
+
+    asked → accepted (or declined) by the volunteer → hours logged by the volunteer →
+    confirmed by the resident, which pays them once (`payment`).  The volunteer never
+    sees the resident's phone or address unless the resident chose to share them.
+    """
+
+    class Status(models.TextChoices):
+        ASKED = "asked", _("asked")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("cannot help")
+        LOGGED = "logged", _("hours logged")
+        CONFIRMED = "confirmed", _("hours confirmed")
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="offers")
+    volunteer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("volunteer"),
+        on_delete=models.PROTECT,
+        related_name="triage_help_offers",
+    )
+    entry = models.ForeignKey(
+        ServiceDirectoryEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    share_contact = models.BooleanField(
+        _("phone and address shared with the volunteer"), default=False
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ASKED
+    )
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=2, null=True, blank=True)
+    service_date = models.DateField(_("date of the help"), null=True, blank=True)
+    hours_note = models.CharField(_("what was done"), max_length=200, blank=True)
+    payment = models.ForeignKey(
+        "credits.Transaction", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("asked at"))
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("help offer")
+        verbose_name_plural = _("help offers")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referral", "volunteer"], name="triage_one_offer_per_volunteer"
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__isnull=True) | (Q(hours__gt=0) & Q(hours__lte=24)),
+                name="triage_offer_hours_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referral.request.number} · {self.volunteer}"

@@ -65,8 +65,9 @@ from .models import Event, Request
 
 UNTRIAGED = ("submitted", "triaged")
 # Timeline kinds whose `organisation` handled the request (not ESCALATED: that names the
-# supervisor, who reads it as a supervisor).
-HANDLING_EVENTS = ("assigned", "transferred", "started", "resolved", "replied")
+# supervisor, who reads it as a supervisor).  REFERRED names the committee that referred a
+# 私事: it and the levels above keep reading it, without handling it.
+HANDLING_EVENTS = ("assigned", "transferred", "started", "resolved", "replied", "referred")
 NOTHING = Q(pk__in=[])
 
 
@@ -472,3 +473,23 @@ def intake_roots(user):
         by_channel[Request.Channel.GRID_WORKER] = worker_roots
     grids = Area.objects.filter(area_q(roots), kind=Area.Kind.GRID).order_by("path")
     return channels, grids, by_channel
+
+
+# --- a 私事 referral: the resident and the volunteers they ask (issue 10) ------------------
+
+
+def is_offer_volunteer(user, offer) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and offer.volunteer_id == user.pk)
+
+
+def require_offer_volunteer(user, offer) -> None:
+    """Only the volunteer who was asked sees the request and answers, logs hours."""
+    if not is_offer_volunteer(user, offer):
+        raise PermissionDenied(_("Only the volunteer who was asked may do this."))
+
+
+def require_hours_confirmer(user, offer, req) -> None:
+    """The resident who asked for the help confirms the hours; never the volunteer."""
+    if is_offer_volunteer(user, offer):
+        raise PermissionDenied(_("Nobody confirms their own hours."))
+    require_reporter(user, req, _("Only the resident who asked for the help may confirm it."))

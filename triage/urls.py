@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import views, views_referrals
 from .open311 import link as open311_link
 from .open311 import urls as open311_urls
 
@@ -29,4 +29,13 @@ urlpatterns = [
     # Open311 GeoReport v2 (triage/open311/urls.py)
     path("claim/email/<str:token>/", open311_link.email_claim, name="o311_claim"),
     path("open311/", include(open311_urls)),
+    # 私事 referrals (triage/views_referrals.py)
+    path("r/<id:pk>/help/<id:entry_pk>/", views_referrals.ask_help, name="ask_help"),
+    path("r/<id:pk>/close/", views_referrals.close_referral, name="close_referral"),
+    path("help/", views_referrals.help_list, name="help_list"),
+    path("help/<id:offer_pk>/", views_referrals.help_detail, name="help"),
+    path("help/<id:offer_pk>/accept/", views_referrals.help_accept, name="help_accept"),
+    path("help/<id:offer_pk>/decline/", views_referrals.help_decline, name="help_decline"),
+    path("help/<id:offer_pk>/hours/", views_referrals.help_hours, name="help_hours"),
+    path("help/<id:offer_pk>/confirm/", views_referrals.help_confirm, name="help_confirm"),
 ]

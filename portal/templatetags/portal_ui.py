@@ -74,6 +74,14 @@ TONES: dict[tuple[str, str], dict[str, str]] = {
         "in_progress": WARN,
         "resolved": WARN,
         "closed": OK,
+        "referred": WARN,
+    },
+    ("triage.helpoffer", "status"): {
+        "asked": WARN,
+        "accepted": WARN,
+        "declined": NEUTRAL,
+        "logged": WARN,
+        "confirmed": OK,
     },
     ("triage.request", "mediation"): {"success": OK, "failed": BAD},
 }

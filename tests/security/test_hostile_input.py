@@ -156,6 +156,25 @@ def world(tree):
     from cms.models import SiteSettings
 
     SiteSettings.for_site(Site.objects.get(is_default_site=True))
+    # A 私事 referred to the resident, who asked a volunteer for help (issue 10).
+    from triage.models import ServiceDirectoryEntry
+    from triage.services import referrals
+
+    w["entry"] = ServiceDirectoryEntry.objects.create(
+        name="志愿者小王",
+        kind="volunteer",
+        area=community,
+        volunteer=factories.resident(tree["grid2"]),
+        services="水龙头",
+    )
+    w["private"] = tsvc.request_submit(
+        channel=Request.Channel.WEB,
+        text="家里水龙头坏了一直滴水，装修公司装的，想找个师傅上门修一下",
+        area=tree["grid"],
+        reporter=resident,
+    )
+    assert w["private"].status == "referred"
+    w["offer"] = referrals.help_ask(request=w["private"], user=resident, entry=w["entry"])
     return w
 
 
@@ -245,6 +264,14 @@ URL_KWARGS = {
     "triage:o311_token": lambda w: {"token": "t-1", "fmt": "json"},
     "triage:o311_not_found": lambda w: {"rest": "v2/nothing.json"},
     "triage:o311_claim": lambda w: {"token": "not-a-signed-token"},
+    "triage:ask_help": lambda w: {"pk": w["private"].pk, "entry_pk": w["entry"].pk},
+    "triage:close_referral": lambda w: {"pk": w["private"].pk},
+    "triage:help_list": lambda w: {},
+    "triage:help": lambda w: {"offer_pk": w["offer"].pk},
+    "triage:help_accept": lambda w: {"offer_pk": w["offer"].pk},
+    "triage:help_decline": lambda w: {"offer_pk": w["offer"].pk},
+    "triage:help_hours": lambda w: {"offer_pk": w["offer"].pk},
+    "triage:help_confirm": lambda w: {"offer_pk": w["offer"].pk},
 }
 
 # Fields of views that read request.POST / request.GET directly (no rendered form),
@@ -279,6 +306,8 @@ FIELDS = {
     "triage:dashboard": {"area": "1"},
     "triage:export": {"area": "1"},
     "triage:supervise": {"note": "x"},
+    "triage:help_hours": {"hours": "2", "service_date": "2026-01-01", "note": "x"},
+    "triage:close_referral": {"outcome": "solved", "comment": "x"},
     "triage:o311_requests": {
         "service_request_id": "1",
         "service_code": "road",

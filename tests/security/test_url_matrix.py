@@ -28,7 +28,8 @@ from tests.credits import factories as cf
 from tests.deliberation import factories as df
 from tests.triage.factories import world
 from triage import services as triage
-from triage.models import Request
+from triage.models import HelpOffer, Request, ServiceDirectoryEntry
+from triage.services import referrals
 
 ROLES = [
     "anonymous",
@@ -159,6 +160,22 @@ class URLMatrix(TestCase):
         )
         assert cls.request.organisation == orgs["committee"]
         cls.inbox_org = orgs["committee"]
+        # a 私事 referred to resident A, who asked a volunteer of the directory (issue 10)
+        cls.entry = ServiceDirectoryEntry.objects.create(
+            name="志愿者小王",
+            kind="volunteer",
+            area=a,
+            volunteer=factories.resident(tree["grid2"]),
+            services="水龙头",
+        )
+        cls.private = triage.request_submit(
+            channel="web",
+            text="家里水龙头坏了一直滴水，装修公司装的，想找个师傅上门修一下",
+            area=tree["grid"],
+            reporter=u["resident_a"],
+        )
+        assert cls.private.status == "referred"
+        cls.offer = referrals.help_ask(request=cls.private, user=u["resident_a"], entry=cls.entry)
 
     # --- path parameters ------------------------------------------------------------
 
@@ -212,6 +229,16 @@ class URLMatrix(TestCase):
                 r: {"pk": self.request.pk}
                 for r in walked_routes()
                 if r.startswith("triage/r/<id:pk>/")
+            },
+            "triage/r/<id:pk>/help/<id:entry_pk>/": {
+                "pk": self.private.pk,
+                "entry_pk": self.entry.pk,
+            },
+            "triage/r/<id:pk>/close/": {"pk": self.private.pk},
+            **{
+                r: {"offer_pk": self.offer.pk}
+                for r in walked_routes()
+                if r.startswith("triage/help/<id:offer_pk>/")
             },
         }
 
@@ -271,6 +298,7 @@ class URLMatrix(TestCase):
             list(Contribution.objects.values_list("pk", "status", "report_count", "text")),
             ContributionReport.objects.count(),
             list(Request.objects.values_list("pk", "status", "organisation_id", "satisfaction")),
+            list(HelpOffer.objects.values_list("pk", "status", "hours", "share_contact")),
             list(FollowUp.objects.values_list("pk", "status")),
             str(self.redemption.__class__.objects.values_list("pk", "status").order_by("pk")),
             list(Membership.objects.values_list("pk", "status").order_by("pk")),
@@ -278,6 +306,7 @@ class URLMatrix(TestCase):
         )
         outsiders = ["anonymous", "resident_b", "committee_b", "department", "hotline"]
         t, c, r = self.topic.pk, self.contribution.pk, self.request.pk
+        p, o = self.private.pk, self.offer.pk
         posts = [
             (f"/deliberation/t/{t}/support/", {}, outsiders),
             (f"/deliberation/t/{t}/status/", {"status": "declined", "reason": "x"}, outsiders),
@@ -296,6 +325,16 @@ class URLMatrix(TestCase):
             (f"/triage/r/{r}/resolve/", {"note": "x"}, outsiders + ["resident_a"]),
             (f"/triage/r/{r}/reply/", {"reply": "x"}, outsiders + ["resident_a"]),
             (f"/triage/r/{r}/rate/", {"score": "1"}, outsiders + ["committee_a"]),
+            (
+                f"/triage/r/{p}/help/{self.entry.pk}/",
+                {"share_contact": "on"},
+                outsiders + ["committee_a", "volunteer"],
+            ),
+            (f"/triage/r/{p}/close/", {"outcome": "solved"}, outsiders + ["committee_a"]),
+            (f"/triage/help/{o}/accept/", {}, outsiders + ["resident_a", "volunteer"]),
+            (f"/triage/help/{o}/decline/", {}, outsiders + ["resident_a", "volunteer"]),
+            (f"/triage/help/{o}/hours/", {"hours": "2"}, outsiders + ["resident_a"]),
+            (f"/triage/help/{o}/confirm/", {}, outsiders + ["resident_a", "volunteer"]),
             (
                 f"/credits/redemptions/{self.redemption.pk}/cancel/",
                 {},
@@ -424,6 +463,14 @@ EXPECTED.update(
         "triage/r/<id:pk>/rate/": row(405),
         "triage/r/<id:pk>/reopen/": row(405),
         # the committee's staff handling the 小事 (its grid worker too) and the site admin
+        "triage/r/<id:pk>/help/<id:entry_pk>/": row(405),
+        "triage/r/<id:pk>/close/": row(405),
+        "triage/help/": signed_in(200),
+        "triage/help/<id:offer_pk>/": signed_in(403),
+        "triage/help/<id:offer_pk>/accept/": row(405),
+        "triage/help/<id:offer_pk>/decline/": row(405),
+        "triage/help/<id:offer_pk>/hours/": row(405),
+        "triage/help/<id:offer_pk>/confirm/": row(405),
         "triage/r/<id:pk>/topic/": signed_in(403, grid_worker=200, committee_a=200, site_admin=200),
         "triage/open311/v2/services.<str:fmt>": row(200),
         "triage/open311/v2/services/<slug:code>.<str:fmt>": row(200),

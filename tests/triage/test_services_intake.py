@@ -35,12 +35,15 @@ def test_community_matter_goes_to_the_committee_queue(w):
     assert req.organisation == w["orgs"]["committee"]
 
 
-def test_private_matter_is_answered_with_the_directory(w):
+def test_private_matter_is_referred_not_closed(w):
+    """Issue 10: a 私事 stays open with a referral, and nobody claims to have handled it
+    (the whole path: tests/triage/test_private_referral.py)."""
     req = submit(w, "钥匙锁在家里了，附近有开锁的师傅吗？急")
     assert req.request_class == "private"
-    assert req.status == Request.Status.CLOSED
-    assert "巧手家政服务中心" in req.reply
-    assert req.events.filter(kind=Event.Kind.REPLIED).exists()
+    assert req.status == Request.Status.REFERRED and req.deadline is None
+    assert req.organisation is None and req.referral.referred_by == w["orgs"]["committee"]
+    assert req.events.filter(kind=Event.Kind.REFERRED).exists()
+    assert not req.events.filter(kind=Event.Kind.REPLIED).exists()
 
 
 def test_low_confidence_waits_for_triage_and_correction_is_a_label(w, settings):

@@ -12,7 +12,9 @@ Where each capability lives (one module per capability):
 - `classification` — `classify` (the model plus a keyword boost), `request_classify`,
   `confidence_threshold`;
 - `routing` — 分流转办: `route` (class → organisation and deadline), `request_confirm`
-  (staff triage), `request_transfer`, `private_reply` (a 私事 closed with the directory);
+  (staff triage), `request_transfer`;
+- `referrals` — a 私事 referred to the resident, not closed: `refer_private`, help asked of
+  volunteers, their hours confirmed and paid once;
 - `followup` — 联合督办、限时反馈、结案答复: `request_start`, `request_supervise`,
   `request_resolve`, `request_reply`, `request_rate`, `request_reopen`, `escalate_overdue`;
 - `topics` — a 小事 at the round table: `topic_draft`, `check_make_topic`,
@@ -56,7 +58,7 @@ from .followup import (
     request_supervise,
 )
 from .intake import check_point_in_grid, is_sensitive, request_intake, request_submit
-from .routing import private_reply, request_confirm, request_transfer
+from .routing import request_confirm, request_transfer
 from .topics import check_make_topic, on_topic_decided, request_make_topic, topic_draft
 from .training import (
     model_activate,
@@ -92,7 +94,6 @@ __all__ = [
     "model_retrain",
     "model_train",
     "on_topic_decided",
-    "private_reply",
     "request_claim",
     "request_classify",
     "request_confirm",

@@ -3,9 +3,9 @@ that class, and handing a request on to another organisation.
 
 A 大事 goes to the department of its line serving the request's own area (else the street
 office above it), a 小事 to its kind of handler serving the compound (else the community's
-committee), a 私事 is closed at once with the service directory's addresses near the
-resident (`private_reply`); see `handler_for`.  A transfer goes only to an active
-organisation serving the request's area."""
+committee); see `handler_for`.  A 私事 is referred to the resident and stays open until they
+close it (`referrals.refer_private`).  A transfer goes only to an active organisation
+serving the request's area."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from portal.text import clean_text
 from .. import jobs
 from ..models import CLASS_TO_CSV, Event, Label, Request, RequestClass, ServiceType
 from ..permissions import require_triager
-from ..selectors import committee_for, department_for, directory_matches, handler_for_kind
+from ..selectors import department_for, handler_for_kind
 from ..workhours import add_working_hours
 from ._base import (
     DEFAULT_DEADLINE_HOURS,
@@ -35,24 +35,7 @@ from ._base import (
     lock_handled,
 )
 from ._notify import tell_handlers, tell_reporter
-
-
-@in_site_language
-def private_reply(req: Request) -> str:
-    """The reply that closes a 私事: services near the resident that can help."""
-    entries = directory_matches(req.text, req.area)
-    lines = [
-        _(
-            "This is a private matter (私事): it is yours to arrange, and these services "
-            "near you can help:"
-        )
-    ]
-    for e in entries:
-        extra = " · ".join(x for x in (e.get_kind_display(), e.phone, e.hours) if x)
-        lines.append(f"• {e.name}（{extra}）")
-    if not entries:
-        lines.append(_("Call the community committee and we will find someone for you."))
-    return "\n".join(lines)
+from .referrals import refer_private
 
 
 def handler_for(req: Request, request_class: str, st: ServiceType | None):
@@ -81,7 +64,7 @@ def route(
     now: datetime | None = None,
 ) -> Request:
     """Assign `req` (already locked) as `request_class`, with its deadline, and tell the
-    handlers and the reporter; a 私事 is closed with `private_reply`."""
+    handlers and the reporter; a 私事 is referred (`referrals.refer_private`)."""
     now = now or timezone.now()
     req.request_class = request_class
     st = (
@@ -90,22 +73,7 @@ def route(
         else None
     )
     if request_class == RequestClass.PRIVATE:
-        req.organisation = organisation or committee_for(req.area)
-        req.reply = private_reply(req)
-        req.status = S.CLOSED
-        req.assigned_at = req.closed_at = now
-        req.deadline = None
-        req.save()
-        add_event(
-            req,
-            Event.Kind.REPLIED,
-            actor=actor,
-            organisation=req.organisation,
-            note=req.reply,
-            at=now,
-        )
-        tell_reporter(req, "closed", _("Your request has a reply"), req.reply)
-        return req
+        return refer_private(req, actor=actor, organisation=organisation, now=now)
     if organisation is None:
         organisation = handler_for(req, request_class, st)
     hours = st.deadline_hours if st else DEFAULT_DEADLINE_HOURS[request_class]
