@@ -194,6 +194,14 @@ class TransferForm(forms.Form):
         label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
 
+    def offer_only_serving(self, area):
+        """Offer only the organisations that serve `area` (a transfer elsewhere is refused
+        by the service anyway: the menu should not propose it)."""
+        self.fields["organisation"].queryset = (
+            Organisation.serving(area).exclude(kind="provider").order_by("area__path", "name")
+        )
+        return self
+
 
 class NoteForm(forms.Form):
     note = forms.CharField(

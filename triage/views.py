@@ -254,6 +254,7 @@ def _detail(request, pk: int, *, bound=None):
         ctx["assign_late"] = due < timezone.now()
     if bound is not None:
         ctx[_FORM_KEYS[type(bound)]] = bound
+    ctx["transfer_form"].offer_only_serving(req.area)
     return render(request, "triage/detail.html", ctx)
 
 

@@ -301,3 +301,18 @@ def test_a_department_s_line_is_read_from_its_name_once(name, line):
     from portal.models import guess_line
 
     assert guess_line(name) == line
+
+
+
+def test_the_transfer_menu_offers_only_organisations_serving_the_request(city, client):
+    """A handler's transfer menu lists who serves the request's place, never another
+    district's bureau (the service would refuse it anyway)."""
+    w = city
+    req = route(submitted(w, w["tree"]["licang_grid"], service_type=w["types"]["road"]))
+    handler = factories.member("department", req.area, organisation=req.organisation)
+    client.force_login(handler)
+    menu = client.get(reverse("triage:detail", args=[req.pk])).context["transfer_form"]
+    offered = set(menu.fields["organisation"].queryset)
+    assert w["orgs"]["hushanlu"] in offered and w["orgs"]["licang_gov"] in offered
+    assert all(o.serves(req.area) for o in offered)
+    assert w["orgs"]["chengguan"] not in offered
