@@ -45,6 +45,18 @@ class TriageConfig(AppConfig):
             "triage", "triage/section.html", selectors.section_context, order=40, cache_seconds=60
         )
         self._connect_deliberation()
+        self._connect_sanshi_page()
+
+    @staticmethod
+    def _connect_sanshi_page() -> None:
+        """The public 三事分流 page is cached per language: dropped when the list changes."""
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import MatterType
+        from .views_sanshi import drop_cached_page
+
+        for signal in (post_save, post_delete):
+            signal.connect(drop_cached_page, sender=MatterType, dispatch_uid="triage.sanshi_page")
 
     @staticmethod
     def _connect_deliberation() -> None:

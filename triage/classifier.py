@@ -1,8 +1,8 @@
-"""The text classifier: character n-grams, then logistic regression.
+"""Storing, loading and scoring classifier models; the department model.
 
-Short Chinese complaints share few whole words, so character 1–3-grams carry the signal
-without a word segmenter.  `class_weight="balanced"
-keeps the rarer classes (小事, 私事) from being swamped by 大事.
+The class model (大事/小事/私事) is `triage.modelling.build_shipped` (see
+`triage/data/MODEL_CHOICE.md`), fitted by `services.training`.  The department model is
+still `build_pipeline` below: character 1–3-grams, then a balanced logistic regression.
 
 Models are `ClassifierModel` rows (joblib bytes).  Each process keeps the active model in
 memory keyed by its primary key, so a retrain in the Celery worker reaches the web
@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import logging
 import re
 import threading
 from pathlib import Path
@@ -32,6 +33,7 @@ SEED_DEPARTMENT = DATA_DIR / "seed_department.csv"
 HOLDOUT_SEED = 20260405
 HOLDOUT_FRACTION = 0.2
 
+logger = logging.getLogger(__name__)
 _cache: dict[str, tuple[int, object]] = {}
 _lock = threading.Lock()
 _SPACE = re.compile(r"\s+")
@@ -151,9 +153,17 @@ def format_report(m: dict) -> str:
     return "\n".join(lines)
 
 
+def active_record(target: str):
+    """The active model's row for `target` (without its bytes), or None."""
+    return ClassifierModel.objects.filter(target=target, is_active=True).defer("blob").first()
+
+
 def active(target: str):
-    """(record, pipeline) of the active model for `target`, or (None, None)."""
-    record = ClassifierModel.objects.filter(target=target, is_active=True).defer("blob").first()
+    """(record, pipeline) of the active model for `target`, or (None, None).
+
+    An active model whose stored blob cannot be loaded gives (record, None): the caller
+    then leaves the request to people (the manual queue) instead of failing."""
+    record = active_record(target)
     if record is None:
         return None, None
     cached = _cache.get(target)
@@ -162,7 +172,12 @@ def active(target: str):
             cached = _cache.get(target)
             if cached is None or cached[0] != record.pk:
                 blob = ClassifierModel.objects.values_list("blob", flat=True).get(pk=record.pk)
-                cached = (record.pk, loads(blob))
+                try:
+                    model = loads(blob)
+                except Exception:  # noqa: BLE001 — a corrupt blob must not break intake
+                    logger.exception("%s v%s cannot be loaded", target, record.version)
+                    return record, None
+                cached = (record.pk, model)
                 _cache[target] = cached
     pipe = cached[1]
     return record, pipe

@@ -1,9 +1,10 @@
 """Candidate 三事分流 models, compared by evidence (issue #10, second part).
 
-Nothing here is wired into the shipped classifier yet: `triage.classifier` still builds the
-model the portal serves.  This module holds what `triage_compare` and
-`triage_learning_curve` measure, and what the switch described in
-`triage/data/MODEL_CHOICE.md` will use.
+The portal serves `CHOSEN` (`build_shipped`): `services.training` fits it, with per-class
+thresholds stored beside it, and `services.classification` applies them.  This module also
+holds what `triage_compare` and `triage_learning_curve` measure (MODEL_CHOICE.md).  Every class
+a pickled model refers to lives here at module level: a web process unpickles it by importing
+`triage.modelling`.
 
 Pieces:
 
@@ -114,20 +115,38 @@ def load_matters(path=MATTERS) -> list[dict]:
     return rows
 
 
+def matter_rows(matters) -> list[dict]:
+    """`matters` as given to `MatterFeatures`: (code, label, keywords) triples -> dicts."""
+    return [
+        {"code": code, "label": label, "keywords": [k.strip().lower() for k in kws if k.strip()]}
+        for code, label, kws in matters
+    ]
+
+
 class MatterFeatures(BaseEstimator, TransformerMixin):
     """Keyword hits of the 三事分流清单: one column per matter type, one per label.
 
     Each column is log1p(number of the matter's keywords found in the text); the label columns
     add up their matters.  The matrix is sparse so that it joins TF-IDF in a FeatureUnion.
     `weight` scales the block against the TF-IDF block (whose rows have unit norm).
+
+    The list is read at fit time and kept in the fitted model: `matters` — (code, label
+    大事/小事/私事, keywords) triples, which the product passes from the active
+    `MatterType` rows (`services.training.matters_for_training`) — or else the CSV at `path`
+    (default `data/sanshi_matters.csv`, which the offline comparisons use so that their figures
+    do not depend on a database).
     """
 
-    def __init__(self, weight: float = 0.5, path: str | None = None):
+    def __init__(self, weight: float = 0.5, path: str | None = None, matters=None):
         self.weight = weight
         self.path = path
+        self.matters = matters
 
     def fit(self, texts, y=None):
-        matters = load_matters(self.path or MATTERS)
+        if self.matters:
+            matters = matter_rows(self.matters)
+        else:
+            matters = load_matters(self.path or MATTERS)
         self.codes_ = [m["code"] for m in matters]
         self.keywords_ = [m["keywords"] for m in matters]
         self.labels_ = sorted({m["label"] for m in matters})
@@ -212,7 +231,7 @@ def build_char_word_svm(c: float = 0.5):
     )
 
 
-def build_char_matters_lr(c: float = 10.0, weight: float = 0.5):
+def build_char_matters_lr(c: float = 10.0, weight: float = 0.5, matters=None):
     """`build_char_lr` plus the 清单 keyword features (MatterFeatures)."""
 
     return Pipeline(
@@ -220,18 +239,23 @@ def build_char_matters_lr(c: float = 10.0, weight: float = 0.5):
             ("norm", _normaliser()),
             (
                 "features",
-                FeatureUnion([("chars", _chars()), ("matters", MatterFeatures(weight=weight))]),
+                FeatureUnion(
+                    [("chars", _chars()), ("matters", MatterFeatures(weight, matters=matters))]
+                ),
             ),
             ("clf", LogisticRegression(C=c, class_weight="balanced", max_iter=3000)),
         ]
     )
 
 
-def build_ensemble():
+def build_ensemble(matters=None):
     """Soft vote of `build_char_matters_lr` and `build_char_word_svm` (probabilities averaged)."""
 
     return VotingClassifier(
-        [("char_matters_lr", build_char_matters_lr()), ("char_word_svm", build_char_word_svm())],
+        [
+            ("char_matters_lr", build_char_matters_lr(matters=matters)),
+            ("char_word_svm", build_char_word_svm()),
+        ],
         voting="soft",
     )
 
@@ -251,8 +275,60 @@ CANDIDATES = {
 CHOSEN = "ensemble"  # see triage/data/MODEL_CHOICE.md
 
 
+# The per-class thresholds of the shipped model fitted on the seed set alone, from
+# `triage_compare`'s out-of-fold probabilities (MODEL_CHOICE.md): the migration that ships the
+# model stores these instead of fitting five more models at migrate time.
+SEED_THRESHOLDS = {"大事": 0.764, "小事": 0.714, "私事": 0.753}
+# CalibratedClassifierCV(cv=3) inside the ensemble: every label needs 3 rows in a fit.
+MIN_ROWS_PER_LABEL = 3
+
+
 def build(name: str = CHOSEN):
     return CANDIDATES[name]()
+
+
+def build_shipped(matters=None):
+    """The model the portal serves (`CHOSEN`), its 清单 features from `matters` if given."""
+    return build_ensemble(matters=matters)
+
+
+def fit_with_thresholds(texts, labels, *, matters=None, folds: int = 5, thresholds=None):
+    """(fitted shipped model, per-class thresholds, out-of-fold figures).
+
+    Without `thresholds`, they are fitted (`fit_thresholds`) on `folds`-fold out-of-fold
+    probabilities of the same model (so `folds` + 1 fits); the figures then hold the
+    out-of-fold ECE, macro-F1 and manual share.  The calibrated SVM needs
+    `MIN_ROWS_PER_LABEL` rows of each label in every fit: with fewer rows, fewer folds; too few
+    for two folds, the seed set's thresholds (`SEED_THRESHOLDS`) are kept and the figures say so.
+    """
+    texts, labels = list(texts), list(labels)
+    oof_figures: dict = {}
+    if thresholds is None:
+        smallest = min(Counter(labels).values())
+        k = min(folds, smallest // MIN_ROWS_PER_LABEL)
+        classes = sorted(set(labels))
+        if k < 2:
+            thresholds = {c: SEED_THRESHOLDS.get(c, 1.0) for c in classes}
+            oof_figures = {"folds": 0, "thresholds_from": "seed"}
+        else:
+            y = np.asarray(labels)
+            oof = np.zeros((len(texts), len(classes)))
+            skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=RANDOM_STATE)
+            for train, test in skf.split(texts, y):
+                model = build_shipped(matters).fit([texts[i] for i in train], y[train])
+                probs = model.predict_proba([texts[i] for i in test])
+                oof[test] = probs[:, [list(model.classes_).index(c) for c in classes]]
+            thresholds = fit_thresholds(oof, y, classes)
+            pred = np.array(classes)[oof.argmax(axis=1)]
+            report = threshold_report(apply_thresholds(oof, classes, thresholds), y)
+            oof_figures = {
+                "folds": k,
+                "ece": round(expected_calibration_error(oof, y, classes=classes), 4),
+                "macro_f1": round(scores(y, pred, classes=classes)["macro_f1"], 4),
+                "manual_share": round(report["manual_share"], 4),
+            }
+    model = build_shipped(matters).fit(texts, labels)
+    return model, {str(k): float(v) for k, v in thresholds.items()}, oof_figures
 
 
 # --------------------------------------------------------------------------- calibration

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views, views_referrals
+from . import views, views_referrals, views_sanshi
 from .open311 import link as open311_link
 from .open311 import urls as open311_urls
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/export.xlsx", views.export, name="export"),
     path("directory/", views.directory, name="directory"),
+    path("sanshi/", views_sanshi.sanshi, name="sanshi"),
     path("claim/<str:token>/", views.claim, name="claim"),
     path("r/<id:pk>/", views.detail, name="detail"),
     path("r/<id:pk>/confirm/", views.confirm, name="confirm"),

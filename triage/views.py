@@ -25,10 +25,11 @@ from portal.refusals import (
 
 from . import forms, selectors, workhours
 from .export import response_for
-from .models import REOPEN_DAYS, Event, Request, ServiceDirectoryEntry
+from .models import REOPEN_DAYS, Event, Request, RequestClass, ServiceDirectoryEntry
 from .permissions import UNTRIAGED, can_read, filing_home, intake_roots, standing
 from .privacy import public_text
 from .services import claims, followup, routing, topics
+from .services.classification import class_thresholds
 from .services.intake import request_intake, request_submit
 
 MY_ROWS = 50
@@ -191,7 +192,7 @@ _FORM_KEYS = {
 def _detail(request, pk: int, *, bound=None):
     req = get_object_or_404(
         Request.objects.with_public_flag().select_related(
-            "area", "organisation", "supervisor", "service_type", "reporter", "topic"
+            "area", "organisation", "supervisor", "service_type", "reporter", "topic", "matter"
         ),
         pk=pk,
     )
@@ -425,8 +426,12 @@ def inbox(request, org_pk: int):
 @login_required
 def queue(request):
     require(request.user, "triage.triage")
-    rows = selectors.with_places(selectors.triage_queue(request.user)[:200])
-    return render(request, "triage/queue.html", {"rows": rows})
+    rows = selectors.with_places(
+        selectors.triage_queue(request.user).select_related("matter")[:200]
+    )
+    thresholds = class_thresholds()
+    shown = [(RequestClass(c).label, t) for c, t in thresholds.items()]
+    return render(request, "triage/queue.html", {"rows": rows, "thresholds": shown})
 
 
 def _dashboard_area(request) -> Area:

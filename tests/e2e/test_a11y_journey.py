@@ -20,6 +20,7 @@ PUBLIC = [
     "/credits/",
     "/credits/rewards/",
     "/triage/",
+    "/triage/sanshi/",
     "/search/?q=%E7%94%B5%E6%A2%AF",  # 电梯
     "/accounts/login/",
     "/accounts/signup/",
