@@ -6,8 +6,8 @@ import re
 import pytest
 from django import forms
 from django.core.cache import cache
-from django.forms.renderers import DjangoTemplates
 from django.db import connection
+from django.forms.renderers import DjangoTemplates
 from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
