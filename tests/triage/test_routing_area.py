@@ -303,7 +303,6 @@ def test_a_department_s_line_is_read_from_its_name_once(name, line):
     assert guess_line(name) == line
 
 
-
 def test_the_transfer_menu_offers_only_organisations_serving_the_request(city, client):
     """A handler's transfer menu lists who serves the request's place, never another
     district's bureau (the service would refuse it anyway)."""
