@@ -245,6 +245,7 @@ URL_KWARGS = {
     "triage:dashboard": lambda w: {},
     "triage:export": lambda w: {},
     "triage:directory": lambda w: {},
+    "triage:sanshi": lambda w: {},
     "triage:detail": lambda w: {"pk": w["request"].pk},
     "triage:confirm": lambda w: {"pk": w["request"].pk},
     "triage:start": lambda w: {"pk": w["request"].pk},

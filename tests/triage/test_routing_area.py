@@ -315,3 +315,20 @@ def test_the_transfer_menu_offers_only_organisations_serving_the_request(city, c
     assert w["orgs"]["hushanlu"] in offered and w["orgs"]["licang_gov"] in offered
     assert all(o.serves(req.area) for o in offered)
     assert w["orgs"]["chengguan"] not in offered
+
+
+def test_a_confirmation_made_in_english_is_written_in_the_sites_language(city):
+    """The timeline is stored once, in 简体中文: staff reading in English must not leave
+    English notes for residents (found by tests/portal/test_chinese_everywhere.py)."""
+    from django.utils import translation
+
+    w = city
+    req = submitted(w, w["tree"]["grid"])
+    Request.objects.filter(pk=req.pk).update(status=Request.Status.TRIAGED)
+    req.refresh_from_db()
+    with translation.override("en"):
+        routing.request_confirm(
+            request=req, actor=w["people"]["committee"], request_class="community"
+        )
+    note = Event.objects.get(request=req, kind=Event.Kind.TRIAGED).note
+    assert note.startswith("小事") and "matter" not in note

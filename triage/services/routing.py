@@ -33,6 +33,7 @@ from ._base import (
     add_event,
     in_site_language,
     lock_handled,
+    site_str,
 )
 from ._notify import tell_handlers, tell_reporter
 from .referrals import refer_private
@@ -146,7 +147,8 @@ def request_confirm(
         req,
         Event.Kind.TRIAGED,
         actor=actor,
-        note=RequestClass(request_class).label
+        # Stored in the site's language, whichever language the person confirming reads.
+        note=site_str(RequestClass(request_class).label)
         + ("" if request_class == req.suggested_class else " ✎"),
     )
     return route(req, request_class, actor=actor, organisation=organisation)
