@@ -276,9 +276,7 @@ def _act(request, pk, form_class, fn, success: str):
     req = get_object_or_404(Request, pk=pk)
     form = form_class(request.POST) if form_class else None
     if form is not None and not form.is_valid():
-        for errs in form.errors.values():
-            for e in errs:
-                messages.error(request, e)
+        show_as_message(request, ValidationError(form.errors))
         return _detail(request, pk, bound=form)
     try:
         fn(req, form.cleaned_data if form else {})

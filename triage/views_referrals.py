@@ -25,10 +25,18 @@ from .services import referrals
 HELPING = (HelpOffer.Status.ACCEPTED, HelpOffer.Status.LOGGED, HelpOffer.Status.CONFIRMED)
 
 
-def _refused_form(request, form) -> None:
-    for errs in form.errors.values():
-        for e in errs:
-            messages.error(request, e)
+def _post(request, write, success: str, back: tuple, form=None):
+    """One POST of a referral page: the form's refusals or the service's, else `success`;
+    back to `back` (a URL name and its argument) either way."""
+    try:
+        if form is not None and not form.is_valid():
+            raise ValidationError(form.errors)
+        write(form.cleaned_data if form is not None else {})
+    except ValidationError as exc:
+        show_as_message(request, exc)
+    else:
+        messages.success(request, success)
+    return redirect(*back)
 
 
 @require_POST
@@ -36,54 +44,40 @@ def _refused_form(request, form) -> None:
 def ask_help(request, pk: int, entry_pk: int):
     req = get_object_or_404(Request, pk=pk)
     entry = get_object_or_404(ServiceDirectoryEntry, pk=entry_pk)
-    form = AskHelpForm(request.POST)
-    if not form.is_valid():
-        _refused_form(request, form)
-        return redirect("triage:detail", pk)
-    try:
-        referrals.help_ask(
-            request=req,
-            user=request.user,
-            entry=entry,
-            share_contact=form.cleaned_data["share_contact"],
-        )
-    except ValidationError as exc:
-        show_as_message(request, exc)
-    else:
-        messages.success(
-            request, _("%(name)s has been asked; you will hear when they answer.") % {"name": entry}
-        )
-    return redirect("triage:detail", pk)
+    return _post(
+        request,
+        lambda d: referrals.help_ask(
+            request=req, user=request.user, entry=entry, share_contact=d["share_contact"]
+        ),
+        _("%(name)s has been asked; you will hear when they answer.") % {"name": entry},
+        ("triage:detail", pk),
+        AskHelpForm(request.POST),
+    )
 
 
 @require_POST
 @login_required
 def close_referral(request, pk: int):
     req = get_object_or_404(Request, pk=pk)
-    form = CloseReferralForm(request.POST)
-    if not form.is_valid():
-        _refused_form(request, form)
-        return redirect("triage:detail", pk)
-    try:
-        referrals.referral_close(request=req, user=request.user, **form.cleaned_data)
-    except ValidationError as exc:
-        show_as_message(request, exc)
-    else:
-        messages.success(request, _("Closed. You may rate it, or reopen it within 7 days."))
-    return redirect("triage:detail", pk)
+    return _post(
+        request,
+        lambda d: referrals.referral_close(request=req, user=request.user, **d),
+        _("Closed. You may rate it, or reopen it within 7 days."),
+        ("triage:detail", pk),
+        CloseReferralForm(request.POST),
+    )
 
 
 @require_POST
 @login_required
 def help_confirm(request, offer_pk: int):
     offer = get_object_or_404(HelpOffer.objects.select_related("referral"), pk=offer_pk)
-    try:
-        referrals.help_confirm(offer=offer, user=request.user)
-    except ValidationError as exc:
-        show_as_message(request, exc)
-    else:
-        messages.success(request, _("Thank you: the hours are confirmed."))
-    return redirect("triage:detail", offer.referral.request_id)
+    return _post(
+        request,
+        lambda d: referrals.help_confirm(offer=offer, user=request.user),
+        _("Thank you: the hours are confirmed."),
+        ("triage:detail", offer.referral.request_id),
+    )
 
 
 @login_required
@@ -136,13 +130,12 @@ def help_detail(request, offer_pk: int):
 
 def _answer(request, offer_pk: int, accept: bool, success: str):
     offer = get_object_or_404(HelpOffer, pk=offer_pk)
-    try:
-        referrals.help_answer(offer=offer, user=request.user, accept=accept)
-    except ValidationError as exc:
-        show_as_message(request, exc)
-    else:
-        messages.success(request, success)
-    return redirect("triage:help", offer_pk)
+    return _post(
+        request,
+        lambda d: referrals.help_answer(offer=offer, user=request.user, accept=accept),
+        success,
+        ("triage:help", offer_pk),
+    )
 
 
 @require_POST
@@ -163,13 +156,11 @@ def help_hours(request, offer_pk: int):
     offer = get_object_or_404(HelpOffer, pk=offer_pk)
     form = HelpHoursForm(request.POST)
     if not form.is_valid():
-        require_offer_volunteer(request.user, offer)
-        _refused_form(request, form)
-        return redirect("triage:help", offer_pk)
-    try:
-        referrals.help_log_hours(offer=offer, user=request.user, **form.cleaned_data)
-    except ValidationError as exc:
-        show_as_message(request, exc)
-    else:
-        messages.success(request, _("Hours logged; the resident is asked to confirm them."))
-    return redirect("triage:help", offer_pk)
+        require_offer_volunteer(request.user, offer)  # a stranger learns nothing of the form
+    return _post(
+        request,
+        lambda d: referrals.help_log_hours(offer=offer, user=request.user, **d),
+        _("Hours logged; the resident is asked to confirm them."),
+        ("triage:help", offer_pk),
+        form,
+    )
