@@ -48,13 +48,14 @@ def add_event(
     public: bool = True,
     at: datetime | None = None,
 ) -> Event:
-    """One step on the request's timeline (append-only)."""
+    """One step on the request's timeline (append-only).  A lazily translated note is
+    written in the site's language, whichever language the acting person reads."""
     return Event.objects.create(
         request=req,
         kind=kind,
         actor=actor,
         organisation=organisation,
-        note=note,
+        note=site_str(note),
         public=public,
         created_at=at or timezone.now(),
     )

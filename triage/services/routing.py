@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 
 from portal.models import Organisation
@@ -33,7 +34,6 @@ from ._base import (
     add_event,
     in_site_language,
     lock_handled,
-    site_str,
 )
 from ._notify import tell_handlers, tell_reporter
 from .referrals import refer_private
@@ -147,9 +147,11 @@ def request_confirm(
         req,
         Event.Kind.TRIAGED,
         actor=actor,
-        # Stored in the site's language, whichever language the person confirming reads.
-        note=site_str(RequestClass(request_class).label)
-        + ("" if request_class == req.suggested_class else " ✎"),
+        note=format_lazy(
+            "{}{}",
+            RequestClass(request_class).label,
+            "" if request_class == req.suggested_class else " ✎",
+        ),
     )
     return route(req, request_class, actor=actor, organisation=organisation)
 
