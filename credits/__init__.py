@@ -1,7 +1,7 @@
 """credits — the moral bank (道德银行).
 
 - `ledger.py`: the engine. Idempotency keys, account locks and their one order,
-  double-entry posting (with the PostgreSQL fast path), transfers and reversals. No rule
+  double-entry posting (with the PostgreSQL fast path) and reversals. No rule
   about who may do what or how much is earned lives here.
 - `services/`: the use cases — `awards.py` (earning rules, daily and monthly caps, what an
   approval will pay), `hours.py` (service-hour logs, verification, bulk recording),

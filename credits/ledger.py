@@ -9,13 +9,10 @@ may, what an hour pays: `credits.services`).  What the use cases call:
 - `account_for()`, `issuance_account()`: the accounts of a resident and of a community;
 - `lock_accounts()`, `lock_and_find()`, `already_posted()`, `post()`: lock, look the key
   up, write one balanced transaction;
-- `transfer()` (a payment) and `reverse()` (a correction), whole ledger writes.
+- `reverse()` (a correction), a whole ledger write.
 
 Ledger writes go through `post()`, which is only ever called with the accounts already
-locked by `lock_accounts()` (ascending primary key: invariant 7).  The one exception is a
-payment on PostgreSQL (`transfer` → `_transfer_pg`): it needs no decision between the lock
-and the write, so the lock (same order), the balance check and the writes are a single
-statement, checked by the same constraints and deferred triggers.  Every ledger write
+locked by `lock_accounts()` (ascending primary key: invariant 7).  Every ledger write
 carries an idempotency key; the request it stands for is hashed into a fingerprint, so
 a retry with the same key returns the first transaction and a different request with a
 used key is refused (invariant 5).  On PostgreSQL `post()` writes the transaction, its
@@ -32,7 +29,7 @@ them in this order and never goes back to an earlier level:
    the volunteer's `User` row while logging hours (`service_log_record_bulk` locks all its
    attendees' rows in ascending id before anything else);
 2. ledger accounts, all of a use case's accounts in one statement in ascending id
-   (`lock_accounts`, `lock_and_find`, `_TRANSFER_SQL`); a use case that writes several
+   (`lock_accounts`, `lock_and_find`); a use case that writes several
    ledger transactions locks the union of their accounts up front;
 3. after the accounts, only writes to rows already locked, and inserts.
 
@@ -312,7 +309,7 @@ def _post_sql(n_entries: int, n_accounts: int) -> str:
 def _post_pg(kind, key, fp, lines, after, accounts, balances, reserved, now, fields) -> Transaction:
     """The same writes as the ORM path, in one round trip (data-modifying CTEs).
 
-    Earnings, redemptions and reversals (payments have `_transfer_pg`): the transaction
+    Earnings, redemptions and reversals: the transaction
     row, its entries and the new account balances go to PostgreSQL as one prepared
     statement, after the caller has locked the accounts and decided.
     """
@@ -387,103 +384,6 @@ def issuance_account(*, community: Area) -> Account:
 
 
 # --- ledger writes --------------------------------------------------------------------
-
-
-def transfer(
-    *,
-    from_account: Account,
-    to_account: Account,
-    amount,
-    idempotency_key: str,
-    memo: str = "",
-    actor: User | None = None,
-) -> Transaction:
-    """Move coins between two accounts (a payment)."""
-    key = check_key(idempotency_key)
-    amount = money(amount)
-    if from_account.pk == to_account.pk:
-        raise LedgerError(_("Choose two different accounts."), code="same_account")
-    fp = fingerprint(kind="transfer", src=from_account.pk, dst=to_account.pk, amount=amount)
-    if connection.vendor == "postgresql":
-        return _transfer_pg(from_account.pk, to_account.pk, amount, key, fp, memo[:200], actor)
-    with transaction.atomic():
-        accounts, existing = lock_and_find([from_account.pk, to_account.pk], key, fp)
-        if existing is not None:
-            return existing
-        return post(
-            kind=Transaction.Kind.TRANSFER,
-            key=key,
-            fp=fp,
-            lines=[(from_account.pk, -amount), (to_account.pk, amount)],
-            accounts=accounts,
-            memo=memo[:200],
-            created_by=actor,
-        )
-
-
-# A payment as one statement: lock both accounts in ascending id order, check the payer
-# can cover it, write the transaction, its two entries and both balances, or nothing.
-# Run in autocommit it is its own database transaction, so a payment costs PostgreSQL
-# one round trip; the deferred trigger checks the entries' sum at its commit as for
-# every other write.  A used key makes the INSERT do nothing (ON CONFLICT sees keys
-# committed after this statement's snapshot, which a SELECT would not); the caller then
-# looks the key up in a fresh statement.
-_TRANSFER_SQL = """
-    WITH locked AS (
-        SELECT id, kind, balance, reserved FROM credits_account
-        WHERE id IN (%(src)s, %(dst)s) ORDER BY id FOR NO KEY UPDATE
-    ), line (account_id, amount, n) AS (
-        VALUES (%(src)s::bigint, -%(amount)s::numeric, 0), (%(dst)s::bigint, %(amount)s::numeric, 1)
-    ), post AS (
-        SELECT line.account_id, line.amount, line.n,
-               locked.balance + line.amount AS after,
-               locked.kind <> 'resident' OR locked.balance + line.amount >= locked.reserved
-                   AS covered,
-               locked.balance - locked.reserved AS available
-        FROM line JOIN locked ON locked.id = line.account_id
-    ), verdict AS (
-        SELECT count(*) = 2 AND bool_and(covered) AS ok FROM post
-    ), t AS (
-        INSERT INTO credits_transaction
-            (kind, idempotency_key, fingerprint, created_at, rule_id, deed, quantity,
-             source, memo, created_by_id, reverses_id, service_date, capped_from, cap,
-             cap_limit, cap_earned)
-        SELECT %(kind)s, %(idempotency_key)s, %(fingerprint)s, %(created_at)s, %(rule_id)s,
-               %(deed)s, %(quantity)s, %(source)s, %(memo)s, %(created_by_id)s, %(reverses_id)s,
-               %(service_date)s, %(capped_from)s, %(cap)s, %(cap_limit)s, %(cap_earned)s
-        FROM verdict WHERE ok
-        ON CONFLICT (idempotency_key) DO NOTHING
-        RETURNING id
-    ), e AS (
-        INSERT INTO credits_entry (transaction_id, account_id, amount, balance_after, created_at)
-        SELECT t.id, post.account_id, post.amount, post.after, %(created_at)s
-        FROM t, post ORDER BY post.n
-        RETURNING 1
-    ), u AS (
-        UPDATE credits_account AS a SET balance = post.after
-        FROM post, t WHERE a.id = post.account_id
-        RETURNING 1
-    )
-    SELECT (SELECT id FROM t), (SELECT count(*) FROM post),
-           (SELECT available FROM post WHERE n = 0), (SELECT count(*) FROM e),
-           (SELECT count(*) FROM u)
-"""
-
-
-def _transfer_pg(src: int, dst: int, amount: Decimal, key, fp, memo, actor) -> Transaction:
-    fields = {"memo": memo, "created_by": actor}
-    row = _tx_row(Transaction.Kind.TRANSFER, key, fp, timezone.now(), fields)
-    with _prepared_cursor() as cursor:
-        cursor.execute(_TRANSFER_SQL, {"src": src, "dst": dst, "amount": amount, **row})
-        row["id"], known, available, _entries, _balances = cursor.fetchone()
-    if row["id"] is None:  # nothing was written: a retry, or a refusal
-        existing = already_posted(key, fp)
-        if existing is not None:
-            return existing
-        if known != 2:
-            raise LedgerError(_("Unknown account."), code="account_unknown")
-        raise _insufficient(available)
-    return _saved_transaction(row, fields)
 
 
 @transaction.atomic

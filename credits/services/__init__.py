@@ -10,7 +10,7 @@ keyword-only, atomic.
 - `services.alerts`: the nightly reconciliation's alert to site administrators.
 
 Beside this package: the ledger engine (amounts, idempotency keys, locks and their one
-order, posting, the PostgreSQL fast path, transfer and reverse) is `credits.ledger`; who
+order, posting, the PostgreSQL fast path and reverse) is `credits.ledger`; who
 may do what is `credits.permissions`; reads for pages are `credits.selectors`.
 
 The names below are what views and other apps call (`from credits import services;

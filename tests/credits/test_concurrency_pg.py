@@ -13,6 +13,7 @@ from credits import ledger, services
 from credits.models import Account, Deed, Entry, Redemption, Reward, ServiceLog, Transaction
 from credits.reconcile import reconcile
 from tests import factories as base
+from tests.credits import payments
 
 from .factories import fund, log, reward, rule
 
@@ -129,7 +130,7 @@ def test_transfers_in_opposite_directions_do_not_deadlock(tree):
     def move(i):
         src, dst = (acc_a, acc_b) if i % 2 else (acc_b, acc_a)
         for j in range(10):
-            ledger.transfer(
+            payments.transfer(
                 from_account=src, to_account=dst, amount="1", idempotency_key=f"m{i}:{j}"
             )
 
@@ -151,7 +152,7 @@ def test_concurrent_payments_never_overdraw(tree):
     results = run_concurrently(
         25,
         lambda i: (
-            ledger.transfer(
+            payments.transfer(
                 from_account=src, to_account=payees[i], amount="10", idempotency_key=f"p{i}"
             ).pk
         ),
@@ -178,7 +179,7 @@ def test_one_payment_sent_many_times_at_once_pays_once(tree):
     results = run_concurrently(
         8,
         lambda i: (
-            ledger.transfer(
+            payments.transfer(
                 from_account=src, to_account=dst, amount="10", idempotency_key="pay:once"
             ).pk
         ),
@@ -196,7 +197,7 @@ def test_one_key_for_different_payments_at_once_pays_one(tree):
     results = run_concurrently(
         6,
         lambda i: (
-            ledger.transfer(
+            payments.transfer(
                 from_account=src, to_account=dst, amount=str(i + 1), idempotency_key="pay:shared"
             ).pk
         ),
@@ -213,7 +214,7 @@ def test_one_key_for_different_payments_at_once_pays_one(tree):
 def test_payment_inside_a_rolled_back_transaction_leaves_nothing(tree):
     src, dst = payer_and_payee(tree, "20.00")
     with transaction.atomic():
-        ledger.transfer(from_account=src, to_account=dst, amount="5", idempotency_key="in-tx")
+        payments.transfer(from_account=src, to_account=dst, amount="5", idempotency_key="in-tx")
         transaction.set_rollback(True)
     assert not Transaction.objects.filter(idempotency_key="in-tx").exists()
     assert Account.objects.get(pk=src.pk).balance == Decimal("20.00")

@@ -1,9 +1,9 @@
 """Random sequences of earn, pay, reserve, fulfil, cancel, expire and reverse, checked
 step by step against an independent model of every balance, reservation and stock level.
 
-On PostgreSQL a payment is one statement (credits.ledger._transfer_pg) and every other
-write goes through `ledger.post`; on SQLite both go through the ORM.  CI runs this on both, so
-the same model checks both implementations."""
+Every write goes through `ledger.post` (a payment is the tests' own two-account write,
+tests/credits/payments.py): on PostgreSQL its single prepared statement, on SQLite the ORM.
+CI runs this on both, so the same model checks both implementations."""
 
 import datetime as dt
 from decimal import Decimal
@@ -19,6 +19,7 @@ from credits import ledger, services
 from credits.models import Account, Deed, EarningRule, Redemption, Reward
 from credits.reconcile import reconcile
 from tests import factories as base
+from tests.credits import payments
 
 RATE = Decimal("2.50")
 COSTS = [Decimal("5.00"), Decimal("12.50"), Decimal("30.00")]
@@ -99,7 +100,7 @@ class LedgerMachine(RuleBasedStateMachine):
         key = self.key("pay")
         should = self.balance[payer.pk] - self.reserved[payer.pk] >= amount
         try:
-            tx = ledger.transfer(
+            tx = payments.transfer(
                 from_account=accounts[0], to_account=accounts[1], amount=amount, idempotency_key=key
             )
         except services.InsufficientCreditsError:
@@ -115,12 +116,12 @@ class LedgerMachine(RuleBasedStateMachine):
         if not self.payments:
             return
         tx_pk, src, dst, amount, key = data.draw(st.sampled_from(self.payments))
-        again = ledger.transfer(
+        again = payments.transfer(
             from_account=src, to_account=dst, amount=amount, idempotency_key=key
         )
         assert again.pk == tx_pk  # the first result, whatever the balance is now
         with pytest.raises(services.IdempotencyConflictError):
-            ledger.transfer(
+            payments.transfer(
                 from_account=src, to_account=dst, amount=amount + 1, idempotency_key=key
             )
 

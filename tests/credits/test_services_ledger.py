@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from credits import ledger, services
 from credits.models import Account, AppendOnlyError, Deed, Entry, Transaction
 from credits.reconcile import reconcile
+from tests.credits import payments
 
 from .factories import fund, rule
 
@@ -117,7 +118,7 @@ def test_transfer_refuses_bad_amounts(resident, community, amount):
     dst = ledger.issuance_account(community=community)
     before = Entry.objects.count()
     with pytest.raises(services.LedgerError):
-        ledger.transfer(from_account=src, to_account=dst, amount=amount, idempotency_key="t")
+        payments.transfer(from_account=src, to_account=dst, amount=amount, idempotency_key="t")
     assert Entry.objects.count() == before
 
 
@@ -126,8 +127,8 @@ def test_transfer_beyond_balance_refused(resident, community, tree):
     other = ledger.account_for(user=resident, community=tree["other_community"])
     src = Account.objects.get(user=resident, community=community)
     with pytest.raises(services.InsufficientCreditsError):
-        ledger.transfer(from_account=src, to_account=other, amount="10.01", idempotency_key="t1")
-    tx = ledger.transfer(from_account=src, to_account=other, amount="10.00", idempotency_key="t2")
+        payments.transfer(from_account=src, to_account=other, amount="10.01", idempotency_key="t1")
+    tx = payments.transfer(from_account=src, to_account=other, amount="10.00", idempotency_key="t2")
     assert [e.balance_after for e in tx.entries.order_by("pk")] == [
         Decimal("0.00"),
         Decimal("10.00"),
@@ -152,7 +153,7 @@ def test_reverse_refused_once_spent(resident, community, tree):
     tx = fund(resident, community, "30")
     src = Account.objects.get(user=resident)
     dst = ledger.account_for(user=resident, community=tree["other_community"])
-    ledger.transfer(from_account=src, to_account=dst, amount="20", idempotency_key="spend")
+    payments.transfer(from_account=src, to_account=dst, amount="20", idempotency_key="spend")
     with pytest.raises(services.InsufficientCreditsError):
         ledger.reverse(original=tx, reason="x")
     assert Account.objects.get(pk=src.pk).balance == Decimal("10.00")
