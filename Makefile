@@ -69,8 +69,13 @@ messages: install
 bench: install compilemessages
 	$(PY) bench/run_all.py
 
-bench-scale: install
-	$(PY) bench/ledger.py --scale
+## make bench-scale: a generated city on PostgreSQL (DATABASE_URL, or the local server):
+## every page, the dashboard and the searches at the demo, a tenth and the whole city
+## (bench/scale.py, bench/city.py), then the ledger at 1M accounts / 10M entries.
+SCALE_DB ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/postgres)
+bench-scale: install compilemessages
+	DATABASE_URL=$(SCALE_DB) $(PY) bench/ledger.py --scale
+	DATABASE_URL=$(SCALE_DB) $(PY) bench/scale.py
 
 clean:
 	rm -rf var static_collected

@@ -13,6 +13,7 @@ of name=value pairs.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import importlib
 import multiprocessing as mp
@@ -115,6 +116,11 @@ def prepare(env: dict) -> list[tuple[str, str, bool]]:
 
     call_command("migrate", verbosity=0)
     call_command("load_demo", stdout=open(os.devnull, "w"))
+    return page_targets()
+
+
+def page_targets() -> list[tuple[str, str, bool]]:
+    """The pages measured, as (name, path, signed in): the database is ready."""
     targets = [
         ("healthz", "/healthz", False),
         ("home_anon", "/", False),
@@ -134,20 +140,45 @@ def prepare(env: dict) -> list[tuple[str, str, bool]]:
     return targets
 
 
-def session_cookie() -> str:
+def session_cookie(username: str = "13900000001") -> str:
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
     from portal.models import User
 
-    user = User.objects.get(username="13900000001")
+    user = User.objects.get(username=username)
     s = SessionStore()
     s[SESSION_KEY] = str(user.pk)
     s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     s[HASH_SESSION_KEY] = user.get_session_auth_hash()
     s.create()
     return f"{settings.SESSION_COOKIE_NAME}={s.session_key}"
+
+
+@contextlib.contextmanager
+def serve(env: dict):
+    """gunicorn (2 workers, production-like) on the database `env` names; yields its port."""
+    port = free_port()
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+    server = subprocess.Popen(
+        [gunicorn, "portal.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}"]
+        + ["--log-level", "warning", "--keep-alive", "30", "--timeout", "120"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        start_new_session=True,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield port
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
 
 
 def main() -> None:
@@ -172,40 +203,14 @@ def main() -> None:
 
     connections.close_all()
 
-    port = free_port()
-    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
-    server = subprocess.Popen(
-        [
-            gunicorn,
-            "portal.wsgi",
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--keep-alive",
-            "30",
-        ],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        start_new_session=True,
-    )
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        results = {}
-        for name, path, logged_in in targets:
-            results[name] = measure(
-                port, path, cookie if logged_in else "", args.seconds, args.clients
-            )
+        with serve(env) as port:
+            results = {}
+            for name, path, logged_in in targets:
+                results[name] = measure(
+                    port, path, cookie if logged_in else "", args.seconds, args.clients
+                )
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
         shutil.rmtree(workdir, ignore_errors=True)
 
     base = results["healthz"]["rps"]
