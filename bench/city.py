@@ -339,7 +339,7 @@ def generate(fraction: float, attach: str | None = "xinzhan", log=print) -> dict
                     "suggested_class": cls,
                     "confidence": "0.9",
                     "status": status,
-                    "organisation": f"CASE WHEN g % 20 = 18 THEN {org or 'NULL'} END",
+                    "organisation": f"CASE WHEN g % 20 = 18 THEN {org or 'NULL'}::bigint END",
                     "created_at": day,
                     "assigned_at": f"CASE WHEN {handled} THEN {day} + interval '2 hours' END",
                     "deadline": f"CASE WHEN {handled} THEN {day} + interval '7 days' END",
