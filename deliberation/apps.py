@@ -9,6 +9,12 @@ class DeliberationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import Topic
+
+        post_save.connect(_topics_changed, sender=Topic, dispatch_uid="delib-version-save")
+        post_delete.connect(_topics_changed, sender=Topic, dispatch_uid="delib-version-delete")
         from cms.sections import register_section
         from portal.dashboard import register_panel
         from portal.notifications import register_category
@@ -61,3 +67,13 @@ class DeliberationConfig(AppConfig):
             order=10,
             cache_seconds=60,
         )
+
+
+def _topics_changed(**kwargs) -> None:
+    """A topic was saved or deleted: fragments shared by everyone that count or list topics
+    (the deliberation index's communities) are drawn again, once the write is committed."""
+    from django.db import transaction
+
+    from portal.pagecache import bump_named_version
+
+    transaction.on_commit(lambda: bump_named_version("deliberation"))

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from portal import qr as portal_qr
 from portal.inputs import safe_next
-from portal.pagecache import anonymous_cacheable
+from portal.pagecache import anonymous_cacheable, named_version
 from portal.refusals import REFUSALS, show_as_message, show_on_form
 from portal.scoping import community_or_404
 
@@ -90,14 +90,21 @@ def action(view):
 
 @anonymous_cacheable
 def index(request):
-    communities = list(
-        selectors.communities().annotate(
-            open_topics=Count("topics", filter=~Q(topics__status__in=Topic.CLOSED))
-        )
+    # The list of communities is the same for everyone and grows with the city: the
+    # template caches it under the deliberation version (any topic saved drops it), and
+    # the query runs only when the fragment is drawn.
+    communities = selectors.communities().annotate(
+        open_topics=Count("topics", filter=~Q(topics__status__in=Topic.CLOSED))
     )
     latest = list(selectors.topics_for_listing().exclude(status=Topic.Status.DECLINED)[:10])
     return render(
-        request, "deliberation/index.html", {"communities": communities, "latest": latest}
+        request,
+        "deliberation/index.html",
+        {
+            "communities": communities,
+            "latest": latest,
+            "shared_version": named_version("deliberation"),
+        },
     )
 
 

@@ -34,6 +34,24 @@ def bump_content_version(**kwargs) -> None:
         cache.set(VERSION_KEY, 2, None)
 
 
+def named_version(name: str) -> int:
+    """The version of one kind of shared content (e.g. "deliberation"): a fragment cached
+    under it is dropped by `bump_named_version(name)` when that content changes."""
+    key = f"portal:version:{name}"
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, 1, None)
+        version = cache.get(key, 1)
+    return version
+
+
+def bump_named_version(name: str) -> None:
+    try:
+        cache.incr(f"portal:version:{name}")
+    except ValueError:
+        cache.set(f"portal:version:{name}", 2, None)
+
+
 def mark_cacheable(request) -> None:
     request._anonymous_cacheable = True
 

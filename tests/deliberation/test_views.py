@@ -299,3 +299,43 @@ def test_catalogue_does_not_shadow_other_apps_words():
         assert translation.pgettext("deliberation", "Reports") == "举报数"
         assert translation.gettext("Reports") != "举报数"
         assert translation.gettext("Edit") != "修改"
+
+
+def _open_count(html: str, name: str) -> str:
+    """The "N open topics" beside a community's name on the index."""
+    import re
+
+    match = re.search(re.escape(name) + r"</a>\s*<span class=\"muted\">\s*(\d+)", html)
+    return match.group(1) if match else ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_index_community_list_is_shared_and_dropped_when_a_topic_changes(
+    client, tree, resident, django_assert_max_num_queries
+):
+    """The communities and their open-topic counts are drawn once for everyone; a topic
+    raised (or closed) anywhere shows at once, and a warm index costs the same number of
+    queries however many communities the city has."""
+    from django.core.cache import cache
+
+    cache.clear()
+    community = tree["community"]
+    client.force_login(resident)
+    url = reverse("deliberation:index")
+    make_topic(community, resident, title="第一件事")
+    assert _open_count(client.get(url).content.decode(), community.name) == "1"
+    with django_assert_max_num_queries(50) as warm:
+        client.get(url)
+    for i in range(30):  # the city grows
+        factories.area(tree["street"], "community", f"新社区{i}")
+    client.get(url)  # the site's own cache, dropped by the new areas, is warm again
+    with django_assert_max_num_queries(50) as still_warm:
+        html = client.get(url).content.decode()
+    assert len(still_warm.captured_queries) == len(warm.captured_queries)
+    assert "新社区1" not in html  # the shared list is drawn again only when topics change
+    topic = make_topic(community, resident, title="第二件事")
+    html = client.get(url).content.decode()
+    assert _open_count(html, community.name) == "2" and "新社区1" in html
+    topic.status = topic.Status.DECLINED
+    topic.save()
+    assert _open_count(client.get(url).content.decode(), community.name) == "1"
