@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,7 +27,7 @@ from portal.refusals import (
 
 from . import forms, selectors, workhours
 from .export import response_for
-from .models import REOPEN_DAYS, Event, Request, RequestClass, ServiceDirectoryEntry
+from .models import MAX_PHOTOS, REOPEN_DAYS, Event, Request, RequestClass, ServiceDirectoryEntry
 from .permissions import UNTRIAGED, can_read, filing_home, intake_roots, standing
 from .privacy import public_text
 from .services import claims, followup, routing, topics
@@ -88,6 +89,11 @@ def _refused_json(form=None, reasons=(), status=400) -> JsonResponse:
     return JsonResponse({"ok": False, "reasons": reasons}, status=status)
 
 
+def _offline_limits() -> dict:
+    """What the device checks before it keeps a draft (the server checks them again)."""
+    return {"max_photo_bytes": settings.PORTAL_MAX_IMAGE_BYTES, "max_photos": MAX_PHOTOS}
+
+
 @login_required
 def new(request):
     membership = filing_home(request.user)
@@ -139,7 +145,12 @@ def new(request):
     return render(
         request,
         "triage/new.html",
-        {"form": form, "grid": grid, "pending": membership.status == Membership.Status.PENDING},
+        {
+            "form": form,
+            "grid": grid,
+            "pending": membership.status == Membership.Status.PENDING,
+            **_offline_limits(),
+        },
     )
 
 
@@ -184,7 +195,7 @@ def intake(request):
             return redirect("triage:intake")
     if _sent_by_script(request):
         return _refused_json(form)
-    return render(request, "triage/intake.html", {"form": form})
+    return render(request, "triage/intake.html", {"form": form, **_offline_limits()})
 
 
 @login_required
