@@ -183,10 +183,11 @@
       (d.photos.length ? " · " + fill(t("photos"), { n: d.photos.length }) : "");
     li.appendChild(meta);
     if (d.reasons && d.reasons.length) {
-      var why = document.createElement("ul");
+      var why = document.createElement("div");
       why.setAttribute("data-testid", "draft-reasons");
       d.reasons.forEach(function (r) {
-        var w = document.createElement("li");
+        var w = document.createElement("p");
+        w.className = "errorlist";
         w.textContent = r;
         why.appendChild(w);
       });
@@ -287,6 +288,7 @@
   function sendWaiting() {
     if (busy || !navigator.onLine) return Promise.resolve();
     busy = true;
+    say("");  // "kept on this device" no longer holds; each draft now says how it went
     var run = navigator.locks
       ? navigator.locks.request("portal-offline-send", sendAll)
       : sendAll();
@@ -311,7 +313,7 @@
       form.reset();
       keyInput.value = newKey();
       say(t("saved"), "warning");
-      return render();
+      return render().then(function () { region.scrollIntoView({ block: "start" }); });
     }, function () {
       say(t("no-storage"), "error");
     });
