@@ -137,9 +137,7 @@ def test_the_site_installs_and_shows_the_offline_page_without_signal(page, shot)
     page.goto(page.base_url + "/triage/")
     scope = page.evaluate("() => navigator.serviceWorker.ready.then(r => r.scope)")
     assert scope == page.base_url + "/"
-    page.wait_for_function(
-        "navigator.serviceWorker.controller && navigator.serviceWorker.controller.state === 'activated'"
-    )
+    page.wait_for_function("(navigator.serviceWorker.controller || {}).state === 'activated'")
     manifest_url = page.locator("link[rel=manifest]").get_attribute("href")
     manifest = page.request.get(page.base_url + manifest_url)
     assert manifest.headers["content-type"].startswith("application/manifest+json")
