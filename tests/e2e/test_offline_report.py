@@ -171,3 +171,28 @@ def test_a_grid_workers_intake_made_offline_is_sent_once(page):
     req = Request.objects.get()
     assert req.entered_by == worker and req.channel == "grid_worker"
     assert page.get_by_test_id("draft").count() == 0
+
+
+def test_a_draft_a_proxy_refuses_as_too_large_stays_with_the_reason(page):
+    tree = factories.city_tree()
+    world(tree)
+    open_form(page, factories.resident(tree["grid"]))
+    page.context.set_offline(True)
+    page.fill("textarea[name=text]", "小区健身器材坏了，拍了几张照片")
+    page.set_input_files("input[name=photos]", [photo()])
+    submit(page)
+
+    # What nginx answers when a body passes client_max_body_size: 413 and an HTML page.
+    def too_large(route):
+        if route.request.method == "POST":
+            route.fulfill(status=413, content_type="text/html", body="<h1>413</h1>")
+        else:
+            route.continue_()
+
+    page.route("**/triage/new/", too_large)
+    page.context.set_offline(False)
+    draft = page.get_by_test_id("draft")
+    draft.get_by_test_id("draft-reasons").wait_for()
+    assert draft.get_by_test_id("draft-state").inner_text() == "未能发送"
+    assert "照片太大" in draft.get_by_test_id("draft-reasons").inner_text()
+    assert "1 张照片" in draft.inner_text() and Request.objects.count() == 0
