@@ -4,7 +4,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from . import mfa, styleguide, views
+from . import mfa, pwa, styleguide, views
 
 portal_patterns = (
     [
@@ -21,6 +21,9 @@ portal_patterns = (
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("offline/", pwa.offline, name="offline"),
     path("styleguide/", styleguide.styleguide, name="styleguide"),
     path("me/", include(portal_patterns)),
     # allauth's TOTP activation and recovery codes, wrapped to resume the user's journey

@@ -140,6 +140,17 @@ class RequestForm(forms.Form):
         choices=Request.Contact.choices,
         initial=Request.Contact.SITE,
     )
+    # Made by portal/static/portal/offline.js on the device; sent again with a draft kept
+    # offline, it finds the request the first sending made (`Request.client_key`).
+    client_key = forms.UUIDField(
+        required=False,
+        widget=forms.HiddenInput(attrs={"data-client-key": ""}),
+        error_messages={
+            "invalid": _(
+                "This form was damaged on the way. Please reload the page and send it again."
+            )
+        },
+    )
 
 
 class IntakeForm(RequestForm):

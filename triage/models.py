@@ -15,7 +15,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
@@ -447,6 +448,11 @@ class Request(models.Model):
         related_name="requests",
     )
     reopened = models.PositiveSmallIntegerField(default=0)
+    # The key a form made on the device (a UUID): a draft sent again after the signal came
+    # back, or a double tap, finds the request its first sending made instead of making a
+    # second one.  Unique per submitter: whoever entered it (a grid worker, the hotline),
+    # else the resident who reported it.
+    client_key = models.UUIDField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("submitted at"), db_index=True)
     assigned_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -467,7 +473,13 @@ class Request(models.Model):
                 condition=Q(satisfaction__isnull=True)
                 | Q(satisfaction__gte=1, satisfaction__lte=5),
                 name="triage_satisfaction_1_5",
-            )
+            ),
+            models.UniqueConstraint(
+                F("client_key"),
+                Coalesce("entered_by", "reporter"),
+                condition=Q(client_key__isnull=False),
+                name="triage_request_client_key_per_submitter",
+            ),
         ]
 
     def __str__(self) -> str:

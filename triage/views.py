@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -25,7 +27,7 @@ from portal.refusals import (
 
 from . import forms, selectors, workhours
 from .export import response_for
-from .models import REOPEN_DAYS, Event, Request, RequestClass, ServiceDirectoryEntry
+from .models import MAX_PHOTOS, REOPEN_DAYS, Event, Request, RequestClass, ServiceDirectoryEntry
 from .permissions import UNTRIAGED, can_read, filing_home, intake_roots, standing
 from .privacy import public_text
 from .services import claims, followup, routing, topics
@@ -69,13 +71,37 @@ def index(request):
     )
 
 
+def _sent_by_script(request) -> bool:
+    """A draft kept on the device while offline, sent by portal/static/portal/offline.js:
+    it is answered in JSON (what was made, or why it was refused), not with a page."""
+    return request.method == "POST" and "application/json" in request.headers.get("Accept", "")
+
+
+def _refused_json(form=None, reasons=(), status=400) -> JsonResponse:
+    """Why a draft was refused, in the reader's language: each field's label with its
+    error, so the device can show the reason beside the draft it keeps."""
+    reasons = list(reasons)
+    if form is not None:
+        for name, errors in form.errors.items():
+            field = form.fields.get(name)
+            label = field.label if field is not None and not field.widget.is_hidden else ""
+            reasons.extend(f"{label}：{e}" if label else str(e) for e in errors)
+    return JsonResponse({"ok": False, "reasons": reasons}, status=status)
+
+
+def _offline_limits() -> dict:
+    """What the device checks before it keeps a draft (the server checks them again)."""
+    return {"max_photo_bytes": settings.PORTAL_MAX_IMAGE_BYTES, "max_photos": MAX_PHOTOS}
+
+
 @login_required
 def new(request):
     membership = filing_home(request.user)
     if membership is None:
-        messages.warning(
-            request, _("Please declare your home grid first; the committee confirms it.")
-        )
+        residency_first = _("Please declare your home grid first; the committee confirms it.")
+        if _sent_by_script(request):
+            return _refused_json(reasons=[residency_first])
+        messages.warning(request, residency_first)
         return redirect("portal:residency")
     grid = membership.area
     form = forms.RequestForm(
@@ -94,6 +120,7 @@ def new(request):
                 lon=form.cleaned_data["lon"],
                 photos=form.cleaned_data["photos"],
                 service_type=form.cleaned_data["service_type"],
+                client_key=form.cleaned_data["client_key"],
             )
         except ValidationError as exc:
             show_on_form(form, exc)
@@ -106,12 +133,24 @@ def new(request):
                 ) % {"n": req.number, "when": when}
             else:
                 thanks = _("Thank you. Your request %(n)s is on its way.") % {"n": req.number}
+            if _sent_by_script(request):
+                url = reverse("triage:detail", args=[req.pk])
+                return JsonResponse(
+                    {"ok": True, "number": req.number, "url": url, "message": thanks}
+                )
             messages.success(request, thanks)
             return redirect("triage:detail", req.pk)
+    if _sent_by_script(request):
+        return _refused_json(form)
     return render(
         request,
         "triage/new.html",
-        {"form": form, "grid": grid, "pending": membership.status == Membership.Status.PENDING},
+        {
+            "form": form,
+            "grid": grid,
+            "pending": membership.status == Membership.Status.PENDING,
+            **_offline_limits(),
+        },
     )
 
 
@@ -140,18 +179,23 @@ def intake(request):
                 lon=data["lon"],
                 photos=data["photos"],
                 service_type=data["service_type"],
+                client_key=data["client_key"],
             )
         except ValidationError as exc:
             show_on_form(form, exc)
         else:
             # The same answer whether the number belongs to an account or not, and never
             # whose: the operator goes back to a fresh form, not to the request's page.
-            messages.success(
-                request,
-                _("Request %(n)s entered. The resident's number was recorded.") % {"n": req.number},
-            )
+            entered = _("Request %(n)s entered. The resident's number was recorded.") % {
+                "n": req.number
+            }
+            if _sent_by_script(request):
+                return JsonResponse({"ok": True, "number": req.number, "message": entered})
+            messages.success(request, entered)
             return redirect("triage:intake")
-    return render(request, "triage/intake.html", {"form": form})
+    if _sent_by_script(request):
+        return _refused_json(form)
+    return render(request, "triage/intake.html", {"form": form, **_offline_limits()})
 
 
 @login_required

@@ -103,7 +103,13 @@ def html_folder(page_checks_enabled):
 @pytest.fixture
 def page(browser, live_server, request, page_checks_enabled, html_folder):
     recorder, uninstall = a11y.install_recorder(live_server.url)
-    context = browser.new_context(locale="zh-CN", viewport={"width": 412, "height": 900})
+    # Service workers are blocked unless a journey is marked `service_workers`: a page
+    # replayed for the checks is served by page.route, which never sees what a worker
+    # fetches (the site registers one on every page, portal/static/portal/pwa.js).
+    workers = "allow" if request.node.get_closest_marker("service_workers") else "block"
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 412, "height": 900}, service_workers=workers
+    )
     context.set_default_timeout(15000)
     # Every page of a journey runs under the site's Content-Security-Policy; anything it
     # refuses (an inline script, style or handler) is reported on the console and fails

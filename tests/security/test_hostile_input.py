@@ -182,6 +182,9 @@ def world(tree):
 URL_KWARGS = {
     "healthz": lambda w: {},
     "favicon": lambda w: {},
+    "manifest": lambda w: {},
+    "service_worker": lambda w: {},
+    "offline": lambda w: {},
     "styleguide": lambda w: {},
     "cms:robots_txt": lambda w: {},
     "triage:claim": lambda w: {"token": "not-a-signed-token"},

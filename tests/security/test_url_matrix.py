@@ -373,6 +373,9 @@ EXPECTED.update(
         "robots.txt": row(200),
         "sitemap.xml": row(200),
         "favicon.ico": row(302),
+        "manifest.webmanifest": row(200),  # the installable app: the same for everyone
+        "sw.js": row(200),  # the service worker, served from the root for its scope
+        "offline/": row(200),  # the page the worker shows offline: nothing personal
         "styleguide/": row(200),  # public: tokens and components, no data
         "me/": row(200, anonymous=302),
         "me/residency/": row(200, anonymous=302),

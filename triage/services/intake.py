@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -70,6 +72,18 @@ def is_sensitive(text: str, service_type: ServiceType | None = None) -> bool:
     return sensitive_text(text, words)
 
 
+def sent_before(*, submitter, client_key) -> Request | None:
+    """The request a form with this key already made for this submitter (see
+    `Request.client_key`): a draft kept offline and sent again, or a second tap."""
+    if client_key is None or submitter is None:
+        return None
+    return (
+        Request.objects.filter(client_key=client_key)
+        .filter(Q(entered_by=submitter) | Q(entered_by__isnull=True, reporter=submitter))
+        .first()
+    )
+
+
 @transaction.atomic
 def request_submit(
     *,
@@ -88,12 +102,17 @@ def request_submit(
     service_type: ServiceType | None = None,
     now: datetime | None = None,
     classify_now: bool = True,
+    client_key: UUID | None = None,
 ) -> Request:
     """One end for every channel: store, classify and (when confident) route.
 
     `classify_now=False` (bulk imports of old hotline records) leaves the request
-    `submitted` and enqueues the `triage.classify` task instead.
+    `submitted` and enqueues the `triage.classify` task instead.  A `client_key` the same
+    submitter sent before returns the request it made then, unchanged (an idempotency key:
+    the offline draft sent twice makes one request).
     """
+    if (first := sent_before(submitter=entered_by or reporter, client_key=client_key)) is not None:
+        return first
     text = clean_text(
         text, field="text", limit=MAX_TEXT, required=True, empty_message=DESCRIBE_THE_MATTER
     )
@@ -120,23 +139,31 @@ def request_submit(
     address = clean_text(address)[:200]
     now = now or timezone.now()
     sensitive = is_sensitive(text, service_type)
-    req = Request.objects.create(
-        channel=channel,
-        text=text,
-        area=area,
-        area_path=area.path,
-        reporter=reporter,
-        entered_by=entered_by,
-        reporter_name=(reporter_name or "").strip()[:50],
-        reporter_phone=(reporter_phone or "").strip()[:20],
-        contact=contact,
-        address=address,
-        lat=dlat,
-        lon=dlon,
-        service_type=service_type,
-        sensitive=sensitive,
-        created_at=now,
-    )
+    try:
+        with transaction.atomic():
+            req = Request.objects.create(
+                client_key=client_key if (entered_by or reporter) is not None else None,
+                channel=channel,
+                text=text,
+                area=area,
+                area_path=area.path,
+                reporter=reporter,
+                entered_by=entered_by,
+                reporter_name=(reporter_name or "").strip()[:50],
+                reporter_phone=(reporter_phone or "").strip()[:20],
+                contact=contact,
+                address=address,
+                lat=dlat,
+                lon=dlon,
+                service_type=service_type,
+                sensitive=sensitive,
+                created_at=now,
+            )
+    except IntegrityError:
+        # The same key raced in from a second tab or worker: the first one stands.
+        if (first := sent_before(submitter=entered_by or reporter, client_key=client_key)) is None:
+            raise
+        return first
     for upload in photos:
         Photo.objects.create(request=req, image=upload)
     add_event(
@@ -160,6 +187,8 @@ def request_intake(*, operator, roots: Sequence[Area], number: str = "", **field
     request keeps the name and number on itself and the resident gets a text message with
     a link to claim it.  The caller learns nothing either way: the same response, no name.
     """
+    if (first := sent_before(submitter=operator, client_key=fields.get("client_key"))) is not None:
+        return first  # sent again: no second request, no second text message
     number = portal_sms.normalise_number(number)[:20]
     reporter = intake_match(number=number, grid=fields.get("area"), roots=roots)
     req = request_submit(reporter=reporter, entered_by=operator, reporter_phone=number, **fields)
