@@ -39,6 +39,14 @@ def tel_url(number: str) -> str:
     return f"tel:{digits}" if re.fullmatch(r"\+?\d{3,20}", digits) else ""
 
 
+def spaced(number: str) -> str:
+    """A mainland mobile number as people read it aloud, 3-4-4 (138 0000 0003); other
+    numbers as they are."""
+    if re.fullmatch(r"1\d{10}", number):
+        return f"{number[:3]} {number[3:7]} {number[7:]}"
+    return number
+
+
 def grid_worker_for(membership: Membership | None) -> User | None:
     """The grid worker who serves a resident's confirmed home grid and has a phone number:
     the one assigned to the grid itself before one covering its whole community.  None for
@@ -103,7 +111,7 @@ def tiles(request, *, hotline: str = DEFAULT_HOTLINE) -> list[Tile]:
             Tile(
                 "grid-worker",
                 _("Call my grid worker"),
-                f"{worker.get_full_name()} · {worker_tel[4:]}",
+                f"{worker.get_full_name()} · {spaced(worker_tel[4:])}",
                 worker_tel,
                 "phone",
                 call=True,
@@ -113,8 +121,8 @@ def tiles(request, *, hotline: str = DEFAULT_HOTLINE) -> list[Tile]:
     out.append(
         Tile(
             "hotline",
-            _("Call the citizen hotline %(number)s") % {"number": hotline_tel[4:]},
-            _("Government services, any time of day."),
+            _("Call %(number)s") % {"number": hotline_tel[4:]},
+            _("The citizen hotline for government services, any time of day."),
             hotline_tel,
             "phone",
             call=True,

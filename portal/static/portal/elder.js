@@ -194,7 +194,7 @@
   }
 
   function init() {
-    if ("speechSynthesis" in window && "SpeechSynthesisUtterance" in window) {
+    if (window.speechSynthesis && window.SpeechSynthesisUtterance) {
       document.querySelectorAll("[data-read-aloud]").forEach(setupReadAloud);
     }
     var Recognition = window.SpeechRecognition || window.webkitSpeechRecognition;
