@@ -21,6 +21,7 @@ from wagtail.models import AbstractGroupApprovalTask, Page
 from wagtail.search import index
 
 from portal.dashboard import active_community, home_of, panels_for
+from portal.elder import elder_home
 from portal.forms import SearchForm
 
 from .cjk import index_text
@@ -68,8 +69,18 @@ class HomePage(ReviewedPageMixin, CJKSearchMixin, Page):
     def search_text(self) -> str:
         return f"{self.title} {_plain(self.intro)}"
 
+    def get_template(self, request, *args, **kwargs):
+        # 长辈版: its own home of large task tiles (portal/elder.py).
+        if getattr(request, "elder_mode", False):
+            return "portal/elder_home.html"
+        return super().get_template(request, *args, **kwargs)
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        if getattr(request, "elder_mode", False):
+            hotline = SiteSettings.for_request(request).hotline
+            context.update(elder_home(request, hotline=hotline))
+            return context
         # Lazy: Wagtail's .public() queries as soon as it is called, and the template
         # usually serves these lists from its fragment cache without touching them.
         context["news"] = SimpleLazyObject(lambda: list(NewsPage.latest(limit=6)))

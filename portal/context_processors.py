@@ -10,6 +10,8 @@ from .pagecache import content_version
 def portal(request):
     return {
         "elder_mode": getattr(request, "elder_mode", False),
+        "text_size": getattr(request, "text_size", "standard"),
+        "elder_class": elder_class(request),
         "LANGUAGES": settings.LANGUAGES,
         # Key for fragment caches of public content; bumped on every publish.
         "content_version": SimpleLazyObject(content_version),
@@ -18,6 +20,12 @@ def portal(request):
         "content_lang": SimpleLazyObject(content_lang),
         "language_form": SimpleLazyObject(language_form),
     }
+
+
+def elder_class(request) -> str:
+    """The <html> class of the elder view: `elder`, plus its type step when not standard."""
+    size = getattr(request, "text_size", "standard")
+    return "elder" if size == "standard" else f"elder text-{size}"
 
 
 def language_form():

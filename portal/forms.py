@@ -5,7 +5,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .inputs import BIGINT_MAX
-from .models import Area
+from .models import Area, User
 from .selectors import communities
 
 
@@ -125,6 +125,9 @@ class PreferencesForm(forms.Form):
     elder_mode = forms.ChoiceField(
         label=_("Elder-friendly mode"), choices=[("1", _("On")), ("0", _("Off"))], required=False
     )
+    text_size = forms.ChoiceField(
+        label=_("Text size"), choices=User.TextSize.choices, required=False
+    )
     next = forms.CharField(required=False)
 
 
@@ -152,8 +155,6 @@ class PrivacyForm(forms.Form):
             {"name_style": user.name_style, "leaderboard_opt_out": user.leaderboard_opt_out},
         )
         super().__init__(*args, **kwargs)
-        from .models import User
-
         styles = User.NameStyle
         choices = []
         for value, label in styles.choices:

@@ -11,11 +11,20 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 ELDER_COOKIE = "elder_mode"
+TEXT_SIZE_COOKIE = "text_size"
+TEXT_SIZES = ("standard", "large", "xlarge")
+
+
+def text_size_from_cookie(request) -> str:
+    """The elder view's type step a visitor chose (cookie); anything else is standard."""
+    size = request.COOKIES.get(TEXT_SIZE_COOKIE)
+    return size if size in TEXT_SIZES else TEXT_SIZES[0]
 
 
 class UserPreferencesMiddleware:
     """Apply the saved language of a signed-in user who has not chosen one by cookie,
-    and work out elder mode once for templates (`request.elder_mode`)."""
+    and work out elder mode and its type step once for templates (`request.elder_mode`,
+    `request.text_size`): from the account when signed in, else from the cookies."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -34,6 +43,7 @@ class UserPreferencesMiddleware:
         request.elder_mode = (
             user.elder_mode if signed_in else request.COOKIES.get(ELDER_COOKIE) == "1"
         )
+        request.text_size = user.text_size if signed_in else text_size_from_cookie(request)
         return self.get_response(request)
 
 

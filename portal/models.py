@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from treebeard.mp_tree import MP_Node
 
 from .inputs import int_validators
@@ -34,6 +35,20 @@ class User(AbstractUser):
         _("elder-friendly mode"),
         default=False,
         help_text=_("Larger type, higher contrast and a simpler layout."),
+    )
+
+    class TextSize(models.TextChoices):
+        """The three type steps of the elder-friendly view (适老化: 字号可调)."""
+
+        STANDARD = "standard", pgettext_lazy("text size", "Standard")
+        LARGE = "large", pgettext_lazy("text size", "Large")
+        XLARGE = "xlarge", pgettext_lazy("text size", "Extra large")
+
+    text_size = models.CharField(
+        _("text size in the elder-friendly view"),
+        max_length=8,
+        choices=TextSize.choices,
+        default=TextSize.STANDARD,
     )
     language = models.CharField(
         _("language"), max_length=10, blank=True, choices=settings.LANGUAGES

@@ -1,7 +1,7 @@
 """A short-lived full-page cache for anonymous visitors.
 
 Public pages (Wagtail pages, and views that opt in with `anonymous_cacheable`) are
-stored for PAGE_CACHE_SECONDS per (path, language, elder mode).  Publishing or
+stored for PAGE_CACHE_SECONDS per (path, language, elder mode, elder text size).  Publishing or
 unpublishing any page bumps a content version, so edits show at once; sections that
 other apps render into pages may be up to PAGE_CACHE_SECONDS old for anonymous
 visitors, as behind a CDN.  Anyone with a session cookie (signed in, or holding a
@@ -68,11 +68,13 @@ def anonymous_cacheable(view):
 
 
 def _key(request) -> str:
-    from .middleware import ELDER_COOKIE, requested_language
+    from .middleware import ELDER_COOKIE, requested_language, text_size_from_cookie
 
     lang = requested_language(request)
     elder = request.COOKIES.get(ELDER_COOKIE) == "1"
-    raw = f"{request.get_host()}|{request.get_full_path()}|{lang}|{elder}"
+    # The elder view (its own home page, its type step) differs from the standard one.
+    size = text_size_from_cookie(request) if elder else ""
+    raw = f"{request.get_host()}|{request.get_full_path()}|{lang}|{elder}|{size}"
     return f"page:{content_version()}:{hashlib.sha1(raw.encode()).hexdigest()}"
 
 

@@ -311,9 +311,16 @@ def membership_end(*, membership: Membership) -> Membership:
 
 @transaction.atomic
 def preferences_update(
-    *, user: User, language: str | None = None, elder_mode: bool | None = None
+    *,
+    user: User,
+    language: str | None = None,
+    elder_mode: bool | None = None,
+    text_size: str | None = None,
 ) -> User:
     fields = []
+    if text_size is not None:
+        user.text_size = text_size
+        fields.append("text_size")
     if language is not None:
         user.language = language
         fields.append("language")

@@ -23,7 +23,7 @@ from .forms import (
     ResidencyForm,
 )
 from .inputs import safe_next
-from .middleware import ELDER_COOKIE
+from .middleware import ELDER_COOKIE, TEXT_SIZE_COOKIE
 from .models import Membership, NotificationOptOut
 
 
@@ -135,12 +135,13 @@ def residency_queue(request):
 def preferences(request):
     """The settings page (GET, signed in): privacy, language and elder mode.
 
-    POST of the language / elder-mode switch (every page's header): a cookie for
-    everyone, saved on the account if signed in.  Anonymous visitors post it without a
-    CSRF token, so public pages carry no per-visitor token and can be cached
-    (portal/pagecache.py); the worst a forged post can do to them is change a display
-    preference.  For a signed-in user the account is written, so the CSRF check applies
-    in full.  POST with `form=privacy`: the signed-in resident's privacy settings.
+    POST of the language / elder-mode / text-size switch (every page's header; the size
+    buttons show in elder mode): a cookie for everyone, saved on the account if signed
+    in.  Anonymous visitors post it without a CSRF token, so public pages carry no
+    per-visitor token and can be cached (portal/pagecache.py); the worst a forged post
+    can do to them is change a display preference.  For a signed-in user the account is
+    written, so the CSRF check applies in full.  POST with `form=privacy`: the signed-in
+    resident's privacy settings.
     """
     if not request.user.is_authenticated and (
         request.method == "GET" or request.POST.get("form") == "privacy"
@@ -179,6 +180,7 @@ def _save_preferences(request):
     language = form.cleaned_data["language"] or None
     elder = form.cleaned_data["elder_mode"]
     elder_mode = None if elder == "" else elder == "1"
+    text_size = form.cleaned_data["text_size"] or None
     # No script reads either cookie: HttpOnly, and Secure in production.
     cookie = {
         "max_age": 365 * 86400,
@@ -190,8 +192,12 @@ def _save_preferences(request):
         response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, **cookie)
     if elder_mode is not None:
         response.set_cookie(ELDER_COOKIE, "1" if elder_mode else "0", **cookie)
+    if text_size:
+        response.set_cookie(TEXT_SIZE_COOKIE, text_size, **cookie)
     if request.user.is_authenticated:
-        services.preferences_update(user=request.user, language=language, elder_mode=elder_mode)
+        services.preferences_update(
+            user=request.user, language=language, elder_mode=elder_mode, text_size=text_size
+        )
     return response
 
 

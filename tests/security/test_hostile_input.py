@@ -281,7 +281,7 @@ URL_KWARGS = {
 # Fields of views that read request.POST / request.GET directly (no rendered form),
 # with a valid value each where one helps to reach the deeper code.
 FIELDS = {
-    "portal:preferences": {"language": "en", "elder_mode": "1", "next": "/"},
+    "portal:preferences": {"language": "en", "elder_mode": "1", "text_size": "large", "next": "/"},
     "portal:notification_settings": {"on": "triage:email"},
     "portal:residency_queue": {"membership": "1", "decision": "confirm", "note": ""},
     "cms:search": {"q": "电梯", "page": "1"},
