@@ -113,6 +113,7 @@ def sms_failure_means_try_again(view):
             _not_sent(request)
             return HttpResponseRedirect(request.get_full_path())
 
+    wrapped.__module__ = __name__  # ours: the hostile-input walk covers it
     return wrapped
 
 

@@ -49,6 +49,11 @@ class SMSDeliveryError(Exception):
     """The provider refused the message, or did not answer in time."""
 
 
+class SMSProviderUnreachable(SMSDeliveryError, OSError):
+    """No answer in time, or no connection: an OSError, so a task retries it
+    (portal.celery.RETRY_ON); a refusal would refuse again and is not retried."""
+
+
 @dataclass(frozen=True)
 class Message:
     number: str
@@ -124,9 +129,9 @@ class ProviderBackend(BaseBackend):
         except urllib.error.HTTPError as exc:
             raw = exc.read()
             if not raw:
-                raise SMSDeliveryError(f"{self.name}: HTTP {exc.code}") from exc
+                raise SMSProviderUnreachable(f"{self.name}: HTTP {exc.code}") from exc
         except (TimeoutError, socket.timeout, urllib.error.URLError, OSError) as exc:
-            raise SMSDeliveryError(f"{self.name}: no answer ({exc})") from exc
+            raise SMSProviderUnreachable(f"{self.name}: no answer ({exc})") from exc
         try:
             return json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:

@@ -349,3 +349,54 @@ def test_a_provider_error_at_sign_in_says_try_again(settings):
 class FailingBackend(sms.BaseBackend):
     def send(self, message):
         raise sms.SMSDeliveryError("provider down")
+
+
+@pytest.fixture
+def news():
+    from django.utils.translation import gettext_lazy as _
+
+    from portal import notifications
+
+    notifications.register_category("test.phone", _("News"))
+    yield "test.phone"
+    notifications.CATEGORIES.pop("test.phone", None)
+
+
+@pytest.mark.django_db
+def test_notices_go_by_text_only_to_those_who_opted_in_with_a_verified_number(
+    news, django_capture_on_commit_callbacks
+):
+    from portal import notifications
+    from portal.models import Notification
+
+    opted = verified_resident()
+    unverified = factories.UserFactory(phone="13912340002", phone_verified=False)
+    silent = verified_resident(number="13912340003")
+    notifications.preferences_set(user=opted, off=set(), sms={news})
+    notifications.preferences_set(user=unverified, off=set(), sms={news})
+    assert not unverified.notification_opt_ins.exists()  # no verified number, no texts
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(2):  # a repeated event texts once
+            notifications.notify(
+                users=[opted, unverified, silent], category=news, event_key="n1", title="明天停水"
+            )
+    assert [(m.number, m.text) for m in sms.outbox] == [(NUMBER, "明天停水")]
+    assert Notification.objects.get(user=opted).texted
+
+
+@pytest.mark.django_db
+def test_the_settings_page_offers_texts_only_with_a_verified_number(client, news):
+    user = factories.UserFactory()
+    client.force_login(user)
+    url = reverse("portal:notification_settings")
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"{news}:sms" not in page and reverse("account_change_phone") in page
+    client.post(url, {"on": [f"{news}:sms"]})  # a box that is not offered is refused
+    assert not user.notification_opt_ins.exists()
+
+    user.phone, user.phone_verified = NUMBER, True
+    user.save()
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f'value="{news}:sms"' in page and "短信" in page
+    client.post(url, {"on": [f"{news}:sms", f"{news}:in_app"]})
+    assert list(user.notification_opt_ins.values_list("category", "channel")) == [(news, "sms")]
