@@ -153,9 +153,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
             ctx = {
                 "signup_url": flows.signup.get_signup_url(context.request),
-                "password_reset_url": flows.password_reset.get_reset_password_url(
-                    context.request
-                ),
+                "password_reset_url": flows.password_reset.get_reset_password_url(context.request),
             }
             self.send_mail("account/email/username_claimed", owner.email, ctx)
         elif owner.phone_verified and owner.phone != phone:

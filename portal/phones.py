@@ -76,9 +76,7 @@ class MobileField(forms.CharField):
         )
         kwargs.setdefault(
             "widget",
-            forms.TextInput(
-                attrs={"type": "tel", "autocomplete": "tel-national", "inputmode": "tel"}
-            ),
+            forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
         )
         super().__init__(*args, **kwargs)
 

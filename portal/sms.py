@@ -24,7 +24,6 @@ import json
 import logging
 import re
 import secrets
-import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -49,7 +48,7 @@ class SMSDeliveryError(Exception):
     """The provider refused the message, or did not answer in time."""
 
 
-class SMSProviderUnreachable(SMSDeliveryError, OSError):
+class SMSProviderUnreachableError(SMSDeliveryError, OSError):
     """No answer in time, or no connection: an OSError, so a task retries it
     (portal.celery.RETRY_ON); a refusal would refuse again and is not retried."""
 
@@ -129,9 +128,9 @@ class ProviderBackend(BaseBackend):
         except urllib.error.HTTPError as exc:
             raw = exc.read()
             if not raw:
-                raise SMSProviderUnreachable(f"{self.name}: HTTP {exc.code}") from exc
-        except (TimeoutError, socket.timeout, urllib.error.URLError, OSError) as exc:
-            raise SMSProviderUnreachable(f"{self.name}: no answer ({exc})") from exc
+                raise SMSProviderUnreachableError(f"{self.name}: HTTP {exc.code}") from exc
+        except OSError as exc:  # timeouts and URLError are OSErrors
+            raise SMSProviderUnreachableError(f"{self.name}: no answer ({exc})") from exc
         try:
             return json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:

@@ -44,7 +44,7 @@ def send_notification_email(notification_id: int) -> int:
 @shared_task(name="portal.send_notification_sms")
 def send_notification_sms(notification_id: int) -> int:
     """Text one notification to its recipient's verified number, once (`texted`).  A
-    provider that does not answer is retried (SMSProviderUnreachable is an OSError,
+    provider that does not answer is retried (SMSProviderUnreachableError is an OSError,
     portal.celery.RETRY_ON); a refusal is not: it would refuse again."""
     n = Notification.objects.select_related("user").filter(pk=notification_id).first()
     if n is None or n.texted or not (n.user.phone_verified and n.user.phone):

@@ -145,7 +145,7 @@ def test_a_wrong_code_is_refused_three_times_then_the_code_is_spent():
     code = last_code(NUMBER)
     wrong = "000000" if code != "000000" else "111111"
     response = client.post(reverse("account_verify_phone"), {"code": wrong})
-    assert response.status_code == 200 and "错误" in response.content.decode()
+    assert response.status_code == 200 and "验证码不正确" in response.content.decode()
     client.post(reverse("account_verify_phone"), {"code": wrong})
     client.post(reverse("account_verify_phone"), {"code": wrong})
     # Three wrong tries: the process is over; the right code no longer works.

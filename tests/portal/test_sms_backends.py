@@ -96,7 +96,9 @@ def check_tencent(headers, body: bytes) -> bool:
     if datetime.fromtimestamp(int(timestamp), UTC).strftime("%Y-%m-%d") != date:
         return False
     signed_headers = parts["SignedHeaders"].split(";")
-    canonical_headers = "".join(f"{h}:{headers.get(h, '').strip().lower()}\n" for h in signed_headers)
+    canonical_headers = "".join(
+        f"{h}:{headers.get(h, '').strip().lower()}\n" for h in signed_headers
+    )
     canonical_request = "\n".join(
         [
             "POST",
