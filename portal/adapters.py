@@ -1,6 +1,7 @@
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.stages import EmailVerificationStage as AllauthEmailVerificationStage
+from allauth.account.stages import PhoneVerificationStage as AllauthPhoneVerificationStage
 from allauth.core import context
 from allauth.core.internal.ratelimit import get_ip
 from allauth.mfa.adapter import DefaultMFAAdapter
@@ -64,12 +65,7 @@ class AccountAdapter(DefaultAccountAdapter):
         return user
 
     def get_login_stages(self) -> list[str]:
-        return [
-            "portal.adapters.EmailVerificationStage"
-            if stage == "allauth.account.stages.EmailVerificationStage"
-            else stage
-            for stage in super().get_login_stages()
-        ]
+        return [STAGES.get(stage, stage) for stage in super().get_login_stages()]
 
     # --- Mobile numbers (allauth's phone support) ---------------------------------------
     # Kept as 11 national digits in User.phone; `phone_verified` once its code was typed.
@@ -211,6 +207,24 @@ class EmailVerificationStage(AllauthEmailVerificationStage):
             if not self.login.email and not user.email:
                 return None, True
         return super().handle()
+
+
+class PhoneVerificationStage(AllauthPhoneVerificationStage):
+    """allauth asks for the code of an unverified number at every sign-in; ours only at
+    sign-up.  A number added later and never verified (a typo, a phone since lost) must
+    not lock its owner out of an account they reach by password or email: it just stays
+    unverified (no sign-in, no texts with it) until they verify it from their page."""
+
+    def handle(self):
+        if self.login.user is not None and not self.login.signup:
+            return None, True
+        return super().handle()
+
+
+STAGES = {
+    "allauth.account.stages.PhoneVerificationStage": "portal.adapters.PhoneVerificationStage",
+    "allauth.account.stages.EmailVerificationStage": "portal.adapters.EmailVerificationStage",
+}
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 
 from allauth.account.adapter import get_adapter
+from allauth.account.forms import RequestLoginCodeForm as AllauthRequestLoginCodeForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.account.internal.stagekit import clear_login
 from allauth.account.internal.userkit import filter_users_by_username
@@ -79,6 +80,17 @@ class SignupForm(AllauthSignupForm):
             request.portal_username_owner = self.username_owner
             self.account_already_exists = True
         return super().try_save(request)
+
+
+class RequestLoginCodeForm(AllauthRequestLoginCodeForm):
+    """allauth's "send me a sign-in code", the mobile number first (most residents have
+    one), the email address second, for accounts that have only that."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "phone" in self.fields and "email" in self.fields:
+            self.order_fields(["phone", "email"])
+            self.fields["email"].label = _("Or an email address")
 
 
 def _not_sent(request) -> None:

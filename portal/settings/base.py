@@ -225,7 +225,10 @@ ACCOUNT_USERNAME_VALIDATORS = "portal.validators.username_validators"
 ACCOUNT_SIGNUP_FORM_CLASS = None
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
 # Sign-up answers a used username as it answers a new one (portal.signup).
-ACCOUNT_FORMS = {"signup": "portal.signup.SignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "portal.signup.SignupForm",
+    "request_login_code": "portal.signup.RequestLoginCodeForm",  # the number first
+}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[社区议事厅] "
 ACCOUNT_PREVENT_ENUMERATION = True
 # Sign-ups and password resets are throttled per IP and per account; failed logins per IP

@@ -400,3 +400,27 @@ def test_the_settings_page_offers_texts_only_with_a_verified_number(client, news
     assert f'value="{news}:sms"' in page and "短信" in page
     client.post(url, {"on": [f"{news}:sms", f"{news}:in_app"]})
     assert list(user.notification_opt_ins.values_list("category", "channel")) == [(news, "sms")]
+
+
+@pytest.mark.django_db
+def test_an_unverified_number_added_later_does_not_lock_the_owner_out():
+    user = factories.UserFactory(username="laowang", phone="13912340009", phone_verified=False)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    client = zh_client()
+    client.post(reverse("account_login"), {"login": "laowang", "password": "pass-Word-2026"})
+    assert signed_in(client)
+    assert not sms.outbox
+
+
+@pytest.mark.django_db
+def test_a_resident_who_leaves_the_signup_code_page_signs_in_later_by_email():
+    client = zh_client()
+    signup(client, email="xiaoli@example.cn")
+    client.post(reverse("account_logout"))  # "cancel" on the code page
+    address = EmailAddress.objects.get(email="xiaoli@example.cn")
+    address.verified = True
+    address.save()
+    other = zh_client()
+    other.post(reverse("account_login"), {"login": "xiaoli2026", "password": PASSWORD})
+    assert signed_in(other)
+    assert not User.objects.get(username="xiaoli2026").phone_verified
