@@ -31,6 +31,10 @@ class User(AbstractUser):
     phone = models.CharField(
         _("mobile number"), max_length=20, blank=True, validators=[validate_mobile]
     )
+    # Set once the owner typed the code texted to `phone` (allauth's phone verification,
+    # portal.adapters).  Only a verified number signs in, receives notices by text and is
+    # unique; an unverified one is a claim anyone could have typed.
+    phone_verified = models.BooleanField(_("mobile number verified"), default=False)
     elder_mode = models.BooleanField(
         _("elder-friendly mode"),
         default=False,
@@ -78,6 +82,18 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            # One account per verified mobile number: it is a way to sign in.
+            models.UniqueConstraint(
+                fields=["phone"],
+                condition=Q(phone_verified=True),
+                name="user_verified_phone_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(phone_verified=False) | ~Q(phone=""),
+                name="user_verified_phone_not_empty",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.username
@@ -467,6 +483,7 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed = models.BooleanField(default=False)  # the email copy was sent (portal.tasks)
+    texted = models.BooleanField(default=False)  # the text-message copy was sent (ditto)
 
     class Meta:
         verbose_name = _("notification")
@@ -481,6 +498,30 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class NotificationOptIn(models.Model):
+    """A category a user asked to receive on a channel that is off unless asked for:
+    text messages (they cost money and reach a phone), and only to a verified number."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("by text message")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_opt_ins"
+    )
+    category = models.CharField(max_length=50)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "category", "channel"], name="notification_opt_in_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.category} · {self.channel}"
 
 
 class NotificationOptOut(models.Model):

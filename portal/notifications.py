@@ -1,4 +1,5 @@
-"""Notifications, in-app and by email, with a per-category opt-out.
+"""Notifications, in-app and by email, with a per-category opt-out, and by text message
+for the categories a resident opted into (only to a verified mobile number).
 
 Apps declare their categories once (`register_category`) and call `notify()` from a
 service.  `notify()` is idempotent by `event_key`: a retried service or task never
@@ -15,8 +16,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
-from .models import Notification, NotificationOptOut
-from .tasks import enqueue, send_notification_email
+from .models import Notification, NotificationOptIn, NotificationOptOut
+from .tasks import enqueue, send_notification_email, send_notification_sms
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,14 @@ def register_category(key: str, label, description="") -> None:
 def opted_out(user_ids: Iterable[int], category: str, channel: str) -> set[int]:
     return set(
         NotificationOptOut.objects.filter(
+            user_id__in=list(user_ids), category=category, channel=channel
+        ).values_list("user_id", flat=True)
+    )
+
+
+def opted_in(user_ids: Iterable[int], category: str, channel: str) -> set[int]:
+    return set(
+        NotificationOptIn.objects.filter(
             user_id__in=list(user_ids), category=category, channel=channel
         ).values_list("user_id", flat=True)
     )
@@ -61,12 +70,14 @@ def notify(
     )
     no_app = opted_out(ids, category, NotificationOptOut.Channel.IN_APP)
     no_email = opted_out(ids, category, NotificationOptOut.Channel.EMAIL)
+    sms_on = opted_in(ids, category, NotificationOptIn.Channel.SMS)
     created = []
     for user in users:
         if user.pk in already:
             continue
         wants_email = user.pk not in no_email and bool(user.email)
-        if user.pk in no_app and not wants_email:
+        wants_sms = user.pk in sms_on and user.phone_verified and bool(user.phone)
+        if user.pk in no_app and not wants_email and not wants_sms:
             continue
         # In the recipient's language: a lazy string or a callable (`lambda: _("…") % {…}`)
         # is rendered per person; a plain string is kept as the caller wrote it.
@@ -86,6 +97,8 @@ def notify(
         created.append(n)
         if wants_email:
             enqueue(send_notification_email, n.pk)
+        if wants_sms:
+            enqueue(send_notification_sms, n.pk)
     return created
 
 
@@ -106,11 +119,23 @@ def mark_read(*, user, ids: Iterable[int] | None = None) -> int:
 
 
 @transaction.atomic
-def preferences_set(*, user, off: set[tuple[str, str]]) -> None:
-    """Replace the user's opt-outs with exactly `off` (category, channel) pairs."""
+def preferences_set(*, user, off: set[tuple[str, str]], sms: set[str] | None = None) -> None:
+    """Replace the user's opt-outs with exactly `off` (category, channel) pairs, and, when
+    `sms` is given, the categories they get by text message with exactly `sms` (none
+    without a verified mobile number)."""
     valid = {(c, ch) for c in CATEGORIES for ch in NotificationOptOut.Channel.values}
     off = off & valid
     NotificationOptOut.objects.filter(user=user).delete()
     NotificationOptOut.objects.bulk_create(
         [NotificationOptOut(user=user, category=c, channel=ch) for c, ch in sorted(off)]
+    )
+    if sms is None:
+        return
+    sms = set(sms) & set(CATEGORIES) if user.phone_verified else set()
+    NotificationOptIn.objects.filter(user=user, channel=NotificationOptIn.Channel.SMS).delete()
+    NotificationOptIn.objects.bulk_create(
+        [
+            NotificationOptIn(user=user, category=c, channel=NotificationOptIn.Channel.SMS)
+            for c in sorted(sms)
+        ]
     )

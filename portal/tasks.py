@@ -41,6 +41,25 @@ def send_notification_email(notification_id: int) -> int:
     return sent
 
 
+@shared_task(name="portal.send_notification_sms")
+def send_notification_sms(notification_id: int) -> int:
+    """Text one notification to its recipient's verified number, once (`texted`).  A
+    provider that does not answer is retried (SMSProviderUnreachableError is an OSError,
+    portal.celery.RETRY_ON); a refusal is not: it would refuse again."""
+    n = Notification.objects.select_related("user").filter(pk=notification_id).first()
+    if n is None or n.texted or not (n.user.phone_verified and n.user.phone):
+        return 0
+    text = n.title
+    if n.url:
+        from django.conf import settings
+
+        base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+        text = f"{text} {base}{n.url}" if n.url.startswith("/") else f"{text} {n.url}"
+    send_sms(n.user.phone, text)
+    Notification.objects.filter(pk=n.pk).update(texted=True)
+    return 1
+
+
 @shared_task(name="portal.send_sms")
 def send_sms_task(number: str, text: str) -> str:
     """Retries on database and network errors come from PortalTask, the app's task base.

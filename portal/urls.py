@@ -4,7 +4,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from . import mfa, pwa, styleguide, views
+from . import mfa, pwa, signup, styleguide, views
 
 portal_patterns = (
     [
@@ -30,6 +30,18 @@ urlpatterns = [
     # (portal.mfa); same paths, matched before allauth's own.
     path("accounts/2fa/totp/activate/", mfa.activate_totp),
     path("accounts/2fa/recovery-codes/", mfa.view_recovery_codes),
+    # allauth's views that text a code, wrapped so a provider error makes nothing and
+    # says "try again" (portal.signup); same paths, matched before allauth's own.
+    # allauth's names, so the hostile-input walk (tests/security) covers these forms too.
+    path("accounts/signup/", signup.signup, name="account_signup"),
+    path("accounts/login/code/", signup.request_login_code, name="account_request_login_code"),
+    path(
+        "accounts/login/code/confirm/",
+        signup.confirm_login_code,
+        name="account_confirm_login_code",
+    ),
+    path("accounts/phone/verify/", signup.verify_phone, name="account_verify_phone"),
+    path("accounts/phone/change/", signup.change_phone, name="account_change_phone"),
     path("accounts/", include("allauth.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

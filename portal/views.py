@@ -24,7 +24,7 @@ from .forms import (
 )
 from .inputs import safe_next
 from .middleware import ELDER_COOKIE, TEXT_SIZE_COOKIE
-from .models import Membership, NotificationOptOut
+from .models import Membership, NotificationOptIn, NotificationOptOut
 
 
 @require_GET
@@ -231,10 +231,11 @@ def notification_list(request):
 def notification_settings(request):
     channels = NotificationOptOut.Channel
     categories = list(notifications.CATEGORIES.values())
+    # Text messages: a box per category only for a verified mobile number, off unless ticked.
+    sms = NotificationOptIn.Channel.SMS
+    choices = channels.choices + ([(sms.value, sms.label)] if request.user.phone_verified else [])
     if request.method == "POST":
-        form = NotificationChoicesForm(
-            request.POST, categories=categories, channels=channels.choices
-        )
+        form = NotificationChoicesForm(request.POST, categories=categories, channels=choices)
         if form.is_valid():
             # A box that is ticked means "send me this"; everything unticked is switched off.
             on = set(form.cleaned_data["on"])
@@ -244,20 +245,29 @@ def notification_settings(request):
                 for ch in channels.values
                 if f"{c.key}:{ch}" not in on
             }
-            notifications.preferences_set(user=request.user, off=off)
+            texted = {c.key for c in categories if f"{c.key}:{sms.value}" in on}
+            notifications.preferences_set(user=request.user, off=off, sms=texted)
             messages.success(request, _("Your notification settings are saved."))
             return redirect("portal:notification_settings")
         messages.error(request, _("Please check the form."))
     off = set(request.user.notification_opt_outs.values_list("category", "channel"))
+    texted = set(
+        request.user.notification_opt_ins.filter(channel=sms).values_list("category", flat=True)
+    )
     rows = [
         NotificationChoicesForm(
             initial={
                 "on": [f"{cat.key}:{ch}" for ch in channels.values if (cat.key, ch) not in off]
+                + ([f"{cat.key}:{sms.value}"] if cat.key in texted else [])
             },
             categories=[cat],
-            channels=channels.choices,
+            channels=choices,
             auto_id=f"n-{cat.key}-%s",  # ids unique per category
         )
         for cat in categories
     ]
-    return render(request, "portal/notification_settings.html", {"rows": rows})
+    return render(
+        request,
+        "portal/notification_settings.html",
+        {"rows": rows, "phone_verified": request.user.phone_verified},
+    )

@@ -199,9 +199,25 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "portal:dashboard"
-ACCOUNT_LOGIN_METHODS = {"email", "username"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+# A mainland mobile number (verified by a texted code, portal.adapters), an email address
+# or a username signs in.  Sign-up asks for a mobile number OR an email address: allauth
+# lists "email*" (its mandatory email verification requires it), portal.signup makes it
+# optional when a number is given, and portal.adapters.EmailVerificationStage waives
+# email verification for an account whose number is verified.
+ACCOUNT_LOGIN_METHODS = {"phone", "email", "username"}
+ACCOUNT_SIGNUP_FIELDS = ["phone", "email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_PHONE_VERIFICATION_ENABLED = True
+# 6-digit texted codes, valid 10 minutes (sign-up and sign-in alike: the text says so),
+# 3 tries, then a new one.
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+ACCOUNT_PHONE_VERIFICATION_TIMEOUT = 10 * 60
+ACCOUNT_PHONE_VERIFICATION_MAX_ATTEMPTS = 3
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = ACCOUNT_PHONE_VERIFICATION_TIMEOUT
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
+ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_USERNAME_MIN_LENGTH = 3
@@ -209,7 +225,10 @@ ACCOUNT_USERNAME_VALIDATORS = "portal.validators.username_validators"
 ACCOUNT_SIGNUP_FORM_CLASS = None
 ACCOUNT_ADAPTER = "portal.adapters.AccountAdapter"
 # Sign-up answers a used username as it answers a new one (portal.signup).
-ACCOUNT_FORMS = {"signup": "portal.signup.SignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "portal.signup.SignupForm",
+    "request_login_code": "portal.signup.RequestLoginCodeForm",  # the number first
+}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[社区议事厅] "
 ACCOUNT_PREVENT_ENUMERATION = True
 # Sign-ups and password resets are throttled per IP and per account; failed logins per IP
@@ -222,6 +241,11 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",
     "change_password": "5/m/user",
+    # Texted codes cost money and can be used to pester a number: per number (`key`) and
+    # per client address, for sign-in codes, sign-up / added-number codes and changes.
+    "request_login_code": "10/m/ip,3/10m/key",
+    "verify_phone": "10/m/ip,3/10m/key",
+    "change_phone": "3/m/user",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_ADAPTER = "portal.adapters.MFAAdapter"  # a wrong code says what to do
@@ -289,6 +313,25 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # backend is named here.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "portal.sms.FileBackend")
 SMS_FILE_PATH = Path(os.environ.get("SMS_FILE_PATH", VAR_DIR / "sms"))
+# The provider adapters (portal.sms.AliyunBackend, portal.sms.TencentBackend).  A provider
+# sends approved templates only: "code" (one parameter, the 6-digit code) and "notice"
+# (one parameter, the text).  SMS_ENDPOINT overrides the provider's address (tests).
+SMS_PROVIDER = {
+    "sign_name": os.environ.get("SMS_SIGN_NAME", ""),
+    "templates": {
+        "code": os.environ.get("SMS_TEMPLATE_CODE", ""),
+        "notice": os.environ.get("SMS_TEMPLATE_NOTICE", ""),
+    },
+    "endpoint": os.environ.get("SMS_ENDPOINT", ""),
+    "timeout": float(os.environ.get("SMS_TIMEOUT", "5")),
+    "aliyun_access_key_id": os.environ.get("ALIYUN_SMS_ACCESS_KEY_ID", ""),
+    "aliyun_access_key_secret": os.environ.get("ALIYUN_SMS_ACCESS_KEY_SECRET", ""),
+    "aliyun_region": os.environ.get("ALIYUN_SMS_REGION", "cn-hangzhou"),
+    "tencent_secret_id": os.environ.get("TENCENT_SMS_SECRET_ID", ""),
+    "tencent_secret_key": os.environ.get("TENCENT_SMS_SECRET_KEY", ""),
+    "tencent_sdk_app_id": os.environ.get("TENCENT_SMS_SDK_APP_ID", ""),
+    "tencent_region": os.environ.get("TENCENT_SMS_REGION", "ap-guangzhou"),
+}
 ADMINS = [("Site admin", a) for a in env_list("DJANGO_ADMINS")]
 
 # --- Celery -----------------------------------------------------------------------

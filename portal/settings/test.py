@@ -26,6 +26,10 @@ STORAGES = {
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "5/5m/key",
     "signup": "20/m/ip",
+    # As in base: texted codes per number and per address (tests/portal/test_phone_signin.py).
+    "request_login_code": "10/m/ip,3/10m/key",
+    "verify_phone": "10/m/ip,3/10m/key",
+    "change_phone": "3/m/user",
 }
 if not os.environ.get("REDIS_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

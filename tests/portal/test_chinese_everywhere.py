@@ -165,6 +165,7 @@ SIGNED_IN_SEEDS = [
     "/deliberation/me/",
     "/accounts/email/",
     "/accounts/password/change/",
+    "/accounts/phone/change/",
     "/accounts/2fa/",
     "/accounts/2fa/totp/activate/",
 ]

@@ -194,6 +194,12 @@ URL_KWARGS = {
     "portal:preferences": lambda w: {},
     "portal:notifications": lambda w: {},
     "portal:notification_settings": lambda w: {},
+    # allauth's pages that text a code, wrapped by portal.signup (issue 13).
+    "account_signup": lambda w: {},
+    "account_request_login_code": lambda w: {},
+    "account_confirm_login_code": lambda w: {},
+    "account_verify_phone": lambda w: {},
+    "account_change_phone": lambda w: {},
     "cms:search": lambda w: {},
     "credits:index": lambda w: {},
     "credits:statement": lambda w: {},
@@ -283,6 +289,10 @@ URL_KWARGS = {
 FIELDS = {
     "portal:preferences": {"language": "en", "elder_mode": "1", "text_size": "large", "next": "/"},
     "portal:notification_settings": {"on": "triage:email"},
+    "account_request_login_code": {"phone": "13912340001"},
+    "account_confirm_login_code": {"code": "123456", "action": "resend"},
+    "account_verify_phone": {"code": "123456", "action": "resend"},
+    "account_change_phone": {"phone": "13912340001", "action": "verify"},
     "portal:residency_queue": {"membership": "1", "decision": "confirm", "note": ""},
     "cms:search": {"q": "电梯", "page": "1"},
     "credits:statement": {"account": "1", "before": "1"},
