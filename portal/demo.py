@@ -375,7 +375,13 @@ def load_base(ctx: DemoContext) -> DemoContext:
     for username, display, email, phone, roles, home in PEOPLE:
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = User(username=username, display_name=display, email=email, phone=phone)
+            user = User(
+                username=username,
+                display_name=display,
+                email=email,
+                phone=phone,
+                phone_verified=bool(phone),
+            )
             for name, value in DEMO_PRIVACY.get(username, {}).items():
                 setattr(user, name, value)
             user.set_password(DEMO_PASSWORD)

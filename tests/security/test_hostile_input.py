@@ -105,7 +105,7 @@ def world(tree):
     w["tree"] = tree
     community = tree["community"]
     committee = w["people"]["committee"]
-    resident = factories.resident(tree["grid"], phone="13912345678")
+    resident = factories.resident(tree["grid"], phone="13912345678", phone_verified=True)
     admin = factories.member("site_admin", tree["city"])
     admin.is_superuser = admin.is_staff = True
     admin.save()

@@ -100,7 +100,9 @@ class URLMatrix(TestCase):
         orgs, people = w["orgs"], w["people"]
         a, b = tree["community"], tree["other_community"]
         u = {
-            "resident_a": factories.resident(tree["grid"], phone="13900000001"),
+            "resident_a": factories.resident(
+                tree["grid"], phone="13900000001", phone_verified=True
+            ),
             "resident_b": factories.resident(tree["other_grid"]),
             "volunteer": factories.member("volunteer", a),
             "grid_worker": people["grid_worker"],

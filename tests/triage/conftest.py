@@ -8,7 +8,7 @@ from tests.triage.factories import world
 def w(tree):
     data = world(tree)
     data["tree"] = tree
-    data["resident"] = factories.resident(tree["grid"], phone="13912345678")
+    data["resident"] = factories.resident(tree["grid"], phone="13912345678", phone_verified=True)
     return data
 
 

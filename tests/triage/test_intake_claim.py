@@ -85,6 +85,9 @@ def test_a_number_that_is_not_a_confirmed_resident_of_the_area_is_never_linked(
         if name != who:
             user.phone, user.username = "", f"u{user.pk}"
             user.save()
+    if who is not None:  # verified: it is the way it is placed that keeps it unlinked
+        accounts[who].phone, accounts[who].phone_verified = NUMBER, True
+        accounts[who].save()
     worker = w["people"]["grid_worker"]
     req, answer, r = enter(
         client, worker, w["tree"]["grid"], capture=django_capture_on_commit_callbacks
@@ -103,7 +106,9 @@ def test_the_answer_is_the_same_whether_the_number_has_an_account_or_not(
     client, w, django_capture_on_commit_callbacks
 ):
     worker = w["people"]["grid_worker"]
-    resident = factories.resident(w["tree"]["grid"], phone=NUMBER, display_name="张阿姨")
+    resident = factories.resident(
+        w["tree"]["grid"], phone=NUMBER, display_name="张阿姨", phone_verified=True
+    )
     linked, a1, r1 = enter(
         client, worker, w["tree"]["grid"], capture=django_capture_on_commit_callbacks
     )
@@ -122,7 +127,7 @@ def test_the_answer_is_the_same_whether_the_number_has_an_account_or_not(
 def test_a_confirmed_resident_of_the_operators_area_is_linked(
     client, w, django_capture_on_commit_callbacks
 ):
-    resident = factories.resident(w["tree"]["grid"], phone=NUMBER)
+    resident = factories.resident(w["tree"]["grid"], phone=NUMBER, phone_verified=True)
     req, _answer, _r = enter(
         client,
         w["people"]["grid_worker"],
@@ -136,7 +141,7 @@ def test_a_confirmed_resident_of_the_operators_area_is_linked(
 def test_the_hotline_links_only_residents_of_the_community_the_request_is_in(
     client, w, django_capture_on_commit_callbacks
 ):
-    neighbour = factories.resident(w["tree"]["other_grid"], phone=NUMBER)
+    neighbour = factories.resident(w["tree"]["other_grid"], phone=NUMBER, phone_verified=True)
     hotline = w["people"]["hotline"]
     here, _a, _r = enter(
         client,
@@ -173,7 +178,7 @@ def test_the_claim_link_works_once_for_the_right_person_only(
     client.force_login(stranger)
     r = client.post(url)
     assert r.status_code == 403 and Request.objects.get(pk=req.pk).reporter is None
-    owner = factories.UserFactory(username=NUMBER)
+    owner = factories.UserFactory(phone=NUMBER, phone_verified=True)
     client.force_login(owner)
     assert client.get(url).status_code == 200
     r = client.post(url)
@@ -181,11 +186,11 @@ def test_the_claim_link_works_once_for_the_right_person_only(
     assert client.post(url).status_code == 302  # again: nothing changes
     assert Request.objects.get(pk=req.pk).reporter == owner
     assert req.events.filter(kind="note").count() == 1
-    # Another account with the same number cannot take it over.
+    # Another account that typed the same number (never verified) cannot take it over.
     twin = factories.UserFactory(phone=NUMBER)
     client.force_login(twin)
     r = client.post(url)
-    assert r.status_code == 400 and Request.objects.get(pk=req.pk).reporter == owner
+    assert r.status_code == 403 and Request.objects.get(pk=req.pk).reporter == owner
     # Tampered or expired links are refused with a message.
     client.force_login(owner)
     assert client.post(url[:-3] + "x/").status_code == 400
@@ -233,7 +238,7 @@ def test_a_claim_is_all_or_nothing(w, monkeypatch):
         entered_by=w["people"]["grid_worker"],
         reporter_phone=NUMBER,
     )
-    owner = factories.UserFactory(username=NUMBER)
+    owner = factories.UserFactory(phone=NUMBER, phone_verified=True)
 
     def timeline_down(*args, **kwargs):
         raise RuntimeError("timeline down")
@@ -241,4 +246,24 @@ def test_a_claim_is_all_or_nothing(w, monkeypatch):
     monkeypatch.setattr("triage.services.claims.add_event", timeline_down)
     with pytest.raises(RuntimeError):
         request_claim(token=claim_token(req), user=owner)
+    assert Request.objects.get(pk=req.pk).reporter is None
+
+
+def test_a_number_never_verified_links_and_claims_nothing(w, client):
+    """Typing someone's number at sign-up, or taking it as a username, proves nothing: only
+    a number the account received a code on is matched at intake or may claim."""
+    typed = factories.resident(w["tree"]["grid"], phone=NUMBER, display_name="填了号码")
+    named = factories.resident(w["tree"]["grid"], username=NUMBER, display_name="号码用户名")
+    req = request_submit(
+        channel="grid_worker",
+        text="走访时居民反映楼道声控灯坏了两个月",
+        area=w["tree"]["grid"],
+        entered_by=w["people"]["grid_worker"],
+        reporter_phone=NUMBER,
+    )
+    assert req.reporter is None
+    url = reverse("triage:claim", args=[claim_token(req)])
+    for user in (typed, named):
+        client.force_login(user)
+        assert client.post(url).status_code == 403
     assert Request.objects.get(pk=req.pk).reporter is None

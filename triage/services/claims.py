@@ -47,7 +47,7 @@ def intake_match(*, number: str, grid: Area, roots: Sequence[Area]):
     request's community and in the operator's own area (`roots`: a grid worker's grids;
     for the city hotline the whole city, so in effect the community the request is placed
     in) — and never an administrator's or a staff member's account.  The number matches
-    the account's mobile number or its mobile-number username; two candidates match none.
+    the account's verified mobile number (proved by a texted code); two candidates match none.
     """
     if not number or grid is None:
         return None
@@ -59,7 +59,8 @@ def intake_match(*, number: str, grid: Area, roots: Sequence[Area]):
     )
     users = list(
         User.objects.filter(
-            Q(phone=number) | Q(username=number),
+            phone=number,
+            phone_verified=True,
             pk__in=homes,
             is_active=True,
             is_staff=False,
@@ -98,8 +99,10 @@ def intake_sms(req: Request) -> str:
 
 
 def _owns_number(user, number: str) -> bool:
+    """Only a number the account proved it receives (a texted code): a number typed at
+    sign-up, or a username that looks like one, proves nothing."""
     return bool(
-        number and (portal_sms.normalise_number(user.phone) == number or user.username == number)
+        number and user.phone_verified and portal_sms.normalise_number(user.phone) == number
     )
 
 
