@@ -23,7 +23,7 @@ from portal.refusals import (
     show_on_form,
 )
 
-from . import forms, selectors, workhours
+from . import forms, selectors, selectors_maps, workhours
 from .export import response_for
 from .models import REOPEN_DAYS, Event, Request, RequestClass, ServiceDirectoryEntry
 from .permissions import UNTRIAGED, can_read, filing_home, intake_roots, standing
@@ -111,7 +111,12 @@ def new(request):
     return render(
         request,
         "triage/new.html",
-        {"form": form, "grid": grid, "pending": membership.status == Membership.Status.PENDING},
+        {
+            "form": form,
+            "grid": grid,
+            "pending": membership.status == Membership.Status.PENDING,
+            "picker": selectors_maps.picker_map(grid),
+        },
     )
 
 
@@ -445,11 +450,14 @@ def _dashboard_area(request) -> Area:
 def dashboard(request):
     area, areas = _dashboard_area(request)
     stats = selectors.dashboard_stats(area)
+    area_map = selectors_maps.staff_map(area, request.user)
     return render(
         request,
         "triage/dashboard.html",
         {
             "stats": stats,
+            "area_map": area_map,
+            "grid_rows": selectors_maps.grid_rows(area_map),
             "form": forms.DashboardAreaForm(initial={"area": area.pk}, areas=areas),
             "area": area,
             "can_export": can(request.user, "triage.export", area),
