@@ -128,7 +128,14 @@
       var layer = L.polygon(ring, { className: cls, interactive: mode === "view" });
       layer.addTo(map);
       if (a.focus) focusRing = a.outline;
-      if (a.label && mode !== "draw") {
+      if (a.label && mode === "pick") {
+        // Hung from the grid's top edge: the middle stays free for the chosen point.
+        var box = layer.getBounds();
+        L.tooltip({ permanent: true, direction: "bottom", className: cls.replace(/map-grid/g, "map-label"), interactive: false })
+          .setLatLng([box.getNorth(), box.getCenter().lng])
+          .setContent(a.label)
+          .addTo(map);
+      } else if (a.label && mode !== "draw") {
         layer.bindTooltip(a.label, {
           permanent: true,
           direction: "center",
