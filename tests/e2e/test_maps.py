@@ -128,3 +128,34 @@ def test_the_community_page_and_the_dashboard_draw_the_grid_outlines(page):
     staff_map.scroll_into_view_if_needed()
     _shot(page, "dashboard")
     _no_csp_violation(page)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committee_draws_a_grids_outline_in_the_admin(page, settings):
+    settings.PORTAL_REQUIRE_STAFF_MFA = False
+    tree = factories.city_tree()
+    world(tree)  # 第一网格 has an outline; 第二网格 has none yet
+    committee = factories.member("committee", tree["community"])
+    page.set_viewport_size(PHONE)
+    page.context.add_init_script(RECORD_CSP)
+    sign_in(page, committee)
+
+    page.goto(page.base_url + "/admin/snippets/triage/gridboundary/add/")
+    page.select_option("#id_area", str(tree["grid2"].pk))
+    drawing = page.locator("#id_geojson-map")
+    drawing.locator("path.map-grid").first.wait_for()  # 第一网格, for reference
+    drawing.scroll_into_view_if_needed()
+    box = drawing.bounding_box()
+    for fx, fy in ((0.2, 0.15), (0.8, 0.15), (0.8, 0.4), (0.2, 0.4)):
+        page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+    page.click("#id_geojson-undo")  # the fourth corner taken back: a triangle
+    drawn = page.input_value("#id_geojson")
+    assert '"Polygon"' in drawn and drawn.count("],[") == 3  # three corners and the closing one
+    _shot(page, "admin-draw")
+    _no_csp_violation(page)
+    page.locator("button.action-save").first.click()
+    page.wait_for_load_state()
+    outline = GridBoundary.objects.get(area=tree["grid2"]).polygon
+    assert len(outline) == 3
+    # Where the map showed 第一网格 (36.05–36.07 N, 120.38–120.40 E): near it, in WGS-84.
+    assert all(36.0 < p[0] < 36.12 and 120.33 < p[1] < 120.45 for p in outline)
