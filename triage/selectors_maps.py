@@ -81,6 +81,7 @@ def public_map(area: Area) -> dict:
     counts = dict(
         Request.objects.public()
         .within(area)
+        .order_by()
         .values_list("area_id")
         .annotate(n=Count("pk"))
         .values_list("area_id", "n")
@@ -91,7 +92,9 @@ def public_map(area: Area) -> dict:
 def staff_map(area: Area, user) -> dict:
     """Outlines, all requests per grid, and the exact points `user` may read in full."""
     within = Request.objects.within(area)
-    counts = dict(within.values_list("area_id").annotate(n=Count("pk")).values_list("area_id", "n"))
+    counts = dict(
+        within.order_by().values_list("area_id").annotate(n=Count("pk")).values_list("area_id", "n")
+    )
     data = _map(area, counts)
     rows = (
         within.filter(readable_q(user), lat__isnull=False, lon__isnull=False)

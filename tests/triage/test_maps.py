@@ -158,6 +158,10 @@ def test_the_public_map_counts_public_requests_per_grid_and_shows_no_point(w, pl
     data = public_map(w["tree"]["community"])
     assert data["points"] == []
     assert _grid(data, w["tree"]["grid"])["count"] == 1
+    hotline_request(w)
+    data = public_map(w["tree"]["community"])
+    assert _grid(data, w["tree"]["grid"])["count"] == 2
+    assert "2" in _grid(data, w["tree"]["grid"])["label"]
     assert _grid(data, w["tree"]["grid"])["outline"] == SQUARE
     assert _grid(data, w["tree"]["grid2"])["count"] == 0
     assert "120.391234" not in json.dumps(data)
