@@ -29,7 +29,7 @@ class OutlineWidget(forms.Textarea):
         self.reference = reference or {"areas": [], "points": [], "bounds": None}
 
     class Media:
-        css = {"all": ["portal/vendor/leaflet/leaflet.css", "portal/map.css"]}
+        css = {"all": ["portal/tokens.css", "portal/vendor/leaflet/leaflet.css", "portal/map.css"]}
         js = ["portal/vendor/leaflet/leaflet.js", "portal/map.js"]
 
     def get_context(self, name, value, attrs):
