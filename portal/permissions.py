@@ -65,6 +65,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     # The area's workbook holds every request's text: committees and departments (and,
     # above a community, the street and district supervising them), not grid workers.
     "triage.export": frozenset({R.COMMITTEE, R.DEPARTMENT}),
+    # Drawing or importing the outlines of a community and its grids (the maps, and the
+    # check that a reported point lies in the resident's grid).
+    "triage.draw_outlines": frozenset({R.COMMITTEE}),
 }
 
 # Actions whose beneficiary may never be the one who acts (see `can(beneficiary=)`).

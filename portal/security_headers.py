@@ -8,7 +8,7 @@ the Secure flag on every cookie in production.
   (its React editors) without nonces, so the admin allows 'unsafe-inline' for scripts and
   styles; every other directive (object-src, base-uri, form-action, connect-src...) stays
   as strict as the public site's.  The public site has no inline script, style or event
-  handler at all.
+  handler at all.  The map tile hosts (`MAP_TILES`, portal/maps.py) join img-src.
 - `SecurityHeadersMiddleware` writes Permissions-Policy from PERMISSIONS_POLICY (a view
   widens it for its own response with `@permissions_policy({...})`), and when
   PORTAL_COOKIE_SECURE is on marks every cookie Secure, whoever set it (our views, Django,
@@ -23,6 +23,8 @@ from csp.constants import SELF
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 
+from .maps import tile_origins
+
 PERMISSIONS_POLICY_HEADER = "Permissions-Policy"
 
 
@@ -36,6 +38,11 @@ class PortalCSPMiddleware(CSPMiddleware):
             # Wagtail renders a preview through a dummy request for the page's public URL,
             # and the editor shows it in a frame: the public policy, framed by the admin.
             parts.replace = {"frame-ancestors": [SELF], **(parts.replace or {})}
+        tiles = tile_origins()
+        if tiles:  # the map tile hosts (MAP_TILES), on the public site and the admin alike
+            update = dict(parts.update or {})
+            update["img-src"] = [*update.get("img-src", []), *tiles]
+            parts.update = update
         return parts
 
 

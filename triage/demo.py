@@ -179,6 +179,17 @@ BOUNDARIES = {
     "fushan-1": (36.0930, 120.4100),  # 浮山后 (香港中路街道)
     "beiling-1": (36.1580, 120.4290),  # 北岭 (李沧区虎山路街道)
 }
+# A community's outer line on the maps: around its grids' squares (an L for 新湛).
+COMMUNITY_BOUNDARIES = {
+    "xinzhan": [
+        [36.07, 120.39],
+        [36.07, 120.402],
+        [36.076, 120.402],
+        [36.076, 120.396],
+        [36.082, 120.396],
+        [36.082, 120.39],
+    ],
+}
 
 
 def _square(lat: float, lon: float, size: float = 0.006) -> list[list[float]]:
@@ -224,6 +235,8 @@ def _reference_data(ctx) -> None:
         GridBoundary.objects.get_or_create(
             area=ctx.areas[code], defaults={"polygon": _square(lat, lon)}
         )
+    for code, ring in COMMUNITY_BOUNDARIES.items():
+        GridBoundary.objects.get_or_create(area=ctx.areas[code], defaults={"polygon": ring})
     if not ApiKey.objects.filter(key_hash=ApiKey.hash(DEMO_API_KEY)).exists():
         ApiKey.issue("演示：城市App", raw=DEMO_API_KEY)
 

@@ -26,6 +26,8 @@ from portal.models import Area, Organisation
 from portal.scoping import ScopedQuerySet
 from portal.validators import validate_image_upload
 
+from .geo import point_in_polygon
+
 MAX_TEXT = 2000
 MAX_PHOTOS = 9
 REOPEN_DAYS = 7
@@ -648,14 +650,16 @@ class ApiKey(models.Model):
 
 
 class GridBoundary(models.Model):
-    """A grid's outline (a polygon of lat/lon points), to check that a reported point
-    lies in the resident's grid.  Grids without one accept any point."""
+    """A grid's outline (a polygon of lat/lon points, WGS-84), to check that a reported
+    point lies in the resident's grid and to draw the grid on maps.  Grids without one
+    accept any point.  A community may have one too: its outer line on the maps.
+    Geometry (and GeoJSON in and out) is `triage.geo`."""
 
     area = models.OneToOneField(
         Area,
         on_delete=models.CASCADE,
         related_name="triage_boundary",
-        limit_choices_to={"kind": "grid"},
+        limit_choices_to={"kind__in": ["community", "grid"]},
     )
     polygon = models.JSONField(_("outline"), help_text=_("A list of [latitude, longitude] points."))
 
@@ -667,19 +671,7 @@ class GridBoundary(models.Model):
         return str(self.area)
 
     def contains(self, lat: float, lon: float) -> bool:
-        """Ray casting; points on the edge count as inside often enough for a grid."""
-        pts = [(float(a), float(b)) for a, b in self.polygon]
-        inside = False
-        j = len(pts) - 1
-        for i in range(len(pts)):
-            yi, xi = pts[i]
-            yj, xj = pts[j]
-            if (yi > lat) != (yj > lat):
-                x_cross = (xj - xi) * (lat - yi) / (yj - yi) + xi
-                if lon < x_cross:
-                    inside = not inside
-            j = i
-        return inside
+        return point_in_polygon(lat, lon, self.polygon)
 
 
 # --- Open311 (GeoReport v2) ------------------------------------------------------------

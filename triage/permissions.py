@@ -3,8 +3,9 @@ Open311 API, notifications) uses.
 
 Triage's actions live in portal.permissions.ACTIONS (triage.report_for_resident,
 triage.hotline_intake, triage.triage, triage.handle, triage.supervise,
-triage.view_dashboard, triage.export); this module adds no action, only the rules for one
-request (read, triage, handle, supervise) built on `can()` and the memberships.
+triage.view_dashboard, triage.export, triage.draw_outlines); this module adds no action,
+only the rules for one request (read, triage, handle, supervise) built on `can()` and the
+memberships.
 
 What anyone may see is `Request.objects.public()` (`triage.models.public_q`), shown
 through `triage.privacy.public_text`.  The whole record (text as typed, reporter, photos,

@@ -28,6 +28,7 @@ from portal.permissions import active_memberships, areas_for, is_site_admin
 from .models import Request, RequestClass, ServiceDirectoryEntry, public_q
 from .permissions import UNTRIAGED, filing_home, readable_q, triage_q
 from .privacy import public_text
+from .selectors_maps import grid_rows, public_map
 
 S = Request.Status
 
@@ -234,10 +235,13 @@ def section_context(request, area) -> dict | None:
         return None
     stats = dashboard_stats(area, since=timezone.now() - timedelta(days=365))
     recent = with_public_text(public_requests(area).filter(status=S.CLOSED)[:5])
+    area_map = public_map(area)  # outlines and public requests per grid: never a point
     return {
         "area": area,
         "stats": stats,
         "recent": recent,
+        "map": area_map,
+        "grid_rows": grid_rows(area_map),
     }
 
 

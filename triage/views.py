@@ -25,7 +25,7 @@ from portal.refusals import (
     show_on_form,
 )
 
-from . import forms, selectors, workhours
+from . import forms, selectors, selectors_maps, workhours
 from .export import response_for
 from .models import MAX_PHOTOS, REOPEN_DAYS, Event, Request, RequestClass, ServiceDirectoryEntry
 from .permissions import UNTRIAGED, can_read, filing_home, intake_roots, standing
@@ -150,6 +150,7 @@ def new(request):
             "grid": grid,
             "pending": membership.status == Membership.Status.PENDING,
             **_offline_limits(),
+            "picker": selectors_maps.picker_map(grid),
         },
     )
 
@@ -489,11 +490,14 @@ def _dashboard_area(request) -> Area:
 def dashboard(request):
     area, areas = _dashboard_area(request)
     stats = selectors.dashboard_stats(area)
+    area_map = selectors_maps.staff_map(area, request.user)
     return render(
         request,
         "triage/dashboard.html",
         {
             "stats": stats,
+            "area_map": area_map,
+            "grid_rows": selectors_maps.grid_rows(area_map),
             "form": forms.DashboardAreaForm(initial={"area": area.pk}, areas=areas),
             "area": area,
             "can_export": can(request.user, "triage.export", area),

@@ -1,8 +1,9 @@
 """Staff edit the service catalogue, the directory and grid outlines in the Wagtail admin.
 
-The catalogue and the grid outlines belong to the whole site: site administrators.  A
-directory entry belongs to the area it serves: whoever supervises triage there (its
-committee, the departments above it) keeps it, on the one scoped viewset
+The catalogue belongs to the whole site: site administrators.  A directory entry belongs
+to the area it serves: whoever supervises triage there (its committee, the departments
+above it) keeps it; a grid's outline belongs to its community's committee
+(`triage.draw_outlines`); both on the one scoped viewset
 (`portal.wagtail_scoping.AreaScopedViewSet`).
 """
 
@@ -16,6 +17,7 @@ from portal.permissions import areas_for, is_site_admin
 from portal.scoping import area_q
 from portal.wagtail_scoping import AreaScopedForm, AreaScopedViewSet, SiteAdminViewSet
 
+from .forms_outlines import DRAW, OutlineForm
 from .models import (
     GridBoundary,
     MatterType,
@@ -126,17 +128,23 @@ class DirectoryViewSet(AreaScopedViewSet):
     edit_panels = add_panels
 
 
-class GridBoundaryViewSet(SiteAdminViewSet):
+class GridBoundaryViewSet(AreaScopedViewSet):
+    """Outlines of grids (and communities): a committee draws or imports its own
+    community's (`triage.draw_outlines`), site administrators everyone's."""
+
     model = GridBoundary
     icon = "site"
     menu_label = capfirst(_("grid outlines"))
-    field_labels = {"area": _("grid")}
+    scope_action = DRAW
+    scope_area_field = "area"
+    field_labels = {"area": _("community or grid")}
     select_related = ("area",)
     list_display = ["__str__"]  # headed by the model's name: the area has no label
     list_export = ["area", "polygon"]
     export_filename = "grid-outlines"
     inspect_view_fields = list_export
-    add_panels = edit_panels = ["area", "polygon"]
+    add_form_class = edit_form_class = OutlineForm
+    add_panels = edit_panels = ["area", "geojson", "geojson_file"]
 
 
 class ServiceAttributeViewSet(SiteAdminViewSet):

@@ -430,6 +430,25 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     },
 }
+# Maps (portal/maps.py): the tile source of every map.  None draws the areas' outlines on
+# a plain background.  MAP_TILES_URL (+ MAP_TILES_ATTRIBUTION, MAP_TILES_SUBDOMAINS,
+# MAP_TILES_OVERLAY_URL) for any XYZ source, or TIANDITU_KEY for 天地图; MAP_TILES_CRS is
+# "gcj02" for AMap/Tencent tiles.  Their hosts join img-src at request time.
+if os.environ.get("MAP_TILES_URL"):
+    MAP_TILES = {
+        "url": os.environ["MAP_TILES_URL"],
+        "overlay_url": os.environ.get("MAP_TILES_OVERLAY_URL", ""),
+        "subdomains": os.environ.get("MAP_TILES_SUBDOMAINS", ""),
+        "attribution": os.environ.get("MAP_TILES_ATTRIBUTION", ""),
+        "key": os.environ.get("MAP_TILES_KEY", ""),
+    }
+elif os.environ.get("TIANDITU_KEY"):
+    from portal.maps import tianditu
+
+    MAP_TILES = tianditu(os.environ["TIANDITU_KEY"])
+else:
+    MAP_TILES = None
+MAP_TILES_CRS = os.environ.get("MAP_TILES_CRS", "wgs84")
 # Replaces these directives under PORTAL_CSP_ADMIN_PREFIXES (see security_headers.py).
 PORTAL_CSP_ADMIN_PREFIXES = ("/admin/",)
 PORTAL_CSP_ADMIN = {

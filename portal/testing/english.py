@@ -30,6 +30,7 @@ ALLOWED = frozenset(
         "XLSX",
         "PDF",
         "JSON",
+        "GeoJSON",  # the format grid outlines are imported in (maps)
         "QR",
         "TOTP",
         "SMS",

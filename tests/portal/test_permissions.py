@@ -41,6 +41,7 @@ MATRIX: dict[str, set[str]] = {
     "triage.supervise": {COM, DEP},
     "triage.view_dashboard": {COM, DEP, GRID},
     "triage.export": {COM, DEP},
+    "triage.draw_outlines": {COM},
 }
 
 

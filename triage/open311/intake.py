@@ -225,7 +225,7 @@ def locate(data) -> tuple[Area, bool]:
             raise bad(_("Unknown address_id %(value)s") % {"value": address_id[:64]})
         return grid, False
     if point is not None:
-        for b in GridBoundary.objects.select_related("area"):
+        for b in GridBoundary.objects.filter(area__kind=Area.Kind.GRID).select_related("area"):
             if b.contains(*point):
                 return b.area, False
         raise bad(_("The point lies outside every grid of this jurisdiction"))

@@ -1,0 +1,126 @@
+"""Reads for the maps (issue 14): outlines of an area's grids, requests counted per grid,
+and exact points for those who may read the requests in full.
+
+What a map may show whom:
+
+- anyone (the community page): the outlines, and per grid the number of *public*
+  requests (`public_q`) — never a point, never a private or sensitive matter;
+- staff on the dashboard: per grid the number of all the area's requests (the figures
+  the dashboard shows anyway), and the exact point of each request they may read in full
+  (`triage.permissions.readable_q`: its handlers, supervisors, triagers, site admins);
+- the resident on the report form: the outlines of their community, their grid marked.
+
+Each returns a dict for `json_script`, drawn by portal/static/portal/map.js.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from portal.models import Area
+
+from .geo import bounds
+from .models import GridBoundary, Request
+from .permissions import readable_q
+
+MAX_POINTS = 500  # the newest; a dashboard map with more is a cloud, not information
+
+
+def _outlines(area: Area) -> dict[int, tuple[Area, list]]:
+    """Every outline (communities' and grids') in `area`'s subtree: one query."""
+    rows = GridBoundary.objects.filter(area__path__startswith=area.path).select_related("area")
+    return {b.area_id: (b.area, b.polygon) for b in rows}
+
+
+def _grids(area: Area) -> list[Area]:
+    if area.kind == Area.Kind.GRID:
+        return [area]
+    return list(Area.objects.filter(path__startswith=area.path, kind=Area.Kind.GRID))
+
+
+def _count_label(n: int) -> str:
+    return ngettext("%(n)s request", "%(n)s requests", n) % {"n": n}
+
+
+def _map(area: Area, counts: dict[int, int] | None, *, focus: Area | None = None) -> dict:
+    """A grid stands in its community (the report form shows the neighbouring grids)."""
+    scope = (area.community or area) if area.kind == Area.Kind.GRID else area
+    outlines = _outlines(scope)
+    grids = {g.pk: g for g in _grids(scope)}
+    areas = []
+    for pk, (a, ring) in outlines.items():
+        if a.kind != Area.Kind.GRID:
+            areas.append({"id": pk, "kind": a.kind, "name": a.name, "outline": ring})
+    for pk, g in sorted(grids.items(), key=lambda kv: kv[1].path):
+        entry = {"id": pk, "kind": "grid", "name": g.name, "outline": None}
+        if pk in outlines:
+            entry["outline"] = outlines[pk][1]
+        if counts is not None:
+            n = counts.get(pk, 0)
+            entry["count"] = n
+            entry["label"] = f"{g.name} · {_count_label(n)}"
+        else:
+            entry["label"] = g.name
+        if focus is not None and pk == focus.pk:
+            entry["focus"] = True
+        areas.append(entry)
+    rings = [a["outline"] for a in areas if a["outline"]]
+    focused = [a["outline"] for a in areas if a.get("focus") and a["outline"]]
+    return {
+        "areas": areas,
+        "points": [],
+        "bounds": bounds(focused or rings),
+    }
+
+
+def public_map(area: Area) -> dict:
+    """Outlines and the number of public requests per grid of `area`."""
+    counts = dict(
+        Request.objects.public()
+        .within(area)
+        .order_by()
+        .values_list("area_id")
+        .annotate(n=Count("pk"))
+        .values_list("area_id", "n")
+    )
+    return _map(area, counts)
+
+
+def staff_map(area: Area, user) -> dict:
+    """Outlines, all requests per grid, and the exact points `user` may read in full."""
+    within = Request.objects.within(area)
+    counts = dict(
+        within.order_by().values_list("area_id").annotate(n=Count("pk")).values_list("area_id", "n")
+    )
+    data = _map(area, counts)
+    rows = (
+        within.filter(readable_q(user), lat__isnull=False, lon__isnull=False)
+        .order_by("-created_at", "-pk")
+        .values_list("pk", "lat", "lon", "status")[:MAX_POINTS]
+    )
+    statuses = dict(Request.Status.choices)
+    data["points"] = [
+        {
+            "lat": float(lat),
+            "lon": float(lon),
+            "label": _("Request %(n)s") % {"n": Request(pk=pk).number}
+            + f" · {statuses.get(status, status)}",
+            "url": reverse("triage:detail", args=[pk]),
+        }
+        for pk, lat, lon, status in rows
+    ]
+    return data
+
+
+def picker_map(grid: Area) -> dict:
+    """The report form's map: the grids of the resident's community, theirs marked."""
+    return _map(grid, None, focus=grid)
+
+
+def grid_rows(data: dict) -> list[dict]:
+    """The grids of a map with their counts: the table beside it (for screen readers and
+    for anyone without the map)."""
+    return [a for a in data["areas"] if a["kind"] == "grid" and "count" in a]
