@@ -1,14 +1,15 @@
 """Reading the site search: one query over `SearchDocument`, facets, snippets (issue 14).
 
 `site_search()` answers a page of results with facets by type and by area in a constant
-number of queries (page, count, two facets; one more to look up an area filter),
+number of queries (page, two facets, the first also giving the total; one more to look
+up an area filter),
 whatever the number of results.  Who sees what: documents hold only what their audience
 may read (see cms/search_models.py); members-only documents (the reward catalogue) need a
 signed-in user.
 
 Matching: the query is reduced to plain terms (`cjk.safe_query`), CJK runs become their
 bigrams (`cjk.query_text`), and every term must be a token of the document: on
-PostgreSQL through the GIN index over `to_tsvector('simple', tokens)`, on SQLite by
+PostgreSQL through the GIN index over the stored `to_tsvector('simple', tokens)`, on SQLite by
 matching the space-padded token.  So "路灯" finds "小区路灯坏了" on both.
 """
 
@@ -51,7 +52,8 @@ def _match(tokens: list[str]) -> Q:
         tsquery = " & ".join(f"'{t}'" for t in tokens)
         return Q(
             RawSQL(
-                "to_tsvector('simple'::regconfig, tokens) @@ to_tsquery('simple'::regconfig, %s)",
+                # `tsv`: to_tsvector('simple', tokens), stored and GIN-indexed (0005)
+                "tsv @@ to_tsquery('simple'::regconfig, %s)",
                 [tsquery],
                 output_field=BooleanField(),
             )
@@ -177,10 +179,12 @@ def site_search(*, query: str, user, kind: str = "", area: str = "", page=1) -> 
         .order_by("-in_title", "-updated_at", "-pk")
         .only("kind", "title", "body", "url", "updated_at", "area__name", "area__code")
     )
-    result.page = Paginator(rows, PER_PAGE).get_page(page)
-
     labels = dict(SearchDocument.Kind.choices)
     counts = dict(by_area.order_by().values_list("kind").annotate(n=Count("pk")))
+    paginator = Paginator(rows, PER_PAGE)
+    # The type facet already counted these rows: no second count(*) over the matches.
+    paginator.count = counts.get(kind, 0) if kind else sum(counts.values())
+    result.page = paginator.get_page(page)
     area_code = result.area
     result.kinds = [
         Facet(

@@ -35,22 +35,26 @@ class Migration(migrations.Migration):
     ]
 
 
-# PostgreSQL only: the GIN index the site search's `@@` uses (cms/search_site.py writes
-# the same expression).  SQLite matches tokens with LIKE and needs no index for it.
-GIN_SQL = (
-    "CREATE INDEX IF NOT EXISTS cms_searchdoc_tokens_gin "
-    "ON cms_searchdocument USING gin (to_tsvector('simple'::regconfig, tokens))"
-)
+# PostgreSQL only: the tokens as a stored tsvector (generated, so every write keeps it)
+# behind a GIN index; the site search's `@@` reads it (cms/search_site.py).  Stored, not
+# an expression index: a match over many rows would otherwise parse every row's tokens
+# again on the heap recheck.  SQLite matches tokens with LIKE and needs neither.
+PG_SQL = [
+    "ALTER TABLE cms_searchdocument ADD COLUMN tsv tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, tokens)) STORED",
+    "CREATE INDEX cms_searchdoc_tsv_gin ON cms_searchdocument USING gin (tsv)",
+]
 
 
-def create_gin(apps, schema_editor):
+def create_tsv(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(GIN_SQL)
+        for sql in PG_SQL:
+            schema_editor.execute(sql)
 
 
-def drop_gin(apps, schema_editor):
+def drop_tsv(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP INDEX IF EXISTS cms_searchdoc_tokens_gin")
+        schema_editor.execute("ALTER TABLE cms_searchdocument DROP COLUMN IF EXISTS tsv")
 
 
-Migration.operations.append(migrations.RunPython(create_gin, drop_gin))
+Migration.operations.append(migrations.RunPython(create_tsv, drop_tsv))

@@ -281,7 +281,7 @@ FIELDS = {
     "portal:preferences": {"language": "en", "elder_mode": "1", "next": "/"},
     "portal:notification_settings": {"on": "triage:email"},
     "portal:residency_queue": {"membership": "1", "decision": "confirm", "note": ""},
-    "cms:search": {"q": "电梯", "page": "1"},
+    "cms:search": {"q": "电梯", "page": "1", "type": "topic", "area": "x"},
     "credits:statement": {"account": "1", "before": "1"},
     "credits:statement_csv": {"account": "1"},
     "credits:verify": {"log": "1", "action": "approve", "reason": "x"},
