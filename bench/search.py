@@ -213,6 +213,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, default=100_000 if pg else 20_000)
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
     sqlite_path = setup(pg)
     try:
@@ -239,7 +240,9 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        if pg:
+        if args.keep:
+            print(f"kept: {os.environ['DATABASE_URL']}")
+        elif pg:
             admin_sql(pg, f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
         elif sqlite_path:
             for suffix in ("", "-wal", "-shm"):

@@ -57,7 +57,11 @@ class SearchDocument(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["kind", "object_id"], name="cms_searchdoc_unique")
         ]
-        indexes = [models.Index(fields=["kind", "area"], name="cms_searchdoc_kind_area")]
+        indexes = [
+            models.Index(fields=["kind", "area"], name="cms_searchdoc_kind_area"),
+            # newest first: a common word's first page is read along this index
+            models.Index(fields=["-updated_at", "-id"], name="cms_searchdoc_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.object_id} {self.title[:30]}"

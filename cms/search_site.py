@@ -1,8 +1,8 @@
 """Reading the site search: one query over `SearchDocument`, facets, snippets (issue 14).
 
 `site_search()` answers a page of results with facets by type and by area in a constant
-number of queries (page, two facets, the first also giving the total; one more to look
-up an area filter),
+number of queries (one GROUP BY for both facets and the total, the facet areas' names,
+the page; one more to look up an area filter),
 whatever the number of results.  Who sees what: documents hold only what their audience
 may read (see cms/search_models.py); members-only documents (the reward catalogue) need a
 signed-in user.
@@ -16,6 +16,7 @@ matching the space-padded token.  So "路灯" finds "小区路灯坏了" on both
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import and_
@@ -37,6 +38,7 @@ from .search_models import SearchDocument
 PER_PAGE = 10
 MAX_AREA_FACETS = 20
 SNIPPET_CHARS = 120
+RANK_LIMIT = 2000  # up to this many matches, title matches come first (see site_search)
 MAX_TOKENS = 48  # bigrams of a long CJK run are many; a query needs far fewer to be precise
 
 
@@ -163,8 +165,42 @@ def site_search(*, query: str, user, kind: str = "", area: str = "", page=1) -> 
     result.kind, result.area = kind, area_obj.code if area_obj else ""
 
     found = visible_documents(user).filter(_match(tokens))
-    by_kind = found.filter(kind=kind) if kind else found
-    by_area = found.filter(area=area_obj) if area_obj else found
+
+    # One GROUP BY (type, area) over the matches gives both facets and the total: the type
+    # facet counts within the chosen area, the area facet within the chosen type.
+    by_kind, by_area = Counter(), Counter()
+    for k, a, n in found.order_by().values_list("kind", "area_id").annotate(n=Count("pk")):
+        if area_obj is None or a == area_obj.pk:
+            by_kind[k] += n
+        if a is not None and (not kind or k == kind):
+            by_area[a] += n
+    labels = dict(SearchDocument.Kind.choices)
+    area_code = result.area
+    result.kinds = [
+        Facet(
+            value,
+            str(labels[value]),
+            by_kind[value],
+            value == kind,
+            _link(query, "" if value == kind else value, area_code),
+        )
+        for value in SearchDocument.Kind.values
+        if by_kind[value]
+    ]
+    top = dict(by_area.most_common(MAX_AREA_FACETS))
+    if area_obj is not None and area_obj.pk in by_area:
+        top[area_obj.pk] = by_area[area_obj.pk]  # the chosen area stays in view
+    names = Area.objects.filter(pk__in=list(top)).values_list("pk", "code", "name") if top else []
+    result.areas = sorted(
+        (
+            Facet(code, name, top[pk], code == area_code, _link(query, kind, code))
+            for pk, code, name in names
+        ),
+        key=lambda f: (-f.count, f.label),
+    )
+    for f in result.areas:
+        if f.selected:  # a chosen area's link clears it
+            f.url = _link(query, kind, "")
 
     words = safe_query(query).lower().split()[:MAX_QUERY_TERMS]
     in_title = Case(
@@ -172,42 +208,22 @@ def site_search(*, query: str, user, kind: str = "", area: str = "", page=1) -> 
         default=Value(0),
         output_field=IntegerField(),
     )
-    rows = by_kind.filter(area=area_obj) if area_obj else by_kind
-    rows = (
-        rows.select_related("area")
-        .annotate(in_title=in_title)
-        .order_by("-in_title", "-updated_at", "-pk")
-        .only("kind", "title", "body", "url", "updated_at", "area__name", "area__code")
+    rows = found.filter(kind=kind) if kind else found
+    rows = rows.filter(area=area_obj) if area_obj else rows
+    total = by_kind[kind] if kind else sum(by_kind.values())
+    rows = rows.select_related("area").only(
+        "kind", "title", "body", "url", "updated_at", "area__name", "area__code"
     )
-    labels = dict(SearchDocument.Kind.choices)
-    counts = dict(by_area.order_by().values_list("kind").annotate(n=Count("pk")))
+    if total <= RANK_LIMIT:
+        # Few matches: those with every word in the title first, then the newest.
+        rows = rows.annotate(in_title=in_title).order_by("-in_title", "-updated_at", "-pk")
+    else:
+        # Many (a word in most documents): newest first, read along the date index, which
+        # stops after a page instead of testing every match's title.
+        rows = rows.order_by("-updated_at", "-pk")
     paginator = Paginator(rows, PER_PAGE)
-    # The type facet already counted these rows: no second count(*) over the matches.
-    paginator.count = counts.get(kind, 0) if kind else sum(counts.values())
+    paginator.count = total  # counted by the facets' GROUP BY: no count(*) again
     result.page = paginator.get_page(page)
-    area_code = result.area
-    result.kinds = [
-        Facet(
-            value,
-            str(labels[value]),
-            counts[value],
-            value == kind,
-            _link(query, "" if value == kind else value, area_code),
-        )
-        for value in SearchDocument.Kind.values
-        if counts.get(value)
-    ]
-    areas = (
-        by_kind.exclude(area=None)
-        .order_by()
-        .values_list("area__code", "area__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "area__name")[:MAX_AREA_FACETS]
-    )
-    result.areas = [
-        Facet(code, name, n, code == area_code, _link(query, kind, code * (code != area_code)))
-        for code, name, n in areas
-    ]
 
     pattern = _needles(query)
     for doc in result.page.object_list:

@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': 'search document',
-                'indexes': [models.Index(fields=['kind', 'area'], name='cms_searchdoc_kind_area')],
+                'indexes': [models.Index(fields=['kind', 'area'], name='cms_searchdoc_kind_area'), models.Index(fields=['-updated_at', '-id'], name='cms_searchdoc_newest')],
                 'constraints': [models.UniqueConstraint(fields=('kind', 'object_id'), name='cms_searchdoc_unique')],
             },
         ),

@@ -351,7 +351,7 @@ def test_query_count_does_not_grow_with_results(
     few = count_queries(2)
     many = count_queries(15)
     assert few == many
-    # the area filter, the type facet (which gives the total), the area facet, the page
+    # the area filter, one GROUP BY for both facets and the total, area names, the page
     with django_assert_num_queries(4):
         site_search(query="垃圾分类", user=None, area=tree["community"].code)
 
