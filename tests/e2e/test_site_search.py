@@ -33,6 +33,7 @@ def test_header_search_box_finds_across_the_site(page, shot):
         name="光明电工", kind="provider", area=grid, services="路灯 电路 维修"
     )
 
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
     page.goto(page.base_url + reverse("deliberation:index"))
     page.fill("#site-q", "路灯")
     with page.expect_navigation():
@@ -49,3 +50,4 @@ def test_header_search_box_finds_across_the_site(page, shot):
     assert results.locator("li").count() == 1
     assert results.locator("li[data-kind=request]").count() == 1
     assert page.get_by_test_id("facet-types").locator("[aria-current=true]").count() == 1
+    shot("search-filtered")
