@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPTS = ["pages.py", "ledger.py", "triage.py"]
+SCRIPTS = ["pages.py", "ledger.py", "triage.py", "search.py"]
 
 
 def main() -> int:

@@ -9,6 +9,7 @@ class CmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import images, signals  # noqa: F401
+        from . import images, search_signals, signals  # noqa: F401
 
         images.connect()
+        search_signals.connect()

@@ -26,6 +26,7 @@ from portal.forms import SearchForm
 
 from .cjk import index_text
 from .review import ReviewedPageMixin, may_approve, may_skip_review
+from .search_models import SearchDocument  # noqa: F401  (the site search's index)
 from .sections import sections_for
 
 

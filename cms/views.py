@@ -1,4 +1,3 @@
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -7,15 +6,22 @@ from django.views.decorators.http import require_GET
 
 from portal.forms import SearchForm
 
-from .selectors import search_pages
+from .search_site import site_search
 
 
 def search(request):
+    """One search for the whole site (cms/search_site.py): results the visitor may see,
+    facets by type and area, highlighted snippets, pages of ten."""
     form = SearchForm(request.GET or None, auto_id="%s")
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    results = search_pages(query) if query else []
-    page = Paginator(results, 10).get_page(request.GET.get("page")) if query else None
-    return render(request, "cms/search.html", {"query": query, "results": page, "form": form})
+    results = site_search(
+        query=query,
+        user=request.user,
+        kind=request.GET.get("type", ""),
+        area=request.GET.get("area", ""),
+        page=request.GET.get("page"),
+    )
+    return render(request, "cms/search.html", {"query": query, "results": results, "form": form})
 
 
 # Personal and staff areas are not for search engines; everything else is public.

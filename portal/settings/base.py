@@ -261,6 +261,7 @@ PORTAL_DEMO_LOADERS = [
     "credits.demo.load",
     "deliberation.demo.load",
     "triage.demo.load",
+    "cms.search_documents.load_demo",  # last: indexes what the others wrote
 ]
 
 # --- Internationalisation ---------------------------------------------------------

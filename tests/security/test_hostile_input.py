@@ -294,7 +294,7 @@ FIELDS = {
     "account_verify_phone": {"code": "123456", "action": "resend"},
     "account_change_phone": {"phone": "13912340001", "action": "verify"},
     "portal:residency_queue": {"membership": "1", "decision": "confirm", "note": ""},
-    "cms:search": {"q": "电梯", "page": "1"},
+    "cms:search": {"q": "电梯", "page": "1", "type": "topic", "area": "x"},
     "credits:statement": {"account": "1", "before": "1"},
     "credits:statement_csv": {"account": "1"},
     "credits:verify": {"log": "1", "action": "approve", "reason": "x"},
