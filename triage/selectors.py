@@ -6,8 +6,9 @@
 - who handles what where: `committee_for`, `department_for` (by line, in the request's
   area), `handler_for_kind`, `supervisors_above`, `handlers_of`, `handler_orgs`, and the
   service directory's `directory_matches`;
-- figures: `dashboard_stats`, `dashboard_areas`; the dashboard panel and the community
-  page's section (`panel_context`, `section_context`).
+- figures: `dashboard_stats` (from the daily counts, `selectors_dashboard`),
+  `dashboard_areas`; the dashboard panel and the community page's section
+  (`panel_context`, `section_context`).
 
 Who may read a request is `triage.permissions`; the lists here filter with its rules.
 """
@@ -138,7 +139,19 @@ def report_measures() -> dict:
 
 
 def dashboard_stats(area: Area, *, since=None) -> dict:
-    """The figures every report on 三事分流 quotes, for `area`'s subtree, in one query."""
+    """The figures every report on 三事分流 quotes, for `area`'s subtree: from the daily
+    counts kept on write (`selectors_dashboard.dashboard_figures`, constant in the number of
+    requests), or for an area below community level by one pass over its requests."""
+    from .selectors_dashboard import dashboard_figures, uses_counts
+
+    if uses_counts(area):
+        return dashboard_figures(area, since=timezone.localdate(since) if since else None)
+    return dashboard_stats_scan(area, since=since)
+
+
+def dashboard_stats_scan(area: Area, *, since=None) -> dict:
+    """The figures by one pass over `area`'s requests (one query): what the dashboard read
+    before the daily counts; bench/dashboard.py compares the two."""
     qs = Request.objects.within(area)
     if since is not None:
         qs = qs.filter(created_at__gte=since)
