@@ -10,7 +10,7 @@ that exist, pages the result and says which parameters page links keep:
         queryset,
         filters=[
             Choice("status", _("Status"), Request.Status.choices),
-            AreaChoice("area", _("Area"), areas),
+            AreaChoice("area", _("Area"), choices=areas),
             DateRange("created_at"),
         ],
         sorts=[Sort("new", _("Newest first"), "-created_at", "-pk"), …],
@@ -94,6 +94,42 @@ class AreaChoice(Choice):
 
 def _area_label(area) -> str:
     return getattr(area, "_full_name", None) or area.name
+
+
+@dataclass(frozen=True)
+class Search:
+    """Words typed in a box: every word must occur in one of `lookups` (icontains, so a
+    Chinese word is found inside Chinese text on SQLite and PostgreSQL alike)."""
+
+    name: str
+    label: Any
+    lookups: tuple
+    max_length: int = 100
+
+    def fields(self) -> dict:
+        return {
+            self.name: forms.CharField(
+                label=self.label,
+                required=False,
+                max_length=self.max_length,
+                widget=forms.TextInput(attrs={"type": "search"}),
+                error_messages={
+                    "max_length": _("Type at most %(limit_value)d characters to search.")
+                },
+            )
+        }
+
+    def q(self, data: dict) -> Q | None:
+        words = (data.get(self.name) or "").split()[:8]
+        if not words:
+            return None
+        q = Q()
+        for word in words:
+            one = Q()
+            for lookup in self.lookups:
+                one |= Q(**{f"{lookup}__icontains": word})
+            q &= one
+        return q
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -13,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from portal.listing import AreaChoice, Choice, DateRange, Listing, Sort
+from portal.listing import AreaChoice, Choice, DateRange, Listing, Search, Sort
 from portal.models import Area, Membership, Organisation
 from portal.permissions import areas_for, can, is_site_admin, require
 from portal.refusals import (
@@ -543,6 +545,39 @@ def export(request):
     return response_for(area, request.user)
 
 
+@dataclass(frozen=True)
+class ServedAreaChoice(AreaChoice):
+    """Entries serving the chosen area: those of the area or above it (a district-wide
+    provider serves every community in it), and those inside it."""
+
+    lookup: str = "area__path"
+
+    def q(self, data):
+        value = data.get(self.name)
+        if not value:
+            return None
+        area = next(a for a in self.choices if str(a.pk) == value)
+        return Q(area__path__in=area.ancestor_paths()) | Q(area__path__startswith=area.path)
+
+
 def directory(request):
-    entries = ServiceDirectoryEntry.objects.filter(is_active=True).select_related("area")
-    return render(request, "triage/directory.html", {"entries": entries})
+    listing = Listing(
+        request,
+        ServiceDirectoryEntry.objects.filter(is_active=True).select_related("area"),
+        filters=[
+            Search("q", _("Search"), ("name", "services")),
+            Choice("kind", _("Category"), ServiceDirectoryEntry.Kind.choices),
+            ServedAreaChoice("area", _("Area"), choices=list_areas()),
+        ],
+        sorts=[
+            Sort("kind", gettext_lazy("By category"), "kind", "name", "pk"),
+            Sort("name", gettext_lazy("By name"), "name", "pk"),
+        ],
+    )
+    listing.rows = list(listing.rows)
+    Area.attach_full_names(e.area for e in listing.rows)
+    return render(
+        request,
+        "triage/directory.html",
+        {"entries": listing.rows, "listing": listing},
+    )
