@@ -35,7 +35,7 @@ def _trends(area):
     trends = dashboard_trends(area)
     rows = [
         [
-            _("Period"),
+            _("Time period"),
             _("Requests"),
             _("Completion rate (%)"),
             _("On-time rate (%)"),

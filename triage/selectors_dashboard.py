@@ -168,7 +168,7 @@ def trend_charts(trends: dict) -> list[dict]:
                     "axes": [{"name": _("requests")}],
                     "series": [{"name": _("requests"), "type": "bar", "data": t["total"]}],
                 },
-                "columns": [_("Period"), _("Requests")],
+                "columns": [_("Time period"), _("Requests")],
                 "rows": [[r["label"], r["total"]] for r in t["rows"]],
             }
         )
@@ -187,7 +187,7 @@ def trend_charts(trends: dict) -> list[dict]:
                     ],
                 },
                 "columns": [
-                    _("Period"),
+                    _("Time period"),
                     _("Completion rate (%)"),
                     _("On-time rate (%)"),
                     _("Mediation success rate (%)"),
