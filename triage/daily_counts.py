@@ -24,8 +24,12 @@ from collections import defaultdict
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from django.apps import apps
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Area
 
 # Request fields a contribution depends on.
 TRACKED = (
@@ -59,8 +63,6 @@ _TZ = ZoneInfo(settings.TIME_ZONE)
 
 
 def community_path(area_path: str) -> str:
-    from portal.models import Area
-
     return area_path[: COMMUNITY_DEPTH * Area.steplen]
 
 
@@ -116,9 +118,7 @@ def before_save(obj) -> dict | None:
         return None
     old = getattr(obj, "_counted", None)
     if old is None and obj.pk is not None:
-        from .models import Request
-
-        old = Request.objects.filter(pk=obj.pk).values(*TRACKED).first()
+        old = type(obj)._base_manager.filter(pk=obj.pk).values(*TRACKED).first()
     return old
 
 
@@ -158,8 +158,6 @@ def apply(changes: dict[tuple, list[int]]) -> None:
     changes = {k: v for k, v in changes.items() if any(v)}
     if not changes:
         return
-    from .models import RequestDailyCount
-
     qn = connection.ops.quote_name
     table = qn(RequestDailyCount._meta.db_table)
     cols = KEY + MEASURES
@@ -177,9 +175,7 @@ def apply(changes: dict[tuple, list[int]]) -> None:
 
 def recount(queryset=None) -> dict[tuple, tuple]:
     """The table as a full pass over the requests would make it (key → measures)."""
-    from .models import Request
-
-    qs = queryset if queryset is not None else Request.objects.all()
+    qs = queryset if queryset is not None else apps.get_model("triage", "Request").objects.all()
     out: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(MEASURES))
     for values in qs.order_by().values_list(*TRACKED).iterator(chunk_size=5000):
         part = contribution(dict(zip(TRACKED, values, strict=True)))
@@ -194,8 +190,6 @@ def recount(queryset=None) -> dict[tuple, tuple]:
 
 def stored() -> dict[tuple, tuple]:
     """The table as it is (rows whose measures are all zero left out)."""
-    from .models import RequestDailyCount
-
     out = {}
     for values in RequestDailyCount.objects.values_list(*KEY, *MEASURES).iterator():
         key, measures = tuple(values[: len(KEY)]), tuple(values[len(KEY) :])
@@ -208,10 +202,8 @@ def stored() -> dict[tuple, tuple]:
 def rebuild(*, request_model=None, count_model=None) -> int:
     """Replace the table with a full count of the requests; returns the number of rows.
     (A migration passes its historical models.)"""
-    from . import models
-
-    request_model = request_model or models.Request
-    count_model = count_model or models.RequestDailyCount
+    request_model = request_model or apps.get_model("triage", "Request")
+    count_model = count_model or RequestDailyCount
 
     counts = recount(request_model.objects.all())
     count_model.objects.all().delete()
@@ -223,3 +215,40 @@ def rebuild(*, request_model=None, count_model=None) -> int:
         batch_size=2000,
     )
     return len(counts)
+
+
+class RequestDailyCount(models.Model):
+    """The figures of the requests submitted on one day in one community, of one class and
+    channel: sums kept up to date on every save of a request (`triage.daily_counts`), so a
+    dashboard reads O(days × communities) rows, never the requests."""
+
+    day = models.DateField(_("day submitted"))
+    # The community's path (or the request's own area above community level).
+    area_path = models.CharField(max_length=255, db_index=True)
+    request_class = models.CharField(_("class"), max_length=12, blank=True)
+    channel = models.CharField(_("channel"), max_length=12)
+    n = models.IntegerField(_("requests"), default=0)
+    closed = models.IntegerField(default=0)
+    with_deadline = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    satisfaction_sum = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    mediated = models.IntegerField(default=0)
+    mediated_ok = models.IntegerField(default=0)
+    escalated = models.IntegerField(default=0)
+    handling_seconds = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily request count")
+        verbose_name_plural = _("daily request counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "area_path", "request_class", "channel"],
+                name="triage_daily_count_key",
+            )
+        ]
+        indexes = [models.Index(fields=["area_path", "day"], name="triage_daily_area_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.area_path} {self.request_class} {self.channel}: {self.n}"

@@ -25,6 +25,9 @@ from portal.models import Area, Organisation
 from portal.scoping import ScopedQuerySet
 from portal.validators import validate_image_upload
 
+from . import daily_counts
+from .daily_counts import RequestDailyCount  # noqa: F401  (the model lives with its upkeep)
+
 MAX_TEXT = 2000
 MAX_PHOTOS = 9
 REOPEN_DAYS = 7
@@ -476,8 +479,6 @@ class Request(models.Model):
     # --- daily counts (triage/daily_counts.py): kept in the transaction of every save ---
 
     def save(self, *args, **kwargs):
-        from . import daily_counts
-
         # No savepoint: inside a service's transaction the counts share its fate.
         with transaction.atomic(savepoint=False):
             old = daily_counts.before_save(self)
@@ -486,8 +487,6 @@ class Request(models.Model):
 
     def refresh_from_db(self, *args, **kwargs):
         super().refresh_from_db(*args, **kwargs)
-        from . import daily_counts
-
         # What the database holds now is what a later save moves the counts from.
         fresh = daily_counts.snapshot(self)
         if fresh is not None:
@@ -496,8 +495,6 @@ class Request(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values):
         obj = super().from_db(db, field_names, values)
-        from . import daily_counts
-
         obj._counted = daily_counts.snapshot(obj)
         return obj
 
@@ -959,40 +956,3 @@ class HelpOffer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referral.request.number} · {self.volunteer}"
-
-
-class RequestDailyCount(models.Model):
-    """The figures of the requests submitted on one day in one community, of one class and
-    channel: sums kept up to date on every save of a request (`triage.daily_counts`), so a
-    dashboard reads O(days × communities) rows, never the requests."""
-
-    day = models.DateField(_("day submitted"))
-    # The community's path (or the request's own area above community level).
-    area_path = models.CharField(max_length=255, db_index=True)
-    request_class = models.CharField(_("class"), max_length=12, blank=True)
-    channel = models.CharField(_("channel"), max_length=12)
-    n = models.IntegerField(_("requests"), default=0)
-    closed = models.IntegerField(default=0)
-    with_deadline = models.IntegerField(default=0)
-    on_time = models.IntegerField(default=0)
-    rated = models.IntegerField(default=0)
-    satisfaction_sum = models.IntegerField(default=0)
-    satisfied = models.IntegerField(default=0)
-    mediated = models.IntegerField(default=0)
-    mediated_ok = models.IntegerField(default=0)
-    escalated = models.IntegerField(default=0)
-    handling_seconds = models.BigIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("daily request count")
-        verbose_name_plural = _("daily request counts")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["day", "area_path", "request_class", "channel"],
-                name="triage_daily_count_key",
-            )
-        ]
-        indexes = [models.Index(fields=["area_path", "day"], name="triage_daily_area_day")]
-
-    def __str__(self) -> str:
-        return f"{self.day} {self.area_path} {self.request_class} {self.channel}: {self.n}"

@@ -21,7 +21,6 @@ from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from portal.models import Area, Membership, Organisation, Role
 from portal.permissions import active_memberships, areas_for, is_site_admin
@@ -29,6 +28,7 @@ from portal.permissions import active_memberships, areas_for, is_site_admin
 from .models import Request, RequestClass, ServiceDirectoryEntry, public_q
 from .permissions import UNTRIAGED, filing_home, readable_q, triage_q
 from .privacy import public_text
+from .selectors_dashboard import _bars, _pending_label, dashboard_figures, uses_counts
 
 S = Request.Status
 
@@ -142,8 +142,6 @@ def dashboard_stats(area: Area, *, since=None) -> dict:
     """The figures every report on 三事分流 quotes, for `area`'s subtree: from the daily
     counts kept on write (`selectors_dashboard.dashboard_figures`, constant in the number of
     requests), or for an area below community level by one pass over its requests."""
-    from .selectors_dashboard import dashboard_figures, uses_counts
-
     if uses_counts(area):
         return dashboard_figures(area, since=timezone.localdate(since) if since else None)
     return dashboard_stats_scan(area, since=since)
@@ -198,15 +196,6 @@ def dashboard_stats_scan(area: Area, *, since=None) -> dict:
         "by_class": _bars(class_rows),
         "by_channel": _bars(channel_rows),
     }
-
-
-def _pending_label():
-    return gettext_lazy("not yet triaged")
-
-
-def _bars(rows) -> list[dict]:
-    top = max((n for _l, n in rows), default=0) or 1
-    return [{"label": label, "n": n, "width": round(100 * n / top, 1)} for label, n in rows]
 
 
 def dashboard_areas(user) -> list[Area]:

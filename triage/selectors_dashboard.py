@@ -14,6 +14,8 @@ from datetime import date, timedelta
 
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal.models import Area
 
@@ -61,6 +63,15 @@ def _figures(t: dict) -> dict:
     }
 
 
+def _pending_label():
+    return gettext_lazy("not yet triaged")
+
+
+def _bars(rows) -> list[dict]:
+    top = max((n for _l, n in rows), default=0) or 1
+    return [{"label": label, "n": n, "width": round(100 * n / top, 1)} for label, n in rows]
+
+
 def uses_counts(area: Area) -> bool:
     return area.depth <= COMMUNITY_DEPTH
 
@@ -68,8 +79,6 @@ def uses_counts(area: Area) -> bool:
 def dashboard_figures(area: Area, *, since: date | None = None) -> dict:
     """`selectors.dashboard_stats`'s figures from the daily counts: one query for the
     class × channel sums and one for the overdue requests, whatever the number of requests."""
-    from .selectors import _bars, _pending_label
-
     rows = _rows(area)
     if since is not None:
         rows = rows.filter(day__gte=since)
@@ -150,8 +159,6 @@ def _series(buckets: dict, label) -> dict:
 def trend_charts(trends: dict) -> list[dict]:
     """The dashboard's charts: for weeks and for months, the requests (bars) and the rates
     (lines, with satisfaction on its own 1–5 axis); each with the table of its numbers."""
-    from django.utils.translation import gettext as _
-
     charts = []
     titles = {
         "weeks": (_("Requests by week (last 26 weeks)"), _("Rates by week (last 26 weeks)")),
