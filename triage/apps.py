@@ -46,6 +46,17 @@ class TriageConfig(AppConfig):
         )
         self._connect_deliberation()
         self._connect_sanshi_page()
+        self._connect_daily_counts()
+
+    @staticmethod
+    def _connect_daily_counts() -> None:
+        """A deleted request leaves the daily counts (saves are counted in Request.save)."""
+        from django.db.models.signals import post_delete
+
+        from .daily_counts import on_delete
+        from .models import Request
+
+        post_delete.connect(on_delete, sender=Request, dispatch_uid="triage.daily_counts")
 
     @staticmethod
     def _connect_sanshi_page() -> None:

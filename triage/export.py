@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from portal.exports import xlsx_bytes, xlsx_response
 
 from .selectors import dashboard_stats, shown_text, visible_requests
+from .selectors_dashboard import dashboard_trends
 
 
 def workbook_for(area, user=None) -> bytes:
@@ -21,7 +22,42 @@ def response_for(area, user=None):
 
 
 def sheets_for(area, user=None):
-    return [(_("Figures"), _figures(area)), (_("Requests"), _requests(area, user))]
+    # The trend sheet comes last: readers of the first two sheets find them where they were.
+    return [
+        (_("Figures"), _figures(area)),
+        (_("Requests"), _requests(area, user)),
+        (_("Trends"), _trends(area)),
+    ]
+
+
+def _trends(area):
+    """The dashboard's trend tables: one row per week, then one per month."""
+    trends = dashboard_trends(area)
+    rows = [
+        [
+            _("Time period"),
+            _("Requests"),
+            _("Completion rate (%)"),
+            _("On-time rate (%)"),
+            _("Average satisfaction (1–5)"),
+            _("Mediation success rate (%)"),
+        ]
+    ]
+    for key, title in (("weeks", _("Week from")), ("months", _("Month"))):
+        rows.append([])
+        rows.append([title])
+        for r in trends[key]["rows"]:
+            rows.append(
+                [
+                    r["label"],
+                    r["total"],
+                    r["completion_rate"],
+                    r["on_time_rate"],
+                    r["satisfaction"],
+                    r["mediation_rate"],
+                ]
+            )
+    return rows
 
 
 def _figures(area):

@@ -26,6 +26,8 @@ from portal.models import Area, Organisation
 from portal.scoping import ScopedQuerySet
 from portal.validators import validate_image_upload
 
+from . import daily_counts
+from .daily_counts import RequestDailyCount  # noqa: F401  (the model lives with its upkeep)
 from .geo import point_in_polygon
 
 MAX_TEXT = 2000
@@ -486,6 +488,28 @@ class Request(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.text[:20]}"
+
+    # --- daily counts (triage/daily_counts.py): kept in the transaction of every save ---
+
+    def save(self, *args, **kwargs):
+        # No savepoint: inside a service's transaction the counts share its fate.
+        with transaction.atomic(savepoint=False):
+            old = daily_counts.before_save(self)
+            super().save(*args, **kwargs)
+            daily_counts.track(self, old, update_fields=kwargs.get("update_fields"))
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        # What the database holds now is what a later save moves the counts from.
+        fresh = daily_counts.snapshot(self)
+        if fresh is not None:
+            self._counted = fresh
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        obj = super().from_db(db, field_names, values)
+        obj._counted = daily_counts.snapshot(obj)
+        return obj
 
     @property
     def number(self) -> str:

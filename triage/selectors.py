@@ -6,8 +6,9 @@
 - who handles what where: `committee_for`, `department_for` (by line, in the request's
   area), `handler_for_kind`, `supervisors_above`, `handlers_of`, `handler_orgs`, and the
   service directory's `directory_matches`;
-- figures: `dashboard_stats`, `dashboard_areas`; the dashboard panel and the community
-  page's section (`panel_context`, `section_context`).
+- figures: `dashboard_stats` (from the daily counts, `selectors_dashboard`),
+  `dashboard_areas`; the dashboard panel and the community page's section
+  (`panel_context`, `section_context`).
 
 Who may read a request is `triage.permissions`; the lists here filter with its rules.
 """
@@ -20,7 +21,6 @@ from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from portal.models import Area, Membership, Organisation, Role
 from portal.permissions import active_memberships, areas_for, is_site_admin
@@ -28,6 +28,7 @@ from portal.permissions import active_memberships, areas_for, is_site_admin
 from .models import Request, RequestClass, ServiceDirectoryEntry, public_q
 from .permissions import UNTRIAGED, filing_home, readable_q, triage_q
 from .privacy import public_text
+from .selectors_dashboard import _bars, _pending_label, dashboard_figures, uses_counts
 from .selectors_maps import grid_rows, public_map
 
 S = Request.Status
@@ -139,7 +140,17 @@ def report_measures() -> dict:
 
 
 def dashboard_stats(area: Area, *, since=None) -> dict:
-    """The figures every report on 三事分流 quotes, for `area`'s subtree, in one query."""
+    """The figures every report on 三事分流 quotes, for `area`'s subtree: from the daily
+    counts kept on write (`selectors_dashboard.dashboard_figures`, constant in the number of
+    requests), or for an area below community level by one pass over its requests."""
+    if uses_counts(area):
+        return dashboard_figures(area, since=timezone.localdate(since) if since else None)
+    return dashboard_stats_scan(area, since=since)
+
+
+def dashboard_stats_scan(area: Area, *, since=None) -> dict:
+    """The figures by one pass over `area`'s requests (one query): what the dashboard read
+    before the daily counts; bench/dashboard.py compares the two."""
     qs = Request.objects.within(area)
     if since is not None:
         qs = qs.filter(created_at__gte=since)
@@ -186,15 +197,6 @@ def dashboard_stats(area: Area, *, since=None) -> dict:
         "by_class": _bars(class_rows),
         "by_channel": _bars(channel_rows),
     }
-
-
-def _pending_label():
-    return gettext_lazy("not yet triaged")
-
-
-def _bars(rows) -> list[dict]:
-    top = max((n for _l, n in rows), default=0) or 1
-    return [{"label": label, "n": n, "width": round(100 * n / top, 1)} for label, n in rows]
 
 
 def dashboard_areas(user) -> list[Area]:

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.db.models import F, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from portal.inputs import parse_id
+from portal.listing import AreaChoice, Choice, DateRange, Listing, Search, Sort
 from portal.models import Area, Membership, Organisation
-from portal.permissions import can, is_site_admin, require
+from portal.permissions import areas_for, can, is_site_admin, require
 from portal.refusals import (
     REFUSALS,
     refusal_messages,
@@ -24,10 +27,19 @@ from portal.refusals import (
     show_as_message,
     show_on_form,
 )
+from portal.scoping import area_q
 
-from . import forms, selectors, selectors_maps, workhours
+from . import forms, selectors, selectors_dashboard, selectors_maps, workhours
 from .export import response_for
-from .models import MAX_PHOTOS, REOPEN_DAYS, Event, Request, RequestClass, ServiceDirectoryEntry
+from .models import (
+    MAX_PHOTOS,
+    REOPEN_DAYS,
+    Event,
+    Request,
+    RequestClass,
+    ServiceDirectoryEntry,
+    ServiceType,
+)
 from .permissions import UNTRIAGED, can_read, filing_home, intake_roots, standing
 from .privacy import public_text
 from .services import claims, followup, routing, topics
@@ -37,16 +49,62 @@ from .services.intake import request_intake, request_submit
 MY_ROWS = 50
 
 
+REQUEST_SORTS = [
+    Sort("new", gettext_lazy("Newest first"), "-created_at", "-pk"),
+    Sort("old", gettext_lazy("Oldest first"), "created_at", "pk"),
+    Sort("deadline", gettext_lazy("Deadline first"), F("deadline").asc(nulls_last=True), "pk"),
+    Sort("status", gettext_lazy("By status"), "status", "-created_at", "-pk"),
+]
+PUBLIC_STATUSES = [
+    (v, label) for v, label in Request.Status.choices if v not in ("submitted", "triaged")
+]
+PUBLIC_CLASSES = [
+    (v, label) for v, label in RequestClass.choices if v in ("government", "community")
+]
+
+
+def request_filters(areas, *, statuses=None, classes=None) -> list:
+    """The filters of every list of requests: status, class, service type, area, dates."""
+    types = list(
+        ServiceType.objects.filter(is_active=True).order_by("name").values_list("code", "name")
+    )
+    return [
+        Choice("status", _("Status"), statuses or Request.Status.choices),
+        Choice("class", _("Class"), classes or RequestClass.choices, "request_class"),
+        Choice("type", _("Service type"), types, "service_type__code"),
+        AreaChoice("area", _("Area"), choices=areas),
+        DateRange("created_at"),
+    ]
+
+
+def list_areas(roots=None) -> list[Area]:
+    """The districts, streets and communities a list may be filtered by (under `roots`, or
+    all of them): one query, each labelled by its place in the tree."""
+    qs = Area.objects.filter(
+        kind__in=[Area.Kind.DISTRICT, Area.Kind.STREET, Area.Kind.COMMUNITY]
+    ).order_by("path")
+    if roots is not None:
+        roots = [r for r in roots if r is not None]
+        if not roots:
+            return []
+        qs = qs.filter(area_q(roots, "path"))
+    areas = list(qs)
+    for a in areas:
+        a._full_name = "\u3000" * max(0, a.depth - 2) + a.name
+    return areas
+
+
 def index(request):
-    qs = selectors.public_requests()
+    listing = Listing(
+        request,
+        selectors.public_requests(),
+        filters=request_filters(list_areas(), statuses=PUBLIC_STATUSES, classes=PUBLIC_CLASSES),
+        sorts=REQUEST_SORTS,
+    )
+    listing.rows = selectors.with_public_text(selectors.with_places(listing.rows))
     area = None
-    area_id = parse_id(request.GET.get("area", ""))
-    if area_id is not None:
-        area = Area.objects.filter(pk=area_id).first()
-        if area is not None:
-            qs = qs.within(area)
-    page = Paginator(qs, 20).get_page(request.GET.get("page"))
-    page.object_list = selectors.with_public_text(selectors.with_places(page.object_list))
+    if "area" in listing.values:
+        area = next(a for a in listing.filters[3].choices if str(a.pk) == listing.values["area"])
     user = request.user
     # The person's own requests, newest first, whatever their state (a request waiting for
     # triage is not public yet): the list the home panel's "All my requests" opens.
@@ -59,7 +117,8 @@ def index(request):
         request,
         "triage/index.html",
         {
-            "page": page,
+            "page": listing.page,
+            "listing": listing,
             "area": area,
             "mine": mine,
             "can_report": filing_home(user) is not None,
@@ -459,22 +518,44 @@ def make_topic(request, pk):
 
 @login_required
 def inbox(request, org_pk: int):
-    org = get_object_or_404(Organisation, pk=org_pk)
+    org = get_object_or_404(Organisation.objects.select_related("area"), pk=org_pk)
     if not (is_site_admin(request.user) or org in selectors.handler_orgs(request.user)):
         raise PermissionDenied(_("This is not your organisation's inbox."))
-    rows = selectors.with_places(selectors.inbox(org, request.user)[:200])
-    return render(request, "triage/inbox.html", {"org": org, "rows": rows, "now": timezone.now()})
+    open_statuses = [(v, label) for v, label in Request.Status.choices if v != "closed"]
+    listing = Listing(
+        request,
+        selectors.inbox(org, request.user),
+        filters=request_filters(list_areas([org.area]), statuses=open_statuses),
+        sorts=[REQUEST_SORTS[2], *REQUEST_SORTS[:2], REQUEST_SORTS[3]],
+    )
+    listing.rows = selectors.with_places(listing.rows)
+    return render(
+        request,
+        "triage/inbox.html",
+        {"org": org, "rows": listing.rows, "listing": listing, "now": timezone.now()},
+    )
 
 
 @login_required
 def queue(request):
     require(request.user, "triage.triage")
-    rows = selectors.with_places(
-        selectors.triage_queue(request.user).select_related("matter")[:200]
+    listing = Listing(
+        request,
+        selectors.triage_queue(request.user).select_related("matter"),
+        filters=request_filters(
+            list_areas(areas_for(request.user, "triage.triage")),
+            statuses=[(v, label) for v, label in Request.Status.choices if v in UNTRIAGED],
+        ),
+        sorts=[REQUEST_SORTS[1], REQUEST_SORTS[0]],
     )
+    listing.rows = selectors.with_places(listing.rows)
     thresholds = class_thresholds()
     shown = [(RequestClass(c).label, t) for c, t in thresholds.items()]
-    return render(request, "triage/queue.html", {"rows": rows, "thresholds": shown})
+    return render(
+        request,
+        "triage/queue.html",
+        {"rows": listing.rows, "listing": listing, "thresholds": shown},
+    )
 
 
 def _dashboard_area(request) -> Area:
@@ -491,6 +572,7 @@ def dashboard(request):
     area, areas = _dashboard_area(request)
     stats = selectors.dashboard_stats(area)
     area_map = selectors_maps.staff_map(area, request.user)
+    trends = selectors_dashboard.dashboard_trends(area)
     return render(
         request,
         "triage/dashboard.html",
@@ -498,6 +580,7 @@ def dashboard(request):
             "stats": stats,
             "area_map": area_map,
             "grid_rows": selectors_maps.grid_rows(area_map),
+            "charts": selectors_dashboard.trend_charts(trends),
             "form": forms.DashboardAreaForm(initial={"area": area.pk}, areas=areas),
             "area": area,
             "can_export": can(request.user, "triage.export", area),
@@ -518,6 +601,39 @@ def export(request):
     return response_for(area, request.user)
 
 
+@dataclass(frozen=True)
+class ServedAreaChoice(AreaChoice):
+    """Entries serving the chosen area: those of the area or above it (a district-wide
+    provider serves every community in it), and those inside it."""
+
+    lookup: str = "area__path"
+
+    def q(self, data):
+        value = data.get(self.name)
+        if not value:
+            return None
+        area = next(a for a in self.choices if str(a.pk) == value)
+        return Q(area__path__in=area.ancestor_paths()) | Q(area__path__startswith=area.path)
+
+
 def directory(request):
-    entries = ServiceDirectoryEntry.objects.filter(is_active=True).select_related("area")
-    return render(request, "triage/directory.html", {"entries": entries})
+    listing = Listing(
+        request,
+        ServiceDirectoryEntry.objects.filter(is_active=True).select_related("area"),
+        filters=[
+            Search("q", _("Search"), ("name", "services")),
+            Choice("kind", _("Category"), ServiceDirectoryEntry.Kind.choices),
+            ServedAreaChoice("area", _("Area"), choices=list_areas()),
+        ],
+        sorts=[
+            Sort("kind", gettext_lazy("By category"), "kind", "name", "pk"),
+            Sort("name", gettext_lazy("By name"), "name", "pk"),
+        ],
+    )
+    listing.rows = list(listing.rows)
+    Area.attach_full_names(e.area for e in listing.rows)
+    return render(
+        request,
+        "triage/directory.html",
+        {"entries": listing.rows, "listing": listing},
+    )

@@ -284,6 +284,17 @@ URL_KWARGS = {
     "triage:help_confirm": lambda w: {"offer_pk": w["offer"].pk},
 }
 
+LIST_FILTERS = {
+    "status": "assigned",
+    "class": "government",
+    "type": "road",
+    "area": "1",
+    "from": "2026-01-01",
+    "to": "2026-12-31",
+    "sort": "new",
+    "page": "1",
+}
+
 # Fields of views that read request.POST / request.GET directly (no rendered form),
 # with a valid value each where one helps to reach the deeper code.
 FIELDS = {
@@ -316,7 +327,11 @@ FIELDS = {
     "deliberation_admin:checkin": {"code": "ABC123"},
     "deliberation:desk_session": {"code": "ABC123", "via": "camera"},
     "deliberation_admin:add_to_session": {"session": "1"},
-    "triage:index": {"area": "1", "page": "1"},
+    # lists through portal/listing.py: filters, dates, sort and page in the URL
+    "triage:index": LIST_FILTERS,
+    "triage:queue": LIST_FILTERS,
+    "triage:inbox": LIST_FILTERS,
+    "triage:directory": {"q": "开锁", "kind": "provider", "area": "1", "sort": "name", "page": "1"},
     "triage:dashboard": {"area": "1"},
     "triage:export": {"area": "1"},
     "triage:supervise": {"note": "x"},
