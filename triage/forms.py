@@ -271,6 +271,8 @@ class DashboardAreaForm(forms.Form):
     def __init__(self, *args, areas=(), **kwargs):
         kwargs.setdefault("auto_id", "%s")
         super().__init__(*args, **kwargs)
+        # Every option's full name from one query over their ancestors, not one each: a
+        # city-wide viewer has every district, street and community here.
         self.fields["area"].choices = [
-            (a.pk, f"{a.full_name} ({a.get_kind_display()})") for a in areas
+            (a.pk, f"{a.full_name} ({a.get_kind_display()})") for a in Area.attach_full_names(areas)
         ]
