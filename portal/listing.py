@@ -25,7 +25,10 @@ A value that does not exist (`?status=nope`, `?area=999999`, `?from=2026-13-40`)
 filters, the sort order and the page still apply, and page links drop the bad value.
 
 Every choice list is computed before the query (a list, or one query for areas or service
-types), so a page costs the same number of queries whatever the number of rows.
+types), so a page costs the same number of queries whatever the number of rows.  The count
+stops at `COUNT_CAP` rows ("more than 1,000 found"): counting every public request of a
+whole city would cost more than the page itself, and nobody pages past the fiftieth page
+(filters narrow the list instead).
 """
 
 from __future__ import annotations
@@ -35,11 +38,37 @@ from typing import Any
 
 from django import forms
 from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 ALL = pgettext_lazy("listing", "All")
+COUNT_CAP = 1000
+
+
+class CappedPaginator(Paginator):
+    """A paginator that counts at most `cap` rows (`SELECT count(*) FROM (… LIMIT cap + 1)`),
+    so a page of a list of a million rows costs what a page of a thousand does."""
+
+    def __init__(self, object_list, per_page, *, cap: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.cap = COUNT_CAP if cap is None else cap
+
+    @cached_property
+    def _counted(self) -> int:
+        return self.object_list[: self.cap + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._counted, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        """True when there are more rows than were counted."""
+        return self._counted > self.cap
+
+
 NO_SUCH_VALUE = _("There is no such choice; this filter is not applied.")
 
 
@@ -235,7 +264,7 @@ class Listing:
         self.sort = sort
         self.values = {k: v for k, v in good.items() if v not in (None, "")}
         self.active = any(k != "sort" for k in self.values)
-        self.page = Paginator(qs, per_page).get_page(params.get("page"))
+        self.page = CappedPaginator(qs, per_page).get_page(params.get("page"))
         # Page links keep the filters that applied, never a refused value.
         self.keep = " ".join(name for name in self.form.fields if name in self.values)
         self.bad = bad

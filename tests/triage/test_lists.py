@@ -171,3 +171,21 @@ def test_the_directory_answers_hostile_queries(client, w, q):
     if len(q) > 100:
         assert 'data-testid="list-errors"' in html
         assert "巧手家政服务中心" in html  # the category filter still applies
+
+
+def test_a_list_longer_than_the_count_cap_says_more_than_and_still_pages(client, w, monkeypatch):
+    """Counting every public request of a city would cost more than the page: the count
+    stops at the cap, says "more than", and the pages up to it still work."""
+    monkeypatch.setattr("portal.listing.COUNT_CAP", 21)
+    for i in range(23):
+        road(w, text=f"路口的井盖塌了一半，第{i}处")
+    url = reverse("triage:index")
+    html = client.get(url).content.decode()
+    count = re.search(r'data-testid="list-count">\s*(.*?)\s*</p>', html, re.S).group(1)
+    assert count == "超过 21 条：请用筛选缩小范围"
+    assert len(set(numbers(client.get(url, {"page": 2}).content.decode()))) == 1
+    # Under the cap the count is exact.
+    services.request_reply(request=road(w), actor=w["people"]["chengguan"], reply="已修好")
+    html = client.get(url, {"status": "closed"}).content.decode()
+    count = re.search(r'data-testid="list-count">\s*(.*?)\s*</p>', html, re.S).group(1)
+    assert count == "共 1 条"
