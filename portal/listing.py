@@ -38,8 +38,8 @@ from typing import Any
 
 from django import forms
 from django.core.paginator import Paginator
-from django.utils.functional import cached_property
 from django.db.models import Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
