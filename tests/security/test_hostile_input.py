@@ -239,6 +239,7 @@ URL_KWARGS = {
     "deliberation:session_ics": lambda w: {"pk": w["session"].pk},
     "deliberation:poll": lambda w: {"pk": w["poll"].pk},
     "deliberation_admin:home": lambda w: {},
+    "deliberation_admin:moderation": lambda w: {},
     "deliberation_admin:checkin": lambda w: {"pk": w["session"].pk},
     "deliberation:desk": lambda w: {},
     "deliberation:desk_session": lambda w: {"pk": w["session"].pk},
@@ -337,7 +338,14 @@ FIELDS = {
     "deliberation:contribution_moderate": {"decision": "hide", "reason": "x", "next": "/"},
     "deliberation:followup_status": {"status": "done"},
     "deliberation:poll": {"option": "1"},
-    "deliberation_admin:checkin": {"code": "ABC123"},
+    "deliberation_admin:checkin": {**LIST_FILTERS, "sort": "checked", "code": "ABC123"},
+    "deliberation_admin:home": {**LIST_FILTERS, "q": "电梯", "community": "1", "sort": "support"},
+    "deliberation_admin:moderation": {
+        **LIST_FILTERS,
+        "q": "x",
+        "community": "1",
+        "sort": "reports",
+    },
     "deliberation:desk_session": {"code": "ABC123", "via": "camera"},
     "deliberation_admin:add_to_session": {"session": "1"},
     # lists through portal/listing.py: filters, dates, sort and page in the URL
