@@ -11,11 +11,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from portal import permissions, qr
 from portal.exports import csv_response
 from portal.inputs import parse_id, parse_ids
+from portal.listing import AreaChoice, DateRange, DayRange, Listing, Search, Sort, areas_under
 from portal.models import Area
 from portal.refusals import REFUSALS, refusal_messages, show_as_message, show_on_form
 
@@ -237,6 +239,31 @@ def certificate_check(request, serial: str):
     return render(request, "credits/certificate_check.html", {"cert": cert, "serial": serial})
 
 
+def verify_listing(request, queue) -> Listing:
+    """The hours waiting for verification as the URL asks: community, day of service, words
+    of the activity, place or volunteer's name; oldest first unless asked otherwise."""
+    return Listing(
+        request,
+        queue,
+        filters=[
+            Search("q", gettext_lazy("Search"), ("activity", "place", "volunteer__display_name")),
+            AreaChoice(
+                "area",
+                gettext_lazy("Area"),
+                choices=areas_under(permissions.areas_for(request.user, "credits.verify_hours")),
+                lookup="community__path",
+            ),
+            DayRange("date"),
+        ],
+        sorts=[
+            Sort("old", gettext_lazy("Oldest first"), "date", "start", "pk"),
+            Sort("new", gettext_lazy("Newest first"), "-date", "-start", "-pk"),
+            Sort("hours", gettext_lazy("Most hours first"), "-hours", "date", "pk"),
+        ],
+        per_page=50,
+    )
+
+
 @login_required
 def verify_queue(request):
     if not permissions.can(request.user, "credits.verify_hours"):
@@ -272,8 +299,10 @@ def verify_queue(request):
             for error in errors:
                 messages.error(request, error)
         if not refused:
-            return redirect("credits:verify")
-    queue = list(queue[:200])
+            return redirect(request.get_full_path())  # the same filtered page
+    listing = verify_listing(request, queue)
+    queue = list(listing.rows)
+    listing.rows = queue
     quotes = services.service_log_quotes(queue)
     for log in queue:
         log.quote = quotes[log.pk]
@@ -281,6 +310,7 @@ def verify_queue(request):
         request,
         "credits/verify.html",
         {
+            "listing": listing,
             "queue": queue,
             "rows": [(log, VerifyChoiceForm(log, ticked=log.pk in ticked)) for log in queue],
             "recent": [(log, RevokeForm(log)) for log in selectors.recently_verified(request.user)],
@@ -360,7 +390,32 @@ def fulfil(request):
         open_qs = open_qs | selectors.open_redemptions(communities).filter(
             reward__provider_id__in=provider_ids
         )
-    return render(request, "credits/fulfil.html", {"form": form, "open": open_qs[:200]})
+    # `community` and `code` in the URL fill in the handover form; the list reads `area`.
+    listing = Listing(
+        request,
+        open_qs,
+        filters=[
+            Search("q", gettext_lazy("Search"), ("reward__name", "user__display_name")),
+            AreaChoice(
+                "area",
+                gettext_lazy("Community"),
+                choices=areas_under(communities),
+                lookup="community__path",
+            ),
+            DateRange("reserved_at"),
+        ],
+        sorts=[
+            Sort("expires", gettext_lazy("Expiring first"), "expires_at", "pk"),
+            Sort("new", gettext_lazy("Newest first"), "-reserved_at", "-pk"),
+            Sort("old", gettext_lazy("Oldest first"), "reserved_at", "pk"),
+        ],
+        per_page=50,
+    )
+    return render(
+        request,
+        "credits/fulfil.html",
+        {"form": form, "open": listing.rows, "listing": listing},
+    )
 
 
 def community(request, code: str):

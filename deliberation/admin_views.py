@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 
 from portal.inputs import parse_id
+from portal.listing import AreaChoice, Choice, DateRange, Listing, Search, Sort
 from portal.refusals import REFUSALS, show_as_message
 from portal.security_headers import permissions_policy
 
 from . import selectors, services
 from .desk import check_in, masked_name
-from .models import Poll, Session
+from .models import Poll, Registration, Session
 
 
 def _ids(request, action="deliberation.manage") -> list[int]:
@@ -32,22 +34,107 @@ def _ids(request, action="deliberation.manage") -> list[int]:
     return [c.pk for c in communities]
 
 
+def _communities(request) -> list:
+    """The communities the user manages, as choices of a list's community filter."""
+    communities = selectors.managed_communities(request.user)
+    if not communities:
+        raise PermissionDenied(
+            pgettext("deliberation", "You do not have permission to do this here.")
+        )
+    return communities
+
+
+def _community_filter(communities, lookup):
+    return AreaChoice(
+        "community", pgettext_lazy("deliberation", "Community"), choices=communities, lookup=lookup
+    )
+
+
+# The moderation queue shown on the home page; the whole of it, with filters, on its own page.
+MODERATION_PREVIEW = 10
+
+
 def home(request):
-    """The committee's queues: topics waiting for a session, contributions waiting for a
-    moderation decision."""
-    manage_ids = _ids(request)
+    """The committee's queues: topics waiting for a session (filtered, sorted and paged as
+    the URL asks), and the first contributions waiting for a moderation decision."""
+    communities = _communities(request)
+    manage_ids = [c.pk for c in communities]
+    listing = Listing(
+        request,
+        selectors.agenda_queue(manage_ids),
+        filters=[
+            Search("q", pgettext_lazy("deliberation", "Search"), ("title",)),
+            _community_filter(communities, "community__path"),
+            DateRange("queued_at"),
+        ],
+        sorts=[
+            Sort(
+                "queue",
+                pgettext_lazy("deliberation", "Longest in the queue first"),
+                "queued_at",
+                "pk",
+            ),
+            Sort(
+                "support",
+                pgettext_lazy("deliberation", "Most supporters first"),
+                "-support_count",
+                "queued_at",
+                "pk",
+            ),
+            Sort(
+                "new",
+                pgettext_lazy("deliberation", "Newest in the queue first"),
+                "-queued_at",
+                "-pk",
+            ),
+        ],
+    )
+    moderation = selectors.moderation_queue(manage_ids)
+    listing.rows = list(listing.rows)
     return render(
         request,
         "deliberation/admin/home.html",
         {
-            "queue": list(selectors.agenda_queue(manage_ids)),
-            "moderation": list(selectors.moderation_queue(manage_ids)),
+            "listing": listing,
+            "queue": listing.rows,
+            "moderation": list(moderation[: MODERATION_PREVIEW + 1]),
+            "preview": MODERATION_PREVIEW,
             "upcoming": list(
                 Session.objects.filter(
                     community_id__in=manage_ids, starts_at__gte=timezone.now()
                 ).order_by("starts_at")[:20]
             ),
         },
+    )
+
+
+def moderation(request):
+    """Every contribution hidden by reports, waiting for the committee's decision."""
+    communities = _communities(request)
+    listing = Listing(
+        request,
+        selectors.moderation_queue([c.pk for c in communities]),
+        filters=[
+            Search("q", pgettext_lazy("deliberation", "Search"), ("text", "topic__title")),
+            _community_filter(communities, "topic__community__path"),
+            DateRange("created_at"),
+        ],
+        sorts=[
+            Sort("old", pgettext_lazy("deliberation", "Oldest first"), "created_at", "pk"),
+            Sort("new", pgettext_lazy("deliberation", "Newest first"), "-created_at", "-pk"),
+            Sort(
+                "reports",
+                pgettext_lazy("deliberation", "Most reports first"),
+                "-report_count",
+                "created_at",
+                "pk",
+            ),
+        ],
+    )
+    return render(
+        request,
+        "deliberation/admin/moderation.html",
+        {"listing": listing, "moderation": listing.rows},
     )
 
 
@@ -59,14 +146,36 @@ def checkin(request, pk):
     if request.method == "POST":
         check_in(request, session, request.POST.get("code", ""))  # the phone desk's messages
         return redirect("deliberation_admin:checkin", pk=session.pk)
+    listing = Listing(
+        request,
+        selectors.session_registrations(session),
+        filters=[
+            Choice("status", pgettext_lazy("deliberation", "Status"), Registration.Status.choices)
+        ],
+        sorts=[
+            Sort(
+                "queue",
+                pgettext_lazy("deliberation", "In order of registration"),
+                "status",
+                "queued_at",
+                "pk",
+            ),
+            Sort(
+                "checked",
+                pgettext_lazy("deliberation", "Latest check-in first"),
+                F("checked_in_at").desc(nulls_last=True),
+                "pk",
+            ),
+        ],
+        per_page=50,
+    )
     return render(
         request,
         "deliberation/admin/checkin.html",
         {
             "session": session,
-            "registrations": [
-                (masked_name(r.user), r) for r in selectors.session_registrations(session)
-            ],
+            "listing": listing,
+            "registrations": [(masked_name(r.user), r) for r in listing.rows],
             "counts": selectors.session_counts(session),
             "code": request.GET.get("code", ""),
         },

@@ -451,6 +451,7 @@ class CommitteeQueuesViewSet(ViewSet):
     def get_urlpatterns(self):
         return [
             path("", admin_views.home, name="home"),
+            path("moderation/", admin_views.moderation, name="moderation"),
             path("sessions/<id:pk>/checkin/", admin_views.checkin, name="checkin"),
             path(
                 "sessions/<id:pk>/attendance.xlsx",

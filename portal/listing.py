@@ -276,3 +276,36 @@ class Listing:
     @rows.setter
     def rows(self, value):
         self.page.object_list = value
+
+
+@dataclass(frozen=True)
+class DayRange(DateRange):
+    """`from` and `to` on a date field (DateRange is for datetimes)."""
+
+    def q(self, data: dict) -> Q | None:
+        q = Q()
+        if data.get(self.start):
+            q &= Q(**{f"{self.lookup}__gte": data[self.start]})
+        if data.get(self.end):
+            q &= Q(**{f"{self.lookup}__lte": data[self.end]})
+        return q or None
+
+
+def areas_under(roots) -> list:
+    """The districts, streets and communities at or below `roots` a list may be filtered by:
+    one query, each labelled by its place in the tree (indented by depth)."""
+    from portal.models import Area
+    from portal.scoping import area_q
+
+    roots = [r for r in roots if r is not None]
+    if not roots:
+        return []
+    areas = list(
+        Area.objects.filter(
+            area_q(roots, "path"),
+            kind__in=[Area.Kind.DISTRICT, Area.Kind.STREET, Area.Kind.COMMUNITY],
+        ).order_by("path")
+    )
+    for a in areas:
+        a._full_name = "\u3000" * max(0, a.depth - 2) + a.name
+    return areas
