@@ -60,7 +60,7 @@ def monthly_trends(area: Area, *, today: date | None = None) -> dict:
     )
     for row in logs:
         hours[monthly.month_key(row["month"])] += row["s"] or 0
-    K = Transaction.Kind
+    kinds = Transaction.Kind
     entries = (
         Entry.objects.filter(account__community__path__startswith=area.path, created_at__gte=since)
         .annotate(month=monthly.month_of("created_at"))
@@ -70,13 +70,13 @@ def monthly_trends(area: Area, *, today: date | None = None) -> dict:
     )
     for row in entries:
         kind = row["transaction__kind"]
-        if kind == K.REVERSAL:
+        if kind == kinds.REVERSAL:
             kind = row["transaction__reverses__kind"]
         issuer = row["account__kind"] == Account.Kind.ISSUANCE
         key = monthly.month_key(row["month"])
-        if kind == K.EARN and not issuer:
+        if kind == kinds.EARN and not issuer:
             earned[key] += row["s"] or 0
-        elif kind == K.REDEEM and issuer:
+        elif kind == kinds.REDEEM and issuer:
             redeemed[key] += row["s"] or 0
     return {
         "months": months,

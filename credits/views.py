@@ -397,8 +397,6 @@ def dashboard(request):
             "area": area,
             "form": DashboardAreaForm(initial={"area": area.pk}, areas=areas),
             "charts": selectors_dashboard.trend_charts(trends),
-            "totals": {
-                key: sum(trends[key], start=0) for key in ("hours", "earned", "redeemed")
-            },
+            "totals": {key: sum(trends[key], start=0) for key in ("hours", "earned", "redeemed")},
         },
     )

@@ -150,4 +150,4 @@ def test_the_query_count_does_not_grow_with_the_ledger(
         assert client.get(url).status_code == 200
 
 
-QUERIES = 6  # sign-in and areas, then one query for the hours and one for the entries
+QUERIES = 6  # constant: two of them are the hours and the entries, grouped by month
