@@ -151,3 +151,13 @@ def test_the_query_count_does_not_grow_with_the_ledger(
 
 
 QUERIES = 6  # constant: two of them are the hours and the entries, grouped by month
+
+
+def test_the_page_reads_in_chinese(client, ledger, committee_member):
+    client.force_login(committee_member)
+    html = client.get(reverse("credits:dashboard"), HTTP_ACCEPT_LANGUAGE="zh-hans").content
+    html = html.decode()
+    assert "道德银行统计看板" in html and "每月获得与兑换的道德币" in html
+    assert "获得的道德币" in html and "核实时长" in html
+    for english in ("Moral bank dashboard", "coins earned", "Hours verified", "Month"):
+        assert english not in html

@@ -136,3 +136,12 @@ def test_the_query_count_does_not_grow(
 
 
 QUERIES = 6  # constant: three of them are the three measures, grouped by month
+
+
+def test_the_page_reads_in_chinese(client, history, committee_member):
+    client.force_login(committee_member)
+    url = reverse("deliberation:dashboard", args=[history["community"].code])
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "议事统计看板" in html and "签到人次" in html and "提出的议题" in html
+    for english in ("Deliberation dashboard", "Topics raised", "check-ins", "Month"):
+        assert english not in html
