@@ -101,8 +101,8 @@ def trend_charts(t: dict) -> list[dict]:
             _("Coins earned and redeemed by month (last 12 months)"),
             months,
             [
-                {"name": _("coins earned"), "data": t["earned"]},
-                {"name": _("coins redeemed"), "data": t["redeemed"]},
+                {"name": _("Coins earned"), "data": t["earned"]},
+                {"name": _("Coins redeemed"), "data": t["redeemed"]},
             ],
             [_("Month"), _("Coins earned"), _("Coins redeemed")],
             axes=[{"name": _("coins")}],
