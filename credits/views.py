@@ -41,6 +41,7 @@ def index(request):
         context["home"] = selectors.home_community(request.user)
         context["can_verify"] = permissions.can(request.user, "credits.verify_hours")
         context["can_fulfil"] = permissions.can(request.user, "credits.fulfil")
+        context["can_dashboard"] = permissions.can(request.user, selectors_dashboard.ACTION)
     context["communities"] = Area.objects.filter(kind=Area.Kind.COMMUNITY).order_by("path")
     return render(request, "credits/index.html", context)
 

@@ -132,6 +132,7 @@ def community(request, code):
             "past_sessions": list(selectors.past_sessions(area)),
             "polls": list(selectors.community_polls(area)),
             "can_raise": permissions.may_raise_topic(request.user, area),
+            "can_dashboard": permissions.may_manage(request.user, area),
         },
     )
 

@@ -161,3 +161,11 @@ def test_the_page_reads_in_chinese(client, ledger, committee_member):
     assert "获得的道德币" in html and "核实时长" in html
     for english in ("Moral bank dashboard", "coins earned", "Hours verified", "Month"):
         assert english not in html
+
+
+def test_the_bank_page_links_the_dashboard_for_the_committee_only(client, tree, committee_member):
+    url, link = reverse("credits:index"), reverse("credits:dashboard")
+    client.force_login(committee_member)
+    assert link in client.get(url).content.decode()
+    client.force_login(base.resident(tree["grid"]))
+    assert link not in client.get(url).content.decode()

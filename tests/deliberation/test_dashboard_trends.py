@@ -145,3 +145,17 @@ def test_the_page_reads_in_chinese(client, history, committee_member):
     assert "议事统计看板" in html and "签到人次" in html and "提出的议题" in html
     for english in ("Deliberation dashboard", "Topics raised", "check-ins", "Month"):
         assert english not in html
+
+
+def test_the_community_page_links_the_dashboard_for_the_committee_only(
+    client, tree, committee_member, neighbours
+):
+    code = tree["community"].code
+    url, link = (
+        reverse("deliberation:community", args=[code]),
+        reverse("deliberation:dashboard", args=[code]),
+    )
+    client.force_login(committee_member)
+    assert link in client.get(url).content.decode()
+    client.force_login(neighbours[0])
+    assert link not in client.get(url).content.decode()
