@@ -20,5 +20,6 @@ urlpatterns = [
     path("verify/<id:pk>/revoke/", views.log_revoke, name="revoke"),
     path("record/", views.record_bulk, name="record"),
     path("fulfil/", views.fulfil, name="fulfil"),
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("community/<slug:code>/", views.community, name="community"),
 ]

@@ -21,7 +21,7 @@ from portal.listing import AreaChoice, DateRange, DayRange, Listing, Search, Sor
 from portal.models import Area
 from portal.refusals import REFUSALS, refusal_messages, show_as_message, show_on_form
 
-from . import selectors, services
+from . import selectors, selectors_dashboard, services
 from .forms import (
     BulkRecordForm,
     FulfilForm,
@@ -43,6 +43,7 @@ def index(request):
         context["home"] = selectors.home_community(request.user)
         context["can_verify"] = permissions.can(request.user, "credits.verify_hours")
         context["can_fulfil"] = permissions.can(request.user, "credits.fulfil")
+        context["can_dashboard"] = permissions.can(request.user, selectors_dashboard.ACTION)
     context["communities"] = Area.objects.filter(kind=Area.Kind.COMMUNITY).order_by("path")
     return render(request, "credits/index.html", context)
 
@@ -428,5 +429,30 @@ def community(request, code: str):
             **selectors.community_stats(area),
             "leaderboard": selectors.leaderboard(area),
             "rewards": selectors.catalogue(area)[:30],
+        },
+    )
+
+
+@login_required
+def dashboard(request):
+    """Hours verified, coins earned and coins redeemed per month in one of the viewer's
+    areas (a committee's community, or the street or district above it)."""
+    from triage.forms import DashboardAreaForm  # the same area picker as the requests'
+
+    areas = selectors_dashboard.dashboard_areas(request.user)
+    if not areas:
+        raise PermissionDenied(_("The moral bank's dashboard is for community committees."))
+    wanted = request.GET.get("area", "")
+    area = next((a for a in areas if str(a.pk) == wanted), None) or areas[0]
+    permissions.require(request.user, selectors_dashboard.ACTION, area)
+    trends = selectors_dashboard.monthly_trends(area)
+    return render(
+        request,
+        "credits/dashboard.html",
+        {
+            "area": area,
+            "form": DashboardAreaForm(initial={"area": area.pk}, areas=areas),
+            "charts": selectors_dashboard.trend_charts(trends),
+            "totals": {key: sum(trends[key], start=0) for key in ("hours", "earned", "redeemed")},
         },
     )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("me/", views.mine, name="mine"),
     path("c/<slug:code>/", views.community, name="community"),
     path("c/<slug:code>/raise/", views.topic_raise, name="topic_raise"),
+    path("c/<slug:code>/dashboard/", views.dashboard, name="dashboard"),
     path("c/<slug:code>/calendar.ics", views.community_ics, name="community_ics"),
     path("t/<id:pk>/", views.topic, name="topic"),
     path("t/<id:pk>/support/", views.topic_support, name="topic_support"),

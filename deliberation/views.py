@@ -23,7 +23,7 @@ from portal.pagecache import anonymous_cacheable, named_version
 from portal.refusals import REFUSALS, show_as_message, show_on_form
 from portal.scoping import community_or_404
 
-from . import ical, permissions, selectors, services, signals
+from . import ical, permissions, selectors, selectors_dashboard, services, signals
 from .forms import (
     ContributionEditForm,
     ContributionForm,
@@ -132,6 +132,7 @@ def community(request, code):
             "past_sessions": list(selectors.past_sessions(area)),
             "polls": list(selectors.community_polls(area)),
             "can_raise": permissions.may_raise_topic(request.user, area),
+            "can_dashboard": permissions.may_manage(request.user, area),
         },
     )
 
@@ -563,3 +564,24 @@ def poll(request, pk):
 @login_required
 def mine(request):
     return render(request, "deliberation/mine.html", selectors.my_participation(request.user))
+
+
+@login_required
+def dashboard(request, code):
+    """Topics raised, sessions held and check-ins per month, for the community's committee."""
+    area = community_or_404(code)
+    permissions.require_manage(
+        request.user,
+        area,
+        message=pgettext("deliberation", "This dashboard is for the community's committee."),
+    )
+    trends = selectors_dashboard.monthly_trends(area)
+    return render(
+        request,
+        "deliberation/dashboard.html",
+        {
+            "community": area,
+            "charts": selectors_dashboard.trend_charts(trends),
+            "totals": {k: sum(trends[k]) for k in ("topics", "sessions", "checkins")},
+        },
+    )

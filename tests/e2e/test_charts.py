@@ -83,3 +83,63 @@ def test_dashboard_charts_and_tables_at_phone_width(page, shot):
     if SHOTS:
         page.screenshot(path=os.path.join(SHOTS, "lists-directory.png"), full_page=True)
     assert not errors, errors
+
+
+def _charts_drawn(page, n: int) -> None:
+    page.wait_for_selector(".echart-drawn canvas")
+    charts = page.get_by_test_id("chart")
+    assert charts.count() == n
+    for i in range(n):
+        chart = charts.nth(i)
+        assert chart.locator("canvas").count() >= 1
+        box = chart.locator(".echart").bounding_box()
+        assert box and 300 <= box["width"] <= 390 and box["height"] > 200
+        assert chart.locator("table").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_moral_bank_and_deliberation_dashboards_at_phone_width(page, shot):
+    """The committee's moral-bank and deliberation dashboards (issue 14): their charts drawn,
+    the numbers in the tables, no console error."""
+    from credits import services as credits
+    from credits.models import Deed
+    from deliberation.models import Registration
+    from tests.credits import factories as cf
+    from tests.deliberation import factories as df
+
+    tree = factories.city_tree()
+    community = tree["community"]
+    committee = factories.member("committee", community)
+    volunteer = factories.resident(tree["grid"])
+    factories.portal_services.membership_grant(user=volunteer, role="volunteer", area=community)
+    cf.rule(community, deed=Deed.VOLUNTEER_HOUR, amount="10.00")
+    log = cf.log(volunteer, community, date=timezone.localdate())
+    credits.service_log_approve(actor=committee, log=log)
+    df.topic(community, raised_by=volunteer)
+    held = df.held_session(community, committee)
+    Registration.objects.create(
+        session=held, user=volunteer, status="registered", checked_in_at=held.starts_at
+    )
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, committee)
+
+    page.goto(page.base_url + "/credits/dashboard/")
+    _charts_drawn(page, 2)
+    coins = page.get_by_test_id("chart").nth(1)
+    coins.locator("summary").click()
+    row = coins.locator("tbody tr").last.inner_text()
+    assert timezone.localdate().strftime("%Y-%m") in row and "20.00" in row
+    assert not errors, errors
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, "trends-credits.png"), full_page=True)
+    shot("trends-credits")
+
+    page.goto(page.base_url + f"/deliberation/c/{community.code}/dashboard/")
+    _charts_drawn(page, 2)
+    assert not errors, errors
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, "trends-deliberation.png"), full_page=True)
+    shot("trends-deliberation")

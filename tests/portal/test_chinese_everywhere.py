@@ -174,6 +174,7 @@ STAFF_SEEDS = [
     "/credits/verify/",
     "/triage/queue/",
     "/triage/dashboard/",
+    "/credits/dashboard/",
     "/triage/intake/",
     "/admin/",
     "/admin/pages/",

@@ -197,6 +197,7 @@ class URLMatrix(TestCase):
             "deliberation/c/<slug:code>/": {"code": a.code},
             "deliberation/c/<slug:code>/raise/": {"code": a.code},
             "deliberation/c/<slug:code>/calendar.ics": {"code": a.code},
+            "deliberation/c/<slug:code>/dashboard/": {"code": a.code},
             "deliberation/contribution/<id:pk>/edit/": {"pk": self.contribution.pk},
             "deliberation/contribution/<id:pk>/report/": {"pk": self.contribution.pk},
             "deliberation/contribution/<id:pk>/moderate/": {"pk": self.contribution.pk},
@@ -410,11 +411,17 @@ EXPECTED.update(
             403, anonymous=302, committee_a=200, committee_b=200, site_admin=200
         ),
         "credits/community/<slug:code>/": row(200),
+        "credits/dashboard/": row(
+            403, anonymous=302, committee_a=200, committee_b=200, site_admin=200
+        ),
         "deliberation/": row(200),
         "deliberation/me/": row(200, anonymous=302),
         "deliberation/c/<slug:code>/": row(200),
         "deliberation/c/<slug:code>/raise/": row(200, anonymous=302),
         "deliberation/c/<slug:code>/calendar.ics": row(200),
+        "deliberation/c/<slug:code>/dashboard/": row(
+            403, anonymous=302, committee_a=200, site_admin=200
+        ),
         "deliberation/t/<id:pk>/": row(200),
         "deliberation/t/<id:pk>/support/": row(405, anonymous=302),
         "deliberation/t/<id:pk>/follow/": row(405, anonymous=302),
