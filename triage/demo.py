@@ -169,6 +169,14 @@ DIRECTORY = [
     ),
 ]
 
+# Where the providers' doors are (WGS-84), inside the demo grids below; the volunteers
+# come to you and have no point.
+DIRECTORY_POINTS = {
+    "巧手家政服务中心": (36.0731, 120.3987),  # 新湛 grid 2
+    "邻里通家电维修": (36.0788, 120.3991),  # 延三路 grid 1
+    "幸福里长者食堂": (36.0846, 120.3927),  # 延三路 grid 2
+}
+
 # grid code → outline (about 600 m squares around 八大湖, 浮山后 and 北岭, Qingdao)
 BOUNDARIES = {
     "xinzhan-1": (36.0700, 120.3900),
@@ -219,6 +227,7 @@ def _reference_data(ctx) -> None:
             },
         )
     for name, kind, area, who, offered, phone, hours in DIRECTORY:
+        lat, lon = DIRECTORY_POINTS.get(name, (None, None))
         ServiceDirectoryEntry.objects.get_or_create(
             name=name,
             defaults={
@@ -229,6 +238,8 @@ def _reference_data(ctx) -> None:
                 "hours": hours,
                 "organisation": ctx.orgs.get(who),
                 "volunteer": ctx.users.get(who),
+                "lat": lat,
+                "lon": lon,
             },
         )
     for code, (lat, lon) in BOUNDARIES.items():

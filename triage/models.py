@@ -236,6 +236,24 @@ class ServiceDirectoryEntry(models.Model):
     phone = models.CharField(_("public phone"), max_length=30, blank=True)
     hours = models.CharField(_("opening hours"), max_length=60, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Where to find it, for the directory's map (WGS-84, as GPS gives it); optional: a
+    # volunteer or a city-wide hotline has no door to point at.
+    lat = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    lon = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
 
     panels = [
         FieldPanel("name"),
@@ -245,6 +263,8 @@ class ServiceDirectoryEntry(models.Model):
         FieldPanel("services"),
         FieldPanel("phone"),
         FieldPanel("hours"),
+        FieldPanel("lat"),
+        FieldPanel("lon"),
         FieldPanel("is_active"),
     ]
 
@@ -252,9 +272,22 @@ class ServiceDirectoryEntry(models.Model):
         verbose_name = _("service directory entry")
         verbose_name_plural = _("service directory")
         ordering = ["kind", "name"]
+        constraints = [
+            models.CheckConstraint(
+                name="directory_point_wgs84",
+                condition=(Q(lat__isnull=True) & Q(lon__isnull=True))
+                | (Q(lat__gte=-90, lat__lte=90) & Q(lon__gte=-180, lon__lte=180)),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        super().clean()
+        if (self.lat is None) != (self.lon is None):
+            missing = "lon" if self.lon is None else "lat"
+            raise ValidationError({missing: _("Give both latitude and longitude, or neither.")})
 
 
 class ClassifierModel(models.Model):

@@ -124,3 +124,32 @@ def grid_rows(data: dict) -> list[dict]:
     """The grids of a map with their counts: the table beside it (for screen readers and
     for anyone without the map)."""
     return [a for a in data["areas"] if a["kind"] == "grid" and "count" in a]
+
+
+def directory_map(entries, area: Area | None = None) -> dict:
+    """The service directory's map: a point for each of `entries` (the listed page) that
+    has one, labelled with its name and category (map.js writes labels as text, never as
+    HTML), over the outlines of the chosen `area`, or of every community when none is
+    chosen (a community's outline, not its grids': the city at a glance)."""
+    if area is not None:
+        data = _map(area, None)
+    else:
+        rows = GridBoundary.objects.filter(area__kind=Area.Kind.COMMUNITY).select_related("area")
+        areas = [
+            {"id": b.area_id, "kind": b.area.kind, "name": b.area.name, "outline": b.polygon}
+            for b in rows
+        ]
+        data = {"areas": areas, "points": [], "bounds": bounds([a["outline"] for a in areas])}
+    data["points"] = [
+        {
+            "lat": float(e.lat),
+            "lon": float(e.lon),
+            "label": f"{e.name} · {e.get_kind_display()}",
+        }
+        for e in entries
+        if e.lat is not None and e.lon is not None
+    ]
+    if data["points"]:
+        # The listed entries decide the view; the outlines around them are the backdrop.
+        data["bounds"] = None
+    return data

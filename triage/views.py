@@ -617,13 +617,14 @@ class ServedAreaChoice(AreaChoice):
 
 
 def directory(request):
+    areas = list_areas()
     listing = Listing(
         request,
         ServiceDirectoryEntry.objects.filter(is_active=True).select_related("area"),
         filters=[
             Search("q", _("Search"), ("name", "services")),
             Choice("kind", _("Category"), ServiceDirectoryEntry.Kind.choices),
-            ServedAreaChoice("area", _("Area"), choices=list_areas()),
+            ServedAreaChoice("area", _("Area"), choices=areas),
         ],
         sorts=[
             Sort("kind", gettext_lazy("By category"), "kind", "name", "pk"),
@@ -632,8 +633,14 @@ def directory(request):
     )
     listing.rows = list(listing.rows)
     Area.attach_full_names(e.area for e in listing.rows)
+    chosen = str(listing.values.get("area", ""))
+    area = next((a for a in areas if str(a.pk) == chosen), None) if chosen else None
     return render(
         request,
         "triage/directory.html",
-        {"entries": listing.rows, "listing": listing},
+        {
+            "entries": listing.rows,
+            "listing": listing,
+            "directory_map": selectors_maps.directory_map(listing.rows, area),
+        },
     )

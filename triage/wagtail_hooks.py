@@ -118,12 +118,25 @@ class DirectoryViewSet(AreaScopedViewSet):
         "services",
         "phone",
         "hours",
+        "lat",
+        "lon",
         "is_active",
     ]
     export_filename = "service-directory"
     inspect_view_fields = list_export
     add_form_class = DirectoryForm
-    add_panels = ["name", "kind", "area", "organisation", "services", "phone", "hours", "is_active"]
+    add_panels = [
+        "name",
+        "kind",
+        "area",
+        "organisation",
+        "services",
+        "phone",
+        "hours",
+        "lat",
+        "lon",
+        "is_active",
+    ]
     edit_form_class = DirectoryForm
     edit_panels = add_panels
 

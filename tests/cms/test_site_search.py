@@ -383,3 +383,37 @@ def test_sessions_keep_their_date_order_when_titles_match_equally(
             starts_in=datetime.timedelta(days=3),
         )
     assert [d.title for d in site_search(query="消防", user=None).page] == ["议事会二", "议事会一"]
+
+
+def test_facets_are_capped_and_shown_as_lower_bounds(
+    tree, client, monkeypatch, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    """A very common word: the facets group at most FACET_LIMIT matches (one more tells
+    that there are more), and say so with "n+"; below the cap they stay exact."""
+    import cms.search_site as search_site
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for i in range(7):
+            topic(tree["community"], title=f"垃圾分类{i}", body="垃圾分类")
+    monkeypatch.setattr(search_site, "FACET_LIMIT", 10)
+    exact = site_search(query="垃圾分类", user=None)
+    assert not exact.capped and exact.total == 7
+    assert all(not f.capped for f in exact.kinds + exact.areas)
+
+    monkeypatch.setattr(search_site, "FACET_LIMIT", 5)
+    with django_assert_num_queries(3):  # one GROUP BY over at most 6 rows, names, the page
+        capped = site_search(query="垃圾分类", user=None)
+    assert capped.capped and capped.total == 5
+    assert capped.kinds and all(f.capped for f in capped.kinds + capped.areas)
+    assert sum(f.count for f in capped.kinds) == 6  # FACET_LIMIT + 1 counted, not 7
+    assert len(capped.page.object_list) == 5  # pages reach the cap, no further
+    html = client.get(URL, {"q": "垃圾分类"}).content.decode()
+    assert "超过 5 条" in html and '<span class="count">6+</span>' in html
+
+    # A chosen type: its own matches are counted (capped too), one more query.
+    with django_assert_num_queries(4):
+        by_type = site_search(query="垃圾分类", user=None, kind="topic")
+    assert by_type.capped and by_type.total == 5
+    monkeypatch.setattr(search_site, "FACET_LIMIT", 6)
+    narrow = site_search(query="垃圾分类", user=None, kind="page")
+    assert not narrow.capped and narrow.total == 0  # no page says 垃圾分类: exact, not "6+"

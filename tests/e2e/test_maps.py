@@ -13,7 +13,7 @@ from tests import factories
 from tests.e2e.conftest import sign_in
 from tests.triage.factories import world
 from tests.triage.test_views import hotline_request
-from triage.models import GridBoundary, Request
+from triage.models import GridBoundary, Request, ServiceDirectoryEntry
 
 PHONE = {"width": 390, "height": 844}
 SHOTS = os.environ.get("MAP_SHOTS", "/work/shots")
@@ -159,3 +159,44 @@ def test_a_committee_draws_a_grids_outline_in_the_admin(page, settings):
     assert len(outline) == 3
     # Where the map showed 第一网格 (36.05–36.07 N, 120.38–120.40 E): near it, in WGS-84.
     assert all(36.0 < p[0] < 36.12 and 120.33 < p[1] < 120.45 for p in outline)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_service_directory_maps_its_listed_entries(page):
+    tree = factories.city_tree()
+    world(tree)  # 巧手家政服务中心 (the district's) and 老周 (the community's volunteer)
+    ServiceDirectoryEntry.objects.filter(name="巧手家政服务中心").update(lat="36.06", lon="120.39")
+    ServiceDirectoryEntry.objects.create(
+        name="<b>修鞋</b>摊",
+        kind="provider",
+        area=tree["community"],
+        services="修鞋 配钥匙",
+        lat="36.065",
+        lon="120.385",
+    )
+    GridBoundary.objects.create(
+        area=tree["community"],
+        polygon=[[36.05, 120.38], [36.05, 120.40], [36.09, 120.40], [36.09, 120.38]],
+    )
+    page.set_viewport_size(PHONE)
+    page.context.add_init_script(RECORD_CSP)
+
+    page.goto(page.base_url + "/triage/directory/")
+    directory_map = page.get_by_test_id("directory-map")
+    directory_map.locator("path.map-point").nth(1).wait_for()
+    assert directory_map.locator("path.map-point").count() == 2  # 老周 has no point
+    assert directory_map.locator("path.map-community").count() == 1  # no tiles: the outline
+    directory_map.scroll_into_view_if_needed()
+    _shot(page, "directory")
+    _no_csp_violation(page)
+
+    # A filter narrows the map as it narrows the list; a name is text, never markup.
+    page.goto(page.base_url + "/triage/directory/?q=钥匙")
+    directory_map = page.get_by_test_id("directory-map")
+    directory_map.locator("path.map-point").wait_for()
+    assert directory_map.locator("path.map-point").count() == 1
+    directory_map.locator("path.map-point").click()
+    popup = directory_map.locator(".leaflet-popup-content")
+    assert popup.inner_text() == "<b>修鞋</b>摊 · 市场服务"
+    assert popup.locator("b").count() == 0
+    _no_csp_violation(page)

@@ -2,7 +2,7 @@
 //
 // A map is an element with class "map" and:
 //   data-map     the id of a json_script: {areas: [{id, kind, name, outline: [[lat, lon]...],
-//                label, count, focus}], points: [{lat, lon, label, url}], bounds}
+//                label, count, focus}], points: [{lat, lon, label, url?}], bounds}
 //   data-config  {tiles: null | {url, overlay_url, subdomains, attribution, max_zoom},
 //                 crs: "wgs84" | "gcj02"} (portal/maps.py)
 //   data-mode    "view" (outlines, counts, points), "pick" (the report form: a tap fills
@@ -151,10 +151,10 @@
       pointBounds.push(at);
       var marker = L.circleMarker(at, { className: "map-point", radius: 7 }).addTo(map);
       var box = document.createElement("div");
-      var link = document.createElement("a");
-      link.href = p.url;
-      link.textContent = p.label;
-      box.appendChild(link);
+      var text = document.createElement(p.url ? "a" : "span");
+      if (p.url) text.href = p.url;
+      text.textContent = p.label;
+      box.appendChild(text);
       marker.bindPopup(box);
     });
 
