@@ -80,8 +80,14 @@ def test_a_draft_the_server_refuses_stays_on_the_device_with_the_reason(page, sh
 
     page.context.set_offline(True)
     page.fill("textarea[name=text]", "路灯坏了，晚上看不见路")
+    # The typed point sits behind the map picker's "或手动填写纬度和经度".
+    page.eval_on_selector("#map-numbers", "d => { d.open = true; }")
     page.fill("input[name=lat]", "36.3")  # outside the grid: the server refuses it
     page.fill("input[name=lon]", "120.9")
+    # Leaving the field draws the point and its "outside your grid" line, which moves the
+    # button down: done before the tap, as a person does, so the tap lands on the button.
+    page.press("input[name=lon]", "Tab")
+    page.get_by_text("这个点在您的网格之外").wait_for()
     submit(page)
     draft = page.get_by_test_id("draft")
     assert draft.get_by_test_id("draft-state").inner_text() == "待发送"
@@ -102,6 +108,7 @@ def test_a_draft_the_server_refuses_stays_on_the_device_with_the_reason(page, sh
     # Put back in the form, corrected and sent: one request, and the draft is gone.
     page.get_by_test_id("draft-edit").click()
     assert page.input_value("textarea[name=text]") == "路灯坏了，晚上看不见路"
+    page.eval_on_selector("#map-numbers", "d => { d.open = true; }")
     page.fill("input[name=lat]", "")
     page.fill("input[name=lon]", "")
     page.get_by_test_id("draft-delete").wait_for()
