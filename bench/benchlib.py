@@ -3,6 +3,22 @@ repository root on sys.path)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlparse, urlunparse
+
+
+def with_db(url: str, name: str) -> str:
+    """The same server address, naming database `name`."""
+    return urlunparse(urlparse(url)._replace(path=f"/{name}"))
+
+
+def admin_sql(url: str, *statements: str) -> None:
+    """Run statements (CREATE/DROP DATABASE …) on the server's `postgres` database."""
+    import psycopg
+
+    with psycopg.connect(with_db(url, "postgres"), autocommit=True) as conn:
+        for sql in statements:
+            conn.execute(sql)
+
 
 def community_chain():
     """基准市 → 基准区 → 基准街道 → 基准社区 (+ 第一网格): the community, made once."""

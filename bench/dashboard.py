@@ -34,7 +34,6 @@ sys.path.insert(0, str(BASE))
 from bench import triage as triage_bench  # noqa: E402  (the generators and the tree)
 
 triage_bench.DB_NAME = "bench_dashboard"
-COLUMNS = triage_bench.COLUMNS + ", sensitive"
 
 
 def make_tree(streets: int = 4, communities: int = 10):
@@ -58,100 +57,6 @@ def make_tree(streets: int = 4, communities: int = 10):
                     ps.area_create(parent=com, kind="grid", name=f"网格{g}", code=f"d-g{s}-{c}-{g}")
                 )
     return district, grids, orgs, dept
-
-
-def _generate_pg(size, grids, orgs, dept):
-    from django.db import connection
-
-    grid_ids = ",".join(str(g.pk) for g in grids)
-    paths = ",".join(f"'{g.path}'" for g in grids)
-    committee_of = ",".join(str(orgs[i // 2].pk) for i in range(len(grids)))
-    n = len(grids)
-    sql = f"""
-    INSERT INTO triage_request ({COLUMNS})
-    SELECT
-      (ARRAY['web','grid_worker','hotline','api'])[1 + (g % 4)],
-      '基准请求 ' || g, '', '', 'site',
-      (ARRAY[{grid_ids}])[1 + (g % {n})], (ARRAY[{paths}])[1 + (g % {n})], '',
-      cls, 0.9, 'bench', '', cls,
-      CASE WHEN cls = 'government' THEN {dept.pk}
-           ELSE (ARRAY[{committee_of}])[1 + (g % {n})] END,
-      st, created + interval '3 days', (g % 7 = 0)::int,
-      CASE WHEN st = 'closed' THEN '已办结' ELSE '' END,
-      CASE WHEN g % 50 = 0 AND st = 'closed'
-           THEN (ARRAY['success','failed'])[1 + (g % 3 = 0)::int] ELSE '' END,
-      CASE WHEN st = 'closed' AND g % 3 <> 0 THEN 1 + (g % 5) END,
-      0, created, created,
-      CASE WHEN st = 'closed' THEN created + (g % 5) * interval '1 day' END,
-      created, false
-    FROM (
-      SELECT g,
-        (ARRAY['government','government','government','community','community','private'])
-          [1 + (g % 6)] AS cls,
-        (ARRAY['closed','closed','closed','closed','closed','closed','assigned','in_progress',
-               'resolved','triaged'])[1 + (g % 10)] AS st,
-        now() - (g % 730) * interval '1 day' - (g % 1440) * interval '1 minute' AS created
-      FROM generate_series(1, {size}) AS g
-    ) s
-    """
-    with connection.cursor() as cur:
-        cur.execute(sql)
-        cur.execute("ANALYZE triage_request")
-
-
-def _generate_sqlite(size, grids, orgs, dept):
-    from datetime import timedelta
-
-    from django.db import connection, transaction
-    from django.utils import timezone
-
-    now = timezone.now()
-    classes = ["government"] * 3 + ["community"] * 2 + ["private"]
-    states = ["closed"] * 6 + ["assigned", "in_progress", "resolved", "triaged"]
-    sql = f"INSERT INTO triage_request ({COLUMNS}) VALUES ({','.join(['%s'] * 26)})"
-    batch = []
-    with transaction.atomic(), connection.cursor() as cur:
-        for g in range(1, size + 1):
-            grid = grids[g % len(grids)]
-            cls, st = classes[g % 6], states[g % 10]
-            created = now - timedelta(days=g % 730, minutes=g % 1440)
-            closed = st == "closed"
-            batch.append(
-                (
-                    ["web", "grid_worker", "hotline", "api"][g % 4],
-                    f"基准请求 {g}",
-                    "",
-                    "",
-                    "site",
-                    grid.pk,
-                    grid.path,
-                    "",
-                    cls,
-                    0.9,
-                    "bench",
-                    "",
-                    cls,
-                    dept.pk if cls == "government" else orgs[(g % len(grids)) // 2].pk,
-                    st,
-                    created + timedelta(days=3),
-                    int(g % 7 == 0),
-                    "已办结" if closed else "",
-                    (["success", "failed"][g % 3 == 0] if closed and g % 50 == 0 else ""),
-                    (1 + g % 5) if closed and g % 3 else None,
-                    0,
-                    created,
-                    created,
-                    created + timedelta(days=g % 5) if closed else None,
-                    created,
-                    False,
-                )
-            )
-            if len(batch) >= 5000:
-                cur.executemany(sql, batch)
-                batch.clear()
-        if batch:
-            cur.executemany(sql, batch)
-        cur.execute("ANALYZE")
 
 
 def timed(fn, runs: int) -> tuple[float, float]:
@@ -181,7 +86,9 @@ def main() -> None:
 
         district, grids, orgs, dept = make_tree()
         t0 = time.perf_counter()
-        (_generate_pg if pg else _generate_sqlite)(args.requests, grids, orgs, dept)
+        (triage_bench.generate_pg if pg else triage_bench.generate_sqlite)(
+            args.requests, grids, orgs, dept
+        )
         engine = "PostgreSQL" if pg else "SQLite"
         print(
             f"generated {args.requests:,} requests on {engine} in {time.perf_counter() - t0:.1f} s"

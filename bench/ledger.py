@@ -37,10 +37,12 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
+from urllib.parse import urlparse
 
 BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))
+
+from bench.benchlib import admin_sql, with_db  # noqa: E402
 
 LEDGER_DB = "bench_ledger"
 PGBENCH_DB = "bench_pgbench"
@@ -52,17 +54,6 @@ def server_url() -> str:
     if not url.startswith(("postgres://", "postgresql://")):
         sys.exit("bench/ledger.py needs DATABASE_URL=postgres://user@host:port/db (PostgreSQL)")
     return url
-
-
-def with_db(url: str, name: str) -> str:
-    return urlunparse(urlparse(url)._replace(path=f"/{name}"))
-
-
-def admin_sql(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(with_db(url, "postgres"), autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def setup_django(url: str) -> None:

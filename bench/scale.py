@@ -23,26 +23,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.benchlib import admin_sql, with_db  # noqa: E402
+
 TEMPLATE = "bench_scale_demo"
 WORK = "bench_scale"
 SIZE_NAMES = {0.0: "demo", 0.1: "tenth", 1.0: "city"}
-
-
-def with_db(url: str, name: str) -> str:
-    return urlunparse(urlparse(url)._replace(path=f"/{name}"))
-
-
-def admin_sql(url: str, *statements: str) -> None:
-    import psycopg
-
-    with psycopg.connect(with_db(url, "postgres"), autocommit=True) as conn:
-        for sql in statements:
-            conn.execute(sql)
 
 
 def env_for(url: str, var_dir: str) -> dict:

@@ -31,10 +31,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))
+
+from bench.benchlib import admin_sql, with_db  # noqa: E402
+
 DB_NAME = "bench_search"
 
 SUBJECTS = [
@@ -83,17 +85,6 @@ QUERIES = [
     "充电桩 尽快",
     "冰箱",  # absent
 ]
-
-
-def with_db(url: str, name: str) -> str:
-    return urlunparse(urlparse(url)._replace(path=f"/{name}"))
-
-
-def admin_sql(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(with_db(url, "postgres"), autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def setup(pg_url: str | None) -> str | None:

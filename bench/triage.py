@@ -23,28 +23,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))
+
+from bench.benchlib import admin_sql, with_db  # noqa: E402
+
 DB_NAME = "bench_triage"
-
-
-def with_db(url: str, name: str) -> str:
-    return urlunparse(urlparse(url)._replace(path=f"/{name}"))
-
-
-def admin_sql(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(with_db(url, "postgres"), autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def setup(pg_url: str | None) -> str | None:
@@ -109,34 +99,34 @@ COLUMNS = (
     "channel, text, reporter_name, reporter_phone, contact, area_id, area_path, address, "
     "suggested_class, confidence, model_version, suggested_department, request_class, "
     "organisation_id, status, deadline, escalation_level, reply, mediation, satisfaction, "
-    "reopened, created_at, assigned_at, closed_at, updated_at"
+    "reopened, created_at, assigned_at, closed_at, updated_at, sensitive"
 )
 
 
-def generate_pg(size: int, grids, orgs, dept) -> None:
+def generate_pg(size, grids, orgs, dept):
     from django.db import connection
 
     grid_ids = ",".join(str(g.pk) for g in grids)
     paths = ",".join(f"'{g.path}'" for g in grids)
     committee_of = ",".join(str(orgs[i // 2].pk) for i in range(len(grids)))
+    n = len(grids)
     sql = f"""
     INSERT INTO triage_request ({COLUMNS})
     SELECT
       (ARRAY['web','grid_worker','hotline','api'])[1 + (g % 4)],
       '基准请求 ' || g, '', '', 'site',
-      (ARRAY[{grid_ids}])[1 + (g % {len(grids)})],
-      (ARRAY[{paths}])[1 + (g % {len(grids)})], '',
+      (ARRAY[{grid_ids}])[1 + (g % {n})], (ARRAY[{paths}])[1 + (g % {n})], '',
       cls, 0.9, 'bench', '', cls,
       CASE WHEN cls = 'government' THEN {dept.pk}
-           ELSE (ARRAY[{committee_of}])[1 + (g % {len(grids)})] END,
-      st,
-      created + interval '3 days',
-      (g % 7 = 0)::int, CASE WHEN st = 'closed' THEN '已办结' ELSE '' END,
-      CASE WHEN g % 50 = 0 AND st = 'closed' THEN (ARRAY['success','failed'])[1 + (g % 3 = 0)::int]
-           ELSE '' END,
+           ELSE (ARRAY[{committee_of}])[1 + (g % {n})] END,
+      st, created + interval '3 days', (g % 7 = 0)::int,
+      CASE WHEN st = 'closed' THEN '已办结' ELSE '' END,
+      CASE WHEN g % 50 = 0 AND st = 'closed'
+           THEN (ARRAY['success','failed'])[1 + (g % 3 = 0)::int] ELSE '' END,
       CASE WHEN st = 'closed' AND g % 3 <> 0 THEN 1 + (g % 5) END,
-      0, created, created, CASE WHEN st = 'closed' THEN created + (g % 5) * interval '1 day' END,
-      created
+      0, created, created,
+      CASE WHEN st = 'closed' THEN created + (g % 5) * interval '1 day' END,
+      created, false
     FROM (
       SELECT g,
         (ARRAY['government','government','government','community','community','private'])
@@ -152,7 +142,7 @@ def generate_pg(size: int, grids, orgs, dept) -> None:
         cur.execute("ANALYZE triage_request")
 
 
-def generate_sqlite(size: int, grids, orgs, dept) -> None:
+def generate_sqlite(size, grids, orgs, dept):
     from datetime import timedelta
 
     from django.db import connection, transaction
@@ -161,9 +151,7 @@ def generate_sqlite(size: int, grids, orgs, dept) -> None:
     now = timezone.now()
     classes = ["government"] * 3 + ["community"] * 2 + ["private"]
     states = ["closed"] * 6 + ["assigned", "in_progress", "resolved", "triaged"]
-    rnd = random.Random(7)
-    placeholders = ",".join(["%s"] * 25)
-    sql = f"INSERT INTO triage_request ({COLUMNS}) VALUES ({placeholders})"
+    sql = f"INSERT INTO triage_request ({COLUMNS}) VALUES ({','.join(['%s'] * 26)})"
     batch = []
     with transaction.atomic(), connection.cursor() as cur:
         for g in range(1, size + 1):
@@ -191,13 +179,14 @@ def generate_sqlite(size: int, grids, orgs, dept) -> None:
                     created + timedelta(days=3),
                     int(g % 7 == 0),
                     "已办结" if closed else "",
-                    (["success", "failed"][rnd.random() < 0.3] if closed and g % 50 == 0 else ""),
+                    (["success", "failed"][g % 3 == 0] if closed and g % 50 == 0 else ""),
                     (1 + g % 5) if closed and g % 3 else None,
                     0,
                     created,
                     created,
                     created + timedelta(days=g % 5) if closed else None,
                     created,
+                    False,
                 )
             )
             if len(batch) >= 5000:
