@@ -437,7 +437,7 @@ def community(request, code: str):
 def dashboard(request):
     """Hours verified, coins earned and coins redeemed per month in one of the viewer's
     areas (a committee's community, or the street or district above it)."""
-    from triage.forms import DashboardAreaForm  # the same area picker as the requests'
+    from portal.forms import DashboardAreaForm  # the same area picker as the requests'
 
     areas = selectors_dashboard.dashboard_areas(request.user)
     if not areas:

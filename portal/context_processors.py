@@ -3,7 +3,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.utils.translation import get_language
 
-from .forms import LanguageSwitchForm
+from .forms import LanguageSwitchForm, SiteSearchForm
 from .pagecache import content_version
 
 
@@ -19,6 +19,7 @@ def portal(request):
         # the page itself is in another language, so screen readers read it as Chinese.
         "content_lang": SimpleLazyObject(content_lang),
         "language_form": SimpleLazyObject(language_form),
+        "site_search_form": SimpleLazyObject(SiteSearchForm),
     }
 
 

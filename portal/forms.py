@@ -47,6 +47,19 @@ class SearchForm(HiddenLabelMixin, forms.Form):
     )
 
 
+class SiteSearchForm(HiddenLabelMixin, forms.Form):
+    """The search box in every page's header: the same for every visitor in a language."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"type": "search", "id": "site-q", "placeholder": _("Search the site")}
+        ),
+    )
+
+
 class LanguageSelect(forms.Select):
     """Each language named in itself, so each option carries its own `lang`."""
 
@@ -196,3 +209,20 @@ class NotificationChoicesForm(forms.Form):
         field.choices = [(f"{c.key}:{ch}", label) for c in categories for ch, label in channels]
         if len(categories) == 1:
             field.label, field.help_text = categories[0].label, categories[0].description
+
+
+class DashboardAreaForm(forms.Form):
+    """The dashboard's area picker. Its choices are the areas the viewer may see, already
+    loaded by the view (no query of its own); the page submits it on change, and a
+    <noscript> button does so without JavaScript."""
+
+    area = forms.ChoiceField(label=_("Area"), widget=forms.Select(attrs={"data-autosubmit": True}))
+
+    def __init__(self, *args, areas=(), **kwargs):
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+        # Every option's full name from one query over their ancestors, not one each: a
+        # city-wide viewer has every district, street and community here.
+        self.fields["area"].choices = [
+            (a.pk, f"{a.full_name} ({a.get_kind_display()})") for a in Area.attach_full_names(areas)
+        ]

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portal.forms import DashboardAreaForm  # noqa: F401  (the dashboards' area picker)
 from portal.models import Area, Organisation
 from portal.uploads import clean_image
 
@@ -259,20 +260,3 @@ class TopicForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Shown publicly: no names, phone numbers or door numbers."),
     )
-
-
-class DashboardAreaForm(forms.Form):
-    """The dashboard's area picker. Its choices are the areas the viewer may see, already
-    loaded by the view (no query of its own); the page submits it on change, and a
-    <noscript> button does so without JavaScript."""
-
-    area = forms.ChoiceField(label=_("Area"), widget=forms.Select(attrs={"data-autosubmit": True}))
-
-    def __init__(self, *args, areas=(), **kwargs):
-        kwargs.setdefault("auto_id", "%s")
-        super().__init__(*args, **kwargs)
-        # Every option's full name from one query over their ancestors, not one each: a
-        # city-wide viewer has every district, street and community here.
-        self.fields["area"].choices = [
-            (a.pk, f"{a.full_name} ({a.get_kind_display()})") for a in Area.attach_full_names(areas)
-        ]

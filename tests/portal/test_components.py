@@ -30,14 +30,29 @@ def our_templates():
                 yield rel, path.read_text(encoding="utf-8")
 
 
+# A catalogue string cannot be broken over lines without changing its msgid (only
+# `blocktranslate trimmed` joins lines): its own length does not count against the line.
+CATALOGUE_TEXT = re.compile(
+    r"(\{% (?:translate|trans) )(\"[^\"]*\"|'[^']*')"
+    r"|(\{% blocktranslate[^%]*%\})(.*?)(\{% endblocktranslate %\})"
+)
+
+
+def _without_catalogue_text(line: str) -> str:
+    return CATALOGUE_TEXT.sub(
+        lambda m: (m.group(1) + '""') if m.group(1) else (m.group(3) + m.group(5)), line
+    )
+
+
 def test_no_template_line_is_wider_than_a_screen():
     wide = [
         f"{rel}:{n}"
         for rel, text in our_templates()
         for n, line in enumerate(text.splitlines(), 1)
-        if len(line) > 120
+        if len(_without_catalogue_text(line)) > 120
     ]
     assert wide == []
+    assert len(_without_catalogue_text("<p>{% translate '" + "x" * 200 + "' %}</p>")) < 40
 
 
 def test_no_inline_styles_or_hand_built_status_colours():
