@@ -16,27 +16,11 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 
-VERSION_KEY = "portal:content-version"
-
-
-def content_version() -> int:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, 1, None)
-        version = cache.get(VERSION_KEY, 1)
-    return version
-
-
-def bump_content_version(**kwargs) -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 2, None)
-
 
 def named_version(name: str) -> int:
-    """The version of one kind of shared content (e.g. "deliberation"): a fragment cached
-    under it is dropped by `bump_named_version(name)` when that content changes."""
+    """The version of one kind of shared content ("content": any published page;
+    "deliberation": any topic): what is cached under it is dropped by
+    `bump_named_version(name)` when that content changes."""
     key = f"portal:version:{name}"
     version = cache.get(key)
     if version is None:
@@ -50,6 +34,14 @@ def bump_named_version(name: str) -> None:
         cache.incr(f"portal:version:{name}")
     except ValueError:
         cache.set(f"portal:version:{name}", 2, None)
+
+
+def content_version() -> int:
+    return named_version("content")
+
+
+def bump_content_version(**kwargs) -> None:
+    bump_named_version("content")
 
 
 def mark_cacheable(request) -> None:
