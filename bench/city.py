@@ -325,6 +325,7 @@ def generate(fraction: float, attach: str | None = "xinzhan", log=print) -> dict
             " WHEN g % 3 = 0 THEN 'government' ELSE 'community' END"
         )
         handled = "g % 20 < 15 OR g % 20 = 18"
+        late = f"g % 20 IN (14, 18) AND {day} + interval '7 days' < now()"
         c.execute(
             rows_sql(
                 Request,
@@ -342,7 +343,13 @@ def generate(fraction: float, attach: str | None = "xinzhan", log=print) -> dict
                     "organisation": f"CASE WHEN g % 20 = 18 THEN {org or 'NULL'}::bigint END",
                     "created_at": day,
                     "assigned_at": f"CASE WHEN {handled} THEN {day} + interval '2 hours' END",
-                    "deadline": f"CASE WHEN {handled} THEN {day} + interval '7 days' END",
+                    # As the escalation beat leaves them: an open request past its first
+                    # deadline has gone up a level or more and has a fresh deadline.
+                    "deadline": (
+                        f"CASE WHEN {late} THEN now() + (1 + g % 5) * interval '1 day'"
+                        f" WHEN {handled} THEN {day} + interval '7 days' END"
+                    ),
+                    "escalation_level": f"CASE WHEN {late} THEN 1 + g % 3 ELSE 0 END",
                     "closed_at": (
                         f"CASE WHEN g % 20 < 14 THEN {day} + ((g % 12) + 1) * interval '1 day' END"
                     ),

@@ -110,19 +110,14 @@ def main() -> None:
         d50, d95 = timed(lambda: dashboard_stats(district), args.runs)
         t50, t95 = timed(lambda: dashboard_trends(district), args.runs)
         s50, s95 = timed(lambda: dashboard_stats_scan(district), max(3, args.runs // 6))
-        from django.utils import timezone
+        from triage.selectors_dashboard import not_yet_escalated
 
-        from triage.models import Request
-        from triage.selectors_dashboard import OPEN_WITH_DEADLINE
-
-        overdue = Request.objects.within(district).filter(
-            status__in=OPEN_WITH_DEADLINE, deadline__lt=timezone.now()
-        )
-        n_overdue = overdue.count()
-        o50, o95 = timed(overdue.count, args.runs)
+        n_overdue = new["overdue"]
+        o50, o95 = timed(lambda: not_yet_escalated(district).count(), args.runs)
         print(
-            f"of which the overdue count ({n_overdue:,} open requests past their deadline, "
-            f"read from the requests): p50 {o50:.1f} ms, p95 {o95:.1f} ms"
+            f"of which overdue now: {n_overdue:,} open requests that missed a deadline; the "
+            f"count of those the escalation beat has not reached yet (read from the requests "
+            f"through an expression index): p50 {o50:.1f} ms, p95 {o95:.1f} ms"
         )
         print(f"district dashboard (daily counts): p50 {d50:.1f} ms, p95 {d95:.1f} ms")
         print(f"district trends (daily counts):    p50 {t50:.1f} ms, p95 {t95:.1f} ms")

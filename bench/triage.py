@@ -119,7 +119,12 @@ def generate_pg(size, grids, orgs, dept):
       cls, 0.9, 'bench', '', cls,
       CASE WHEN cls = 'government' THEN {dept.pk}
            ELSE (ARRAY[{committee_of}])[1 + (g % {n})] END,
-      st, created + interval '3 days', (g % 7 = 0)::int,
+      st,
+      -- As the escalation beat leaves them: an open request past its first deadline has
+      -- gone up a level and has a fresh deadline.
+      CASE WHEN late THEN now() + (1 + g % 3) * interval '1 day'
+           ELSE created + interval '3 days' END,
+      CASE WHEN late THEN 1 ELSE (g % 7 = 0)::int END,
       CASE WHEN st = 'closed' THEN '已办结' ELSE '' END,
       CASE WHEN g % 50 = 0 AND st = 'closed'
            THEN (ARRAY['success','failed'])[1 + (g % 3 = 0)::int] ELSE '' END,
@@ -128,6 +133,9 @@ def generate_pg(size, grids, orgs, dept):
       CASE WHEN st = 'closed' THEN created + (g % 5) * interval '1 day' END,
       created, false
     FROM (
+      SELECT *, st IN ('assigned', 'in_progress', 'resolved')
+                AND created < now() - interval '3 days' AS late
+      FROM (
       SELECT g,
         (ARRAY['government','government','government','community','community','private'])
           [1 + (g % 6)] AS cls,
@@ -135,6 +143,7 @@ def generate_pg(size, grids, orgs, dept):
                'resolved','triaged'])[1 + (g % 10)] AS st,
         now() - (g % 730) * interval '1 day' - (g % 1440) * interval '1 minute' AS created
       FROM generate_series(1, {size}) AS g
+      ) s0
     ) s
     """
     with connection.cursor() as cur:
@@ -159,6 +168,9 @@ def generate_sqlite(size, grids, orgs, dept):
             cls, st = classes[g % 6], states[g % 10]
             created = now - timedelta(days=g % 730, minutes=g % 1440)
             closed = st == "closed"
+            late = st in ("assigned", "in_progress", "resolved") and created < now - timedelta(
+                days=3
+            )
             batch.append(
                 (
                     ["web", "grid_worker", "hotline", "api"][g % 4],
@@ -176,8 +188,9 @@ def generate_sqlite(size, grids, orgs, dept):
                     cls,
                     dept.pk if cls == "government" else orgs[(g % len(grids)) // 2].pk,
                     st,
-                    created + timedelta(days=3),
-                    int(g % 7 == 0),
+                    # As the escalation beat leaves them (see generate_pg).
+                    now + timedelta(days=1 + g % 3) if late else created + timedelta(days=3),
+                    1 if late else int(g % 7 == 0),
                     "已办结" if closed else "",
                     (["success", "failed"][g % 3 == 0] if closed and g % 50 == 0 else ""),
                     (1 + g % 5) if closed and g % 3 else None,

@@ -1,16 +1,18 @@
 """Daily counts of requests, kept on write: what the dashboards read instead of the requests.
 
-One row of `RequestDailyCount` per (day submitted, community, class, channel) holds the sums
-the figures need (received, closed, on time, rated, satisfaction, mediation, escalations,
-handling time).  A request contributes its measures to exactly one row.  Whenever a request
-is saved, `track()` takes its old contribution away and adds the new one in ONE upsert
-statement, inside the transaction that saved the request: the counts commit or roll back
-with the change they count.  So a district dashboard over a million requests sums
-O(days × communities) rows, not the requests (#15).
+One row of `RequestDailyCount` per (day submitted, area, class, channel) holds the sums the
+figures need (received, closed, on time, rated, satisfaction, mediation, escalations,
+handling time, still open after a deadline).  A request contributes its measures to one row
+at each level above it: its community, street, district and city (a rollup kept on write).
+Whenever a request is saved, `track()` takes its old contribution away and adds the new one
+in ONE upsert statement, inside the transaction that saved the request: the counts commit or
+roll back with the change they count.  So any dashboard — a community's or the whole
+city's — sums the rows of ONE area: O(days × classes × channels), whatever the number of
+requests or of communities under it (#15).
 
-The row is the request's community, not its grid: a dashboard is never finer than a
-community (a grid worker sees their community's figures), and a community's rows are thirty
-grids' fewer.  A request filed above community level (rare: imports) counts at its own area.
+The finest row is the request's community, not its grid: a dashboard is never finer than a
+community (a grid worker sees their community's figures).  A request filed above community
+level (rare: imports) counts at its own area and the levels above it.
 
 Writes that bypass `Request.save()` (`QuerySet.update`, raw SQL, `bulk_create`) are not
 counted: the demo loader and bulk generators call `rebuild()` afterwards, and
@@ -57,13 +59,23 @@ MEASURES = (
     "mediated_ok",
     "escalated",
     "handling_seconds",
+    "open_late",
 )
+# Statuses in which someone is handling the request against its deadline.
+OPEN_HANDLING = ("assigned", "in_progress", "resolved")
 COMMUNITY_DEPTH = 4  # city → district → street → community (portal.models.Area.CHILD_KIND)
 _TZ = ZoneInfo(settings.TIME_ZONE)
 
 
 def community_path(area_path: str) -> str:
     return area_path[: COMMUNITY_DEPTH * Area.steplen]
+
+
+def rollup_paths(area_path: str) -> list[str]:
+    """The areas whose rows a request at `area_path` counts in: every level from the city
+    down to its community (or to its own area, when it lies above community level)."""
+    finest = community_path(area_path)
+    return [finest[:end] for end in range(Area.steplen, len(finest) + 1, Area.steplen)]
 
 
 def local_day(when) -> date:
@@ -78,37 +90,40 @@ def snapshot(obj) -> dict | None:
     return {f: values[f] for f in TRACKED}
 
 
-def contribution(snap: dict | None) -> tuple[tuple, tuple] | None:
-    """(key, measures) a request with these values adds to the table."""
+def contribution(snap: dict | None) -> tuple[list[tuple], tuple] | None:
+    """(keys, measures): a request with these values adds `measures` to each key's row, one
+    key a level (see `rollup_paths`)."""
     if snap is None or snap["created_at"] is None or not snap["area_path"]:
         return None
     closed = snap["status"] == "closed"
     closed_at, deadline, created = snap["closed_at"], snap["deadline"], snap["created_at"]
     satisfaction = snap["satisfaction"]
+    escalated = (snap["escalation_level"] or 0) > 0
     with_deadline = closed and deadline is not None
     handling = 0
     if closed and closed_at is not None:
         handling = max(0, int((closed_at - created).total_seconds()))
-    key = (
-        local_day(created),
-        community_path(snap["area_path"]),
-        snap["request_class"] or "",
-        snap["channel"] or "",
-    )
+    day, cls, channel = local_day(created), snap["request_class"] or "", snap["channel"] or ""
+    keys = [(day, path, cls, channel) for path in rollup_paths(snap["area_path"])]
     measures = (
         1,
         int(closed),
         int(with_deadline),
-        int(with_deadline and closed_at is not None and closed_at <= deadline),
+        # On time: closed by its deadline and never escalated (an escalation gives the
+        # request a fresh deadline, which it may then meet: it was late all the same).
+        int(with_deadline and not escalated and closed_at is not None and closed_at <= deadline),
         int(satisfaction is not None),
         satisfaction or 0,
         int(satisfaction is not None and satisfaction >= 4),
         int(snap["mediation"] in ("success", "failed")),
         int(snap["mediation"] == "success"),
-        int((snap["escalation_level"] or 0) > 0),
+        int(escalated),
         handling,
+        # Still open after missing a deadline: the escalation beat has moved it up (the
+        # dashboard adds the few past their first deadline that the beat has not reached).
+        int(escalated and snap["status"] in OPEN_HANDLING),
     )
-    return key, measures
+    return keys, measures
 
 
 def before_save(obj) -> dict | None:
@@ -138,18 +153,19 @@ def track(obj, old: dict | None, *, update_fields=None) -> None:
     changes: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(MEASURES))
     for sign, part in ((-1, before), (1, after)):
         if part is not None:
-            key, measures = part
-            row = changes[key]
-            for i, v in enumerate(measures):
-                row[i] += sign * v
+            keys, measures = part
+            for key in keys:
+                row = changes[key]
+                for i, v in enumerate(measures):
+                    row[i] += sign * v
     apply(changes)
 
 
 def on_delete(sender, instance, **kwargs) -> None:
     part = contribution(getattr(instance, "_counted", None) or snapshot(instance))
     if part is not None:
-        key, measures = part
-        apply({key: [-v for v in measures]})
+        keys, measures = part
+        apply({key: [-v for v in measures] for key in keys})
 
 
 def apply(changes: dict[tuple, list[int]]) -> None:
@@ -181,10 +197,11 @@ def recount(queryset=None) -> dict[tuple, tuple]:
         part = contribution(dict(zip(TRACKED, values, strict=True)))
         if part is None:
             continue
-        key, measures = part
-        row = out[key]
-        for i, v in enumerate(measures):
-            row[i] += v
+        keys, measures = part
+        for key in keys:
+            row = out[key]
+            for i, v in enumerate(measures):
+                row[i] += v
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -206,11 +223,14 @@ def rebuild(*, request_model=None, count_model=None) -> int:
     count_model = count_model or RequestDailyCount
 
     counts = recount(request_model.objects.all())
+    # An older migration's historical model may not have every measure of today.
+    has = {f.name for f in count_model._meta.fields}
+    measures = [(i, m) for i, m in enumerate(MEASURES) if m in has]
     count_model.objects.all().delete()
     count_model.objects.bulk_create(
         (
-            count_model(**dict(zip(KEY, key, strict=True)), **dict(zip(MEASURES, m, strict=True)))
-            for key, m in counts.items()
+            count_model(**dict(zip(KEY, key, strict=True)), **{m: row[i] for i, m in measures})
+            for key, row in counts.items()
         ),
         batch_size=2000,
     )
@@ -218,12 +238,13 @@ def rebuild(*, request_model=None, count_model=None) -> int:
 
 
 class RequestDailyCount(models.Model):
-    """The figures of the requests submitted on one day in one community, of one class and
-    channel: sums kept up to date on every save of a request (`triage.daily_counts`), so a
-    dashboard reads O(days × communities) rows, never the requests."""
+    """The figures of the requests submitted on one day in one area (a community, and again
+    in each street, district and city above it), of one class and channel: sums kept up to
+    date on every save of a request (`triage.daily_counts`), so a dashboard reads its own
+    area's O(days × classes × channels) rows, never the requests."""
 
     day = models.DateField(_("day submitted"))
-    # The community's path (or the request's own area above community level).
+    # A community's path, or a street's, district's or city's (the rollups above it).
     area_path = models.CharField(max_length=255, db_index=True)
     request_class = models.CharField(_("class"), max_length=12, blank=True)
     channel = models.CharField(_("channel"), max_length=12)
@@ -238,6 +259,7 @@ class RequestDailyCount(models.Model):
     mediated_ok = models.IntegerField(default=0)
     escalated = models.IntegerField(default=0)
     handling_seconds = models.BigIntegerField(default=0)
+    open_late = models.IntegerField(_("open past a deadline"), default=0)
 
     class Meta:
         verbose_name = _("daily request count")

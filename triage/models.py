@@ -354,6 +354,17 @@ class RequestQuerySet(ScopedQuerySet):
         )
 
 
+# A request's deadline while it is handled and not yet escalated (NULL otherwise): past
+# now, the escalation beat has yet to move it up.  Indexed as an expression (Request.Meta).
+FIRST_DEADLINE = models.Case(
+    models.When(
+        Q(status__in=["assigned", "in_progress", "resolved"], escalation_level=0),
+        then=F("deadline"),
+    ),
+    output_field=models.DateTimeField(),
+)
+
+
 class Request(models.Model):
     class Channel(models.TextChoices):
         WEB = "web", _("web form")
@@ -504,6 +515,11 @@ class Request(models.Model):
         indexes = [
             models.Index(fields=["organisation", "status"]),
             models.Index(fields=["status", "deadline"]),
+            # The dashboard's "overdue now" reads the few open requests past their first
+            # deadline that the escalation beat has not reached yet (≤ 15 minutes' worth).
+            # An expression, not a partial index: PostgreSQL keeps statistics of an
+            # index's expression, so it knows how few rows lie before now.
+            models.Index(FIRST_DEADLINE, name="triage_req_first_deadline"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,10 +1,14 @@
 """The dashboard's figures and trends, read from the daily counts (`triage.daily_counts`).
 
 `dashboard_figures(area)` gives the same figures as the full pass `selectors.dashboard_stats`
-did, from O(days × communities) rows of `RequestDailyCount` plus one indexed count of the
-overdue open requests (a figure of this moment, not of a day).  `dashboard_trends(area)`
-buckets the same rows by week and by month.  An area below community level (a grid) has
-no rows of its own: it falls back to the full pass over its few requests.
+did, from the area's own O(days × classes × channels) rows of `RequestDailyCount`.
+"Overdue now" — open requests that have missed a deadline — is a figure of this moment:
+the counts hold those the escalation beat has already moved up (`open_late`), and one count
+over an expression index adds those past their first deadline that the beat (every 15 minutes)
+has not reached yet.
+`dashboard_trends(area)` buckets the same rows by week and by month.  An area below
+community level (a grid) has no rows of its own: it falls back to the full pass over its
+few requests.
 """
 
 from __future__ import annotations
@@ -12,27 +16,45 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.models import Area
 
-from .daily_counts import COMMUNITY_DEPTH, MEASURES
-from .models import Request, RequestClass, RequestDailyCount
+from .daily_counts import COMMUNITY_DEPTH, MEASURES, OPEN_HANDLING
+from .models import FIRST_DEADLINE, Request, RequestClass, RequestDailyCount
 
-OPEN_WITH_DEADLINE = [
-    Request.Status.ASSIGNED,
-    Request.Status.IN_PROGRESS,
-    Request.Status.RESOLVED,
-]
+OPEN_WITH_DEADLINE = list(OPEN_HANDLING)
 WEEKS = 26
 MONTHS = 12
 
 
+def overdue_q(now=None) -> Q:
+    """Open requests that have missed a deadline: escalated and not closed, or past their
+    first deadline and not escalated yet."""
+    now = now or timezone.now()
+    return Q(status__in=OPEN_WITH_DEADLINE) & (Q(escalation_level__gt=0) | Q(deadline__lt=now))
+
+
+def not_yet_escalated(area: Area, *, since: date | None = None):
+    """The open requests in `area` past their first deadline that the escalation beat has
+    not moved up yet: read through the expression index `triage_req_first_deadline`, so
+    the rows read are at most the beat's interval's worth, whatever the history."""
+    qs = (
+        Request.objects.within(area)
+        .alias(first_deadline=FIRST_DEADLINE)
+        .filter(first_deadline__lt=timezone.now())
+    )
+    if since is not None:
+        qs = qs.filter(created_at__date__gte=since)
+    return qs
+
+
 def _rows(area: Area):
-    return RequestDailyCount.objects.filter(area_path__startswith=area.path)
+    """The area's own rollup rows (`daily_counts.rollup_paths`): never its subtree's."""
+    return RequestDailyCount.objects.filter(area_path=area.path)
 
 
 def _sums() -> dict:
@@ -78,7 +100,8 @@ def uses_counts(area: Area) -> bool:
 
 def dashboard_figures(area: Area, *, since: date | None = None) -> dict:
     """`selectors.dashboard_stats`'s figures from the daily counts: one query for the
-    class × channel sums and one for the overdue requests, whatever the number of requests."""
+    class × channel sums and one for the requests past their first deadline that the
+    escalation beat has not reached, whatever the number of requests."""
     rows = _rows(area)
     if since is not None:
         rows = rows.filter(day__gte=since)
@@ -91,18 +114,13 @@ def dashboard_figures(area: Area, *, since: date | None = None) -> dict:
         by_class[row["request_class"]] += row["n"] or 0
         by_channel[row["channel"]] += row["n"] or 0
     out = _figures(totals)
-    overdue = Request.objects.within(area).filter(
-        status__in=OPEN_WITH_DEADLINE, deadline__lt=timezone.now()
-    )
-    if since is not None:
-        overdue = overdue.filter(created_at__date__gte=since)
     class_rows = [(label, by_class.get(value, 0)) for value, label in RequestClass.choices] + (
         [(_pending_label(), by_class[""])] if by_class.get("") else []
     )
     channel_rows = [(label, by_channel.get(value, 0)) for value, label in Request.Channel.choices]
     out |= {
         "area": area,
-        "overdue": overdue.count(),
+        "overdue": totals["open_late"] + not_yet_escalated(area, since=since).count(),
         "by_class": _bars(class_rows),
         "by_channel": _bars(channel_rows),
     }

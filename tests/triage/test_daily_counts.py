@@ -100,8 +100,10 @@ def test_counts_equal_a_full_recount_after_random_writes(w, seed):
             step(w, rng, rng.choice(made))
     assert Request.objects.count() == len(made)
     assert_reconciled()
-    totals = RequestDailyCount.objects.values_list("n", flat=True)
-    assert sum(totals) == len(made)
+    # Each request counts once at every level: its community, street, district and city.
+    for area in (w["tree"]["city"], w["tree"]["street"], w["tree"]["community"]):
+        at = RequestDailyCount.objects.filter(area_path=area.path).values_list("n", flat=True)
+        assert sum(at) == Request.objects.filter(area_path__startswith=area.path).count()
 
 
 def test_saves_outside_the_services_are_counted_too(w):
@@ -137,15 +139,19 @@ def test_a_write_that_fails_leaves_the_counts_as_they_were(w):
     assert daily_counts.stored() == before
 
 
-def test_the_day_is_the_day_in_china_and_the_row_is_the_community(w):
+def test_the_day_is_the_day_in_china_and_the_rows_are_the_community_and_above(w):
     rng = random.Random(5)
     req = submit(w, rng)
     late = timezone.now().replace(hour=17, minute=30, second=0, microsecond=0)  # 01:30 next day
     Request.objects.filter(pk=req.pk).update(created_at=late)  # bypasses the counts …
     call_command("triage_rebuild_counts")  # … which a rebuild puts right
-    row = RequestDailyCount.objects.get()
-    assert row.day == (late + timedelta(hours=8)).date()
-    assert row.area_path == req.area.community.path
+    rows = list(RequestDailyCount.objects.order_by("area_path"))
+    assert {row.day for row in rows} == {(late + timedelta(hours=8)).date()}
+    community = req.area.community
+    assert [row.area_path for row in rows] == [a.path for a in community.get_ancestors()] + [
+        community.path
+    ]
+    assert {row.n for row in rows} == {1}
 
 
 def test_the_rebuild_command_checks_and_repairs(w):

@@ -81,6 +81,33 @@ def test_the_figures_from_the_counts_equal_a_full_pass(history):
     assert dashboard_stats(tree["district"], since=since)["total"] == 4
 
 
+def test_overdue_now_counts_every_open_request_that_missed_a_deadline(w):
+    """The escalation beat gives an overdue request a fresh deadline: it stays overdue
+    (超期未办结) until it is closed, and it is never counted on time, even if it then
+    meets the fresh deadline.  The counts and the full pass agree at every step."""
+    community = w["tree"]["community"]
+    late = make(w, days_ago=30)  # its first deadline passed weeks ago
+    fresh = make(w, days_ago=0)  # within its deadline
+    assert late.deadline < timezone.now() < fresh.deadline
+
+    def figures():
+        fast, slow = dashboard_figures(community), dashboard_stats_scan(community)
+        assert {k: fast[k] for k in FIGURES} == {k: slow[k] for k in FIGURES}
+        return fast
+
+    assert figures()["overdue"] == 1  # past its first deadline, the beat not run yet
+    assert services.escalate_overdue() == 1
+    late.refresh_from_db()
+    assert late.escalation_level == 1 and late.deadline > timezone.now()
+    assert figures()["overdue"] == 1  # escalated: a fresh deadline, still overdue
+    services.request_reply(request=late, actor=w["people"]["chengguan"], reply="已处理")
+    after = figures()
+    assert after["overdue"] == 0 and after["closed"] == 1
+    assert after["on_time_rate"] == 0.0  # closed within the fresh deadline: still late
+    services.request_reply(request=fresh, actor=w["people"]["chengguan"], reply="已处理")
+    assert figures()["on_time_rate"] == 50.0
+
+
 def test_trends_bucket_by_week_and_month(history):
     trends = dashboard_trends(history["tree"]["district"])
     weeks, months = trends["weeks"], trends["months"]
