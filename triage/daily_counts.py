@@ -171,7 +171,9 @@ def on_delete(sender, instance, **kwargs) -> None:
 def apply(changes: dict[tuple, list[int]]) -> None:
     """Add each measure vector to its key's row, creating rows as needed: one statement
     (INSERT … ON CONFLICT DO UPDATE, on SQLite and PostgreSQL alike)."""
-    changes = {k: v for k, v in changes.items() if any(v)}
+    # In key order: two transactions touching the same rows lock them in the same order
+    # (every request's city row is shared: unordered, they could deadlock).
+    changes = {k: v for k, v in sorted(changes.items()) if any(v)}
     if not changes:
         return
     qn = connection.ops.quote_name
