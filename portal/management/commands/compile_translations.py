@@ -1,5 +1,6 @@
 """Compile every .po file to .mo with polib, so setup needs no GNU gettext install."""
 
+import os
 from pathlib import Path
 
 import polib
@@ -22,6 +23,10 @@ class Command(BaseCommand):
                 mo_path = po_path.with_suffix(".mo")
                 if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
                     continue
-                polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
+                # Written aside and moved into place: a suite running beside this one (CI
+                # runs SQLite and PostgreSQL together) never reads half a catalogue.
+                tmp = mo_path.with_name(f".{mo_path.name}.{os.getpid()}")
+                polib.pofile(str(po_path)).save_as_mofile(str(tmp))
+                os.replace(tmp, mo_path)
                 count += 1
         self.stdout.write(f"compiled {count} catalogue(s)")
