@@ -369,6 +369,19 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Each workload has its own queue, so a burst of one (a storm of notices, a night's
+# retraining) never holds up another, and a host can serve some queues only
+# (`celery -A portal worker -Q ledger`).  `make run`'s one worker serves them all.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "portal.send_*": {"queue": "notifications"},
+    "deliberation.send_session_reminders": {"queue": "notifications"},
+    "triage.classify": {"queue": "classification"},
+    "triage.retrain": {"queue": "classification"},
+    "credits.*": {"queue": "ledger"},
+}
+PORTAL_QUEUES = ["celery", "notifications", "classification", "ledger"]
+
 # Each app lists its periodic tasks in <app>/beat.py; they are merged here.
 CELERY_BEAT_SCHEDULE: dict = {}
 for _app in ("portal", "credits", "deliberation", "triage"):

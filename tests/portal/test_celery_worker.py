@@ -72,3 +72,25 @@ def test_ping_goes_through_a_real_worker(tmp_path):
     assert broker.startswith(("filesystem", "redis"))
     if os.environ.get("CELERY_BROKER_URL", "").startswith("redis"):
         assert broker.startswith("redis")
+
+
+def test_every_task_goes_to_a_queue_the_make_run_worker_serves():
+    """Each workload has its own queue (settings.CELERY_TASK_ROUTES); a task routed to a
+    queue no worker serves would never run, so `make run`'s worker serves every one."""
+
+    app.loader.import_default_modules()  # every app's tasks.py, as a worker loads them
+    names = sorted(n for n in app.tasks if not n.startswith("celery."))
+    assert {"portal.send_notification_email", "triage.classify", "credits.reconcile"} <= set(names)
+    queues = {n: app.amqp.router.route({}, n)["queue"].name for n in names}
+    assert set(queues.values()) <= set(settings.PORTAL_QUEUES)
+    assert queues["portal.send_notification_sms"] == "notifications"
+    assert queues["triage.retrain"] == "classification"
+    assert queues["credits.expire_redemptions"] == "ledger"
+    assert queues["triage.escalate_overdue"] == "celery"
+    # The worker `make run` starts consumes all of them.
+    from pathlib import Path
+
+    from portal.management.commands.serve import child_commands
+
+    worker = child_commands("127.0.0.1", "8000", "2", Path("var"))["worker+beat"]
+    assert worker[worker.index("-Q") + 1].split(",") == settings.PORTAL_QUEUES

@@ -28,6 +28,24 @@ from django.core.management.base import BaseCommand, CommandError
 GRACE_SECONDS = 8
 
 
+def child_commands(host: str, port: str, concurrency: str, var: Path) -> dict[str, list[str]]:
+    """The two children: one Celery worker (serving every queue, with the beat inside it)
+    and the web server."""
+    bindir = Path(sys.executable).parent
+    celery = str(bindir / "celery") if (bindir / "celery").exists() else "celery"
+    commands = {
+        "worker+beat": [
+            celery, "-A", "portal", "worker", "--beat", "--loglevel=INFO",
+            "-Q", ",".join(settings.PORTAL_QUEUES),
+            f"--concurrency={concurrency}", f"--schedule={var / 'celerybeat-schedule'}",
+        ],
+        "web": [
+            sys.executable, "manage.py", "runserver", f"{host}:{port}", "--noreload",
+        ],
+    }  # fmt: skip
+    return commands
+
+
 class Command(BaseCommand):
     help = "Serve the site with its Celery worker and beat; Ctrl-C or SIGTERM stops all three."
 
@@ -54,17 +72,7 @@ class Command(BaseCommand):
         lock.write(str(os.getpid()))
         lock.flush()
 
-        bindir = Path(sys.executable).parent
-        celery = str(bindir / "celery") if (bindir / "celery").exists() else "celery"
-        commands = {
-            "worker+beat": [
-                celery, "-A", "portal", "worker", "--beat", "--loglevel=INFO",
-                f"--concurrency={concurrency}", f"--schedule={var / 'celerybeat-schedule'}",
-            ],
-            "web": [
-                sys.executable, "manage.py", "runserver", f"{host}:{port}", "--noreload",
-            ],
-        }  # fmt: skip
+        commands = child_commands(host, port, concurrency, var)
         children: dict[str, subprocess.Popen] = {}
         stopping = False
 
