@@ -319,7 +319,10 @@ def generate(fraction: float, attach: str | None = "xinzhan", log=print) -> dict
             f" WHEN g % 20 = 18 THEN '{'in_progress' if org else 'triaged'}'"
             " ELSE 'submitted' END"
         )
-        day = "(now() - ((g * 7919) % 730) * interval '1 day' - (g % 86400) * interval '1 second')"
+        day = (
+            "(now() - ((g::bigint * 7919) % 730) * interval '1 day'"
+            " - (g % 86400) * interval '1 second')"
+        )
         cls = (
             "CASE WHEN g % 20 = 17 THEN 'private'"
             " WHEN g % 3 = 0 THEN 'government' ELSE 'community' END"
