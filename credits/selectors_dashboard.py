@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from portal import monthly
 from portal.models import Area
-from portal.permissions import areas_for, can
+from portal.permissions import areas_for
 
 from .models import Account, Entry, ServiceLog, Transaction, cents
 
@@ -26,18 +26,15 @@ ACTION = "credits.manage"
 KINDS = (Area.Kind.DISTRICT, Area.Kind.STREET, Area.Kind.COMMUNITY)
 
 
-def dashboard_areas(user) -> list[Area]:
-    """The districts, streets and communities whose bank `user` may see figures for: those
-    under a committee membership (`credits.manage`), checked by `can()` one by one."""
+def dashboard_roots(user) -> list[Area]:
+    """The districts, streets and communities under the user's committee memberships
+    (`credits.manage`), each with what lies under it (`portal.scoping.drill_down`)."""
     out, seen = [], set()
     for root in areas_for(user, ACTION):
         base = root.community if root.kind == Area.Kind.GRID else root
-        if base is None:
-            continue
-        for a in Area.get_tree(base).filter(kind__in=KINDS):
-            if a.pk not in seen and can(user, ACTION, a):
-                seen.add(a.pk)
-                out.append(a)
+        if base is not None and base.kind in KINDS and base.pk not in seen:
+            seen.add(base.pk)
+            out.append(base)
     return out
 
 

@@ -20,6 +20,7 @@ from portal.inputs import parse_id, parse_ids
 from portal.listing import AreaChoice, DateRange, DayRange, Listing, Search, Sort, areas_under
 from portal.models import Area
 from portal.refusals import REFUSALS, refusal_messages, show_as_message, show_on_form
+from portal.scoping import drill_down
 
 from . import selectors, selectors_dashboard, services
 from .forms import (
@@ -439,12 +440,12 @@ def dashboard(request):
     areas (a committee's community, or the street or district above it)."""
     from portal.forms import DashboardAreaForm  # the same area picker as the requests'
 
-    areas = selectors_dashboard.dashboard_areas(request.user)
-    if not areas:
+    roots = selectors_dashboard.dashboard_roots(request.user)
+    if not roots:
         raise PermissionDenied(_("The moral bank's dashboard is for community committees."))
-    wanted = request.GET.get("area", "")
-    area = next((a for a in areas if str(a.pk) == wanted), None) or areas[0]
+    area, areas = drill_down(roots, request.GET.get("area", ""), selectors_dashboard.KINDS)
     permissions.require(request.user, selectors_dashboard.ACTION, area)
+    areas = [a for a in areas if permissions.can(request.user, selectors_dashboard.ACTION, a)]
     trends = selectors_dashboard.monthly_trends(area)
     return render(
         request,

@@ -3,12 +3,13 @@
 One row of `RequestDailyCount` per (day submitted, area, class, channel) holds the sums the
 figures need (received, closed, on time, rated, satisfaction, mediation, escalations,
 handling time, still open after a deadline).  A request contributes its measures to one row
-at each level above it: its community, street, district and city (a rollup kept on write).
+at each level above it: its community, street, district and city (a rollup kept on write),
+and again to each level's all-time row (`ALL_TIME`).
 Whenever a request is saved, `track()` takes its old contribution away and adds the new one
 in ONE upsert statement, inside the transaction that saved the request: the counts commit or
 roll back with the change they count.  So any dashboard — a community's or the whole
-city's — sums the rows of ONE area: O(days × classes × channels), whatever the number of
-requests or of communities under it (#15).
+city's — sums the rows of ONE area: its all-time rows (classes × channels), or its days
+since a date, whatever the number of requests or of communities under it (#15).
 
 The finest row is the request's community, not its grid: a dashboard is never finer than a
 community (a grid worker sees their community's figures).  A request filed above community
@@ -64,6 +65,9 @@ MEASURES = (
 # Statuses in which someone is handling the request against its deadline.
 OPEN_HANDLING = ("assigned", "in_progress", "resolved")
 COMMUNITY_DEPTH = 4  # city → district → street → community (portal.models.Area.CHILD_KIND)
+# The day of each area's all-time row: the same sums over every day, so a dashboard's
+# all-time figures and a map's counts per area read classes × channels rows, not days.
+ALL_TIME = date.min
 _TZ = ZoneInfo(settings.TIME_ZONE)
 
 
@@ -104,7 +108,9 @@ def contribution(snap: dict | None) -> tuple[list[tuple], tuple] | None:
     if closed and closed_at is not None:
         handling = max(0, int((closed_at - created).total_seconds()))
     day, cls, channel = local_day(created), snap["request_class"] or "", snap["channel"] or ""
-    keys = [(day, path, cls, channel) for path in rollup_paths(snap["area_path"])]
+    keys = [
+        (d, path, cls, channel) for path in rollup_paths(snap["area_path"]) for d in (day, ALL_TIME)
+    ]
     measures = (
         1,
         int(closed),

@@ -7,7 +7,7 @@
   area), `handler_for_kind`, `supervisors_above`, `handlers_of`, `handler_orgs`, and the
   service directory's `directory_matches`;
 - figures: `dashboard_stats` (from the daily counts, `selectors_dashboard`),
-  `dashboard_areas`; the dashboard panel and the community page's section
+  `dashboard_roots`; the dashboard panel and the community page's section
   (`panel_context`, `section_context`).
 
 Who may read a request is `triage.permissions`; the lists here filter with its rules.
@@ -206,8 +206,12 @@ def dashboard_stats_scan(area: Area, *, since=None) -> dict:
     }
 
 
-def dashboard_areas(user) -> list[Area]:
-    """Communities, streets and districts the user may see figures for.
+DASHBOARD_KINDS = (Area.Kind.CITY, Area.Kind.DISTRICT, Area.Kind.STREET, Area.Kind.COMMUNITY)
+
+
+def dashboard_roots(user) -> list[Area]:
+    """The cities, districts, streets and communities whose figures the user may see, each
+    with what lies under it (`portal.scoping.drill_down` picks among them).
 
     A grid worker's membership is on grids: they see their community's figures.
     """
@@ -215,12 +219,9 @@ def dashboard_areas(user) -> list[Area]:
     for root in areas_for(user, "triage.view_dashboard"):
         if root.kind == Area.Kind.GRID:
             root = root.community or root
-        for a in Area.get_tree(root).filter(
-            kind__in=[Area.Kind.DISTRICT, Area.Kind.STREET, Area.Kind.COMMUNITY]
-        ):
-            if a.pk not in seen:
-                seen.add(a.pk)
-                out.append(a)
+        if root.kind in DASHBOARD_KINDS and root.pk not in seen:
+            seen.add(root.pk)
+            out.append(root)
     return out
 
 

@@ -1,7 +1,7 @@
 """The dashboard's figures and trends, read from the daily counts (`triage.daily_counts`).
 
 `dashboard_figures(area)` gives the same figures as the full pass `selectors.dashboard_stats`
-did, from the area's own O(days × classes × channels) rows of `RequestDailyCount`.
+did, from the area's own rows of `RequestDailyCount` (all-time, or the days since a date).
 "Overdue now" — open requests that have missed a deadline — is a figure of this moment:
 the counts hold those the escalation beat has already moved up (`open_late`), and one count
 over an expression index adds those past their first deadline that the beat (every 15 minutes)
@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from portal.models import Area
 
-from .daily_counts import COMMUNITY_DEPTH, MEASURES, OPEN_HANDLING
+from .daily_counts import ALL_TIME, COMMUNITY_DEPTH, MEASURES, OPEN_HANDLING
 from .models import FIRST_DEADLINE, Request, RequestClass, RequestDailyCount
 
 OPEN_WITH_DEADLINE = list(OPEN_HANDLING)
@@ -53,8 +53,22 @@ def not_yet_escalated(area: Area, *, since: date | None = None):
 
 
 def _rows(area: Area):
-    """The area's own rollup rows (`daily_counts.rollup_paths`): never its subtree's."""
+    """The area's own rollup rows (`daily_counts.rollup_paths`): never its subtree's.  Its
+    all-time rows have the day `ALL_TIME`: filter by day, always."""
     return RequestDailyCount.objects.filter(area_path=area.path)
+
+
+def totals_per_area(areas) -> dict[int, int]:
+    """How many requests each of `areas` (community level or above) has ever received:
+    one query over their all-time rows."""
+    by_path = {a.path: a.pk for a in areas}
+    rows = (
+        RequestDailyCount.objects.filter(area_path__in=by_path, day=ALL_TIME)
+        .values_list("area_path")
+        .annotate(n=Sum("n"))
+        .order_by()
+    )
+    return {by_path[path]: n or 0 for path, n in rows}
 
 
 def _sums() -> dict:
@@ -103,8 +117,7 @@ def dashboard_figures(area: Area, *, since: date | None = None) -> dict:
     class × channel sums and one for the requests past their first deadline that the
     escalation beat has not reached, whatever the number of requests."""
     rows = _rows(area)
-    if since is not None:
-        rows = rows.filter(day__gte=since)
+    rows = rows.filter(day=ALL_TIME) if since is None else rows.filter(day__gte=since)
     totals: dict = defaultdict(int)
     by_class: dict = defaultdict(int)
     by_channel: dict = defaultdict(int)

@@ -6,7 +6,8 @@ What a map may show whom:
 - anyone (the community page): the outlines, and per grid the number of *public*
   requests (`public_q`) — never a point, never a private or sensitive matter;
 - staff on the dashboard: per grid the number of all the area's requests (the figures
-  the dashboard shows anyway), and the exact point of each request they may read in full
+  the dashboard shows anyway; above community level, per child area from the daily
+  counts), and the exact point of each request they may read in full
   (`triage.permissions.readable_q`: its handlers, supervisors, triagers, site admins);
 - the resident on the report form: the outlines of their community, their grid marked.
 
@@ -25,6 +26,7 @@ from portal.models import Area
 from .geo import bounds
 from .models import GridBoundary, Request
 from .permissions import readable_q
+from .selectors_dashboard import totals_per_area
 
 MAX_POINTS = 500  # the newest; a dashboard map with more is a cloud, not information
 
@@ -89,13 +91,46 @@ def public_map(area: Area) -> dict:
     return _map(area, counts)
 
 
+def _children_map(area: Area) -> dict:
+    """Above community level: the area's children (districts, streets or communities) with
+    their outlines and all-time counts from the daily counts — as many entries as the area
+    has children, whatever the number of grids and requests under it."""
+    children = list(area.get_children())
+    counts = totals_per_area(children)
+    outlines = {
+        b.area_id: b.polygon for b in GridBoundary.objects.filter(area__in=children).order_by()
+    }
+    areas = []
+    for child in children:
+        n = counts.get(child.pk, 0)
+        areas.append(
+            {
+                "id": child.pk,
+                "kind": child.kind,
+                "name": child.name,
+                "outline": outlines.get(child.pk),
+                "count": n,
+                "label": f"{child.name} · {_count_label(n)}",
+            }
+        )
+    rings = [a["outline"] for a in areas if a["outline"]]
+    return {"areas": areas, "points": [], "bounds": bounds(rings)}
+
+
 def staff_map(area: Area, user) -> dict:
-    """Outlines, all requests per grid, and the exact points `user` may read in full."""
+    """Outlines, all requests per grid (above community level: per child area), and the
+    exact points `user` may read in full."""
     within = Request.objects.within(area)
-    counts = dict(
-        within.order_by().values_list("area_id").annotate(n=Count("pk")).values_list("area_id", "n")
-    )
-    data = _map(area, counts)
+    if area.kind in (Area.Kind.COMMUNITY, Area.Kind.GRID):
+        counts = dict(
+            within.order_by()
+            .values_list("area_id")
+            .annotate(n=Count("pk"))
+            .values_list("area_id", "n")
+        )
+        data = _map(area, counts)
+    else:
+        data = _children_map(area)
     rows = (
         within.filter(readable_q(user), lat__isnull=False, lon__isnull=False)
         .order_by("-created_at", "-pk")
@@ -121,9 +156,9 @@ def picker_map(grid: Area) -> dict:
 
 
 def grid_rows(data: dict) -> list[dict]:
-    """The grids of a map with their counts: the table beside it (for screen readers and
-    for anyone without the map)."""
-    return [a for a in data["areas"] if a["kind"] == "grid" and "count" in a]
+    """The areas of a map with their counts (grids, or the children of a wider area): the
+    table beside it (for screen readers and for anyone without the map)."""
+    return [a for a in data["areas"] if "count" in a]
 
 
 def directory_map(entries, area: Area | None = None) -> dict:

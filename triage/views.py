@@ -27,7 +27,7 @@ from portal.refusals import (
     show_as_message,
     show_on_form,
 )
-from portal.scoping import area_q
+from portal.scoping import area_q, drill_down
 
 from . import forms, selectors, selectors_dashboard, selectors_maps, workhours
 from .export import response_for
@@ -558,13 +558,11 @@ def queue(request):
     )
 
 
-def _dashboard_area(request) -> Area:
-    areas = selectors.dashboard_areas(request.user)
-    if not areas:
+def _dashboard_area(request) -> tuple[Area, list[Area]]:
+    roots = selectors.dashboard_roots(request.user)
+    if not roots:
         raise PermissionDenied(_("Dashboards are for committees, grid workers and departments."))
-    wanted = request.GET.get("area", "")
-    area = next((a for a in areas if str(a.pk) == wanted), None) if wanted else None
-    return area or areas[0], areas
+    return drill_down(roots, request.GET.get("area", ""), selectors.DASHBOARD_KINDS)
 
 
 @login_required

@@ -100,10 +100,13 @@ def test_counts_equal_a_full_recount_after_random_writes(w, seed):
             step(w, rng, rng.choice(made))
     assert Request.objects.count() == len(made)
     assert_reconciled()
-    # Each request counts once at every level: its community, street, district and city.
+    # Each request counts once at every level — its community, street, district and city —
+    # in the row of its day and again in the level's all-time row.
     for area in (w["tree"]["city"], w["tree"]["street"], w["tree"]["community"]):
-        at = RequestDailyCount.objects.filter(area_path=area.path).values_list("n", flat=True)
-        assert sum(at) == Request.objects.filter(area_path__startswith=area.path).count()
+        rows = RequestDailyCount.objects.filter(area_path=area.path)
+        want = Request.objects.filter(area_path__startswith=area.path).count()
+        assert sum(rows.filter(day=daily_counts.ALL_TIME).values_list("n", flat=True)) == want
+        assert sum(rows.exclude(day=daily_counts.ALL_TIME).values_list("n", flat=True)) == want
 
 
 def test_saves_outside_the_services_are_counted_too(w):
@@ -145,7 +148,7 @@ def test_the_day_is_the_day_in_china_and_the_rows_are_the_community_and_above(w)
     late = timezone.now().replace(hour=17, minute=30, second=0, microsecond=0)  # 01:30 next day
     Request.objects.filter(pk=req.pk).update(created_at=late)  # bypasses the counts …
     call_command("triage_rebuild_counts")  # … which a rebuild puts right
-    rows = list(RequestDailyCount.objects.order_by("area_path"))
+    rows = list(RequestDailyCount.objects.exclude(day=daily_counts.ALL_TIME).order_by("area_path"))
     assert {row.day for row in rows} == {(late + timedelta(hours=8)).date()}
     community = req.area.community
     assert [row.area_path for row in rows] == [a.path for a in community.get_ancestors()] + [

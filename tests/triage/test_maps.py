@@ -21,7 +21,7 @@ from tests.triage.test_views import hotline_request
 from tests.triage.test_viewsets import with_admin
 from triage import geo
 from triage.models import GridBoundary, Request
-from triage.selectors_maps import picker_map, public_map, staff_map
+from triage.selectors_maps import grid_rows, picker_map, public_map, staff_map
 
 pytestmark = pytest.mark.django_db
 
@@ -189,6 +189,26 @@ def test_exact_points_only_for_those_who_read_the_request_in_full(w, placed):
         data = staff_map(community, who)
         assert data["points"] == [], who
         assert _grid(data, w["tree"]["grid"])["count"] == 1
+
+
+def test_above_a_community_the_map_counts_per_child_area_from_the_daily_counts(w, placed):
+    """A street's (or district's, or city's) dashboard map has one entry per child area,
+    counted from the daily counts' all-time rows, never one per grid of the whole city;
+    the points stay the handler's own."""
+    tree = w["tree"]
+    hotline_request(w)
+    GridBoundary.objects.create(area=tree["community"], polygon=SQUARE)
+    data = staff_map(tree["street"], w["people"]["chengguan"])
+    children = {a["id"]: a for a in data["areas"]}
+    assert set(children) == {tree["community"].pk, tree["other_community"].pk}
+    here = children[tree["community"].pk]
+    assert here["count"] == Request.objects.within(tree["community"]).count() == 2
+    assert here["outline"] == SQUARE and "2" in here["label"]
+    assert children[tree["other_community"].pk]["count"] == 0
+    assert [(p["lat"], p["lon"]) for p in data["points"]] == [(36.061234, 120.391234)]
+    city = staff_map(tree["city"], w["people"]["chengguan"])
+    assert [(a["id"], a["count"]) for a in city["areas"]] == [(tree["district"].pk, 2)]
+    assert grid_rows(city) == city["areas"]
 
 
 def test_the_dashboard_page_embeds_points_for_the_handler_only(client, w, placed):

@@ -306,19 +306,40 @@ def test_detail_works_out_the_viewers_standing_once(client, w, django_assert_num
 def test_dashboard_costs_the_same_however_many_areas_the_viewer_oversees(
     client, w, django_assert_max_num_queries
 ):
-    """A city-wide viewer's area picker lists every district, street and community: their
-    full names come from one query, not one per area (117 queries at a tenth of a city)."""
+    """The area picker drills down: the viewer's own areas, the chosen area's ancestors,
+    the area and its children, never every area of a city (1,111 options for a whole
+    city); the options' full names come from one query, not one per area."""
     from tests import factories
 
+    tree = w["tree"]
     client.force_login(w["people"]["chengguan"])  # a district department
-    url = reverse("triage:dashboard")
-    client.get(url)
+    at_street = reverse("triage:dashboard") + f"?area={tree['street'].pk}"
+    client.get(at_street)
     with django_assert_max_num_queries(60) as few:
-        client.get(url)
+        client.get(at_street)
     for i in range(12):
-        factories.area(w["tree"]["street"], "community", f"新建社区{i}")
-    client.get(url)  # the site's cache, dropped by the new areas, is warm again
+        factories.area(tree["street"], "community", f"新建社区{i}")
+    client.get(at_street)  # the site's cache, dropped by the new areas, is warm again
     with django_assert_max_num_queries(60) as many:
-        html = client.get(url).content.decode()
-    assert "新建社区11" in html
+        page = client.get(at_street)
+    assert "新建社区11" in page.content.decode()
     assert len(many.captured_queries) == len(few.captured_queries)
+    choices = [label for _pk, label in page.context["form"].fields["area"].choices]
+    assert len(choices) == 1 + 1 + 2 + 12  # the district, the street, its communities
+    # At the district the street's communities are one step further down: not listed.
+    page = client.get(reverse("triage:dashboard"))
+    assert page.context["area"] == tree["district"]
+    assert "新建社区11" not in page.content.decode()
+    assert len(page.context["form"].fields["area"].choices) == 2  # district and street
+
+
+def test_a_dashboard_area_outside_the_viewers_own_falls_back_to_theirs(client, w):
+    """A community committee asking for its district's, another community's or a made-up
+    area's figures sees its own community's, and the picker never offers the wider ones."""
+    tree = w["tree"]
+    client.force_login(w["people"]["committee"])
+    for wanted in (tree["district"].pk, tree["other_community"].pk, tree["grid"].pk, "x", 10**9):
+        page = client.get(reverse("triage:dashboard"), {"area": wanted})
+        assert page.status_code == 200 and page.context["area"] == tree["community"], wanted
+        offered = {int(pk) for pk, _label in page.context["form"].fields["area"].choices}
+        assert offered == {tree["community"].pk}

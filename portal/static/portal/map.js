@@ -120,7 +120,9 @@
     areas.forEach(function (a) {
       if (!a.outline || !a.outline.length) return;
       var ring = shown(a.outline);
-      if (a.kind !== "grid") {
+      // Outlines without a count are the frame (a community around its grids); an area
+      // with a count is drawn like a grid (a district's streets, a city's districts).
+      if (a.kind !== "grid" && a.count === undefined) {
         L.polygon(ring, { className: "map-community", interactive: false, fill: false }).addTo(map);
         return;
       }
