@@ -9,7 +9,8 @@ class CmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import images, search_signals, signals  # noqa: F401
+        from . import images, search_pages, signals  # noqa: F401
 
         images.connect()
-        search_signals.connect()
+        # The site search's pages; the apps above register their own kinds in their ready().
+        search_pages.register_pages()

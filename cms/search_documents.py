@@ -1,24 +1,31 @@
 """Writing the site search's documents (`cms.search_models.SearchDocument`).
 
-One builder per kind turns a source object into what its audience may read, or into None
-when nobody but its owners may find it (a request not public, an unpublished or
-restricted page, an inactive reward): then its document is deleted.  `cms.search_signals`
-calls `refresh()` on every save and `forget()` on every delete; `rebuild()` writes them all
-(after `load_demo`, and `manage.py rebuild_site_search`).
+Each kind of document has one source: the model it is built from, a builder that turns an
+object into what its audience may read (or into None when nobody but its owners may find
+it: a request not public, an unpublished or restricted page, an inactive reward; then its
+document is deleted), and the queryset a rebuild reads.  The app that owns the model
+declares its source (`cms.search_registry.register`, from its AppConfig.ready()): pages
+in `cms.search_pages`, topics, outcomes and sessions in `deliberation.search`, requests
+and the service directory in `triage.search`, rewards in `credits.search`.  So cms never
+imports the apps above it, and a model no source names is never indexed.
 
-Apps above `cms` (deliberation, credits, triage) are imported inside functions: `cms` sits
-below them and must import without them.
+`cms.search_signals` calls `refresh()` on every save and `forget()` on every delete of a
+registered model; `rebuild()` writes them all (after `load_demo`, and `manage.py
+rebuild_site_search`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.urls import reverse
+from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.html import strip_tags
 
 from .cjk import CJK_RUN, index_text
 from .search_models import SearchDocument
@@ -34,17 +41,14 @@ def tokens_for(text: str) -> str:
     return f" {' '.join(words)} {index_text(text)} "
 
 
-def _plain(text: str) -> str:
-    return " ".join(strip_tags(text or "").split())
-
-
 # --- areas -------------------------------------------------------------------------------
 
 _community_cache: dict[str, int | None] | None = None
 
 
-def _community_id(area) -> int | None:
-    """The community an area lies in (itself when wider than a community)."""
+def community_id(area) -> int | None:
+    """The community an area lies in (itself when wider than a community): a document's
+    `area`, for the area facet."""
     if area is None:
         return None
     if area.kind != "grid":
@@ -58,179 +62,59 @@ def _community_id(area) -> int | None:
     return found or area.pk
 
 
-# --- one builder per kind ----------------------------------------------------------------
+# --- the registry: one source per kind ----------------------------------------------------
 
 
-def _page(page) -> dict | None:
-    from wagtail.models import PageViewRestriction
+@dataclass(frozen=True)
+class Source:
+    """Where the documents of one kind come from."""
 
-    page = page.specific
-    if not page.live or page.depth < 2:
-        return None
-    restricted = PageViewRestriction.objects.filter(
-        page__path__in=[page.path[: i * page.steplen] for i in range(1, page.depth + 1)]
-    ).exists()
-    url = page.get_url()
-    if restricted or not url:
-        return None
-    text = page.search_text() if hasattr(page, "search_text") else page.title
-    body = _plain(text)
-    if body.startswith(page.title):
-        body = body[len(page.title) :].strip()
-    area = getattr(page, "area", None)
-    if area is None:
-        from .models import CommunityPage
+    kind: str
+    model_label: str  # "app_label.ModelName"
+    build: Callable[[Any], dict | None]
+    rebuild_queryset: Callable[[], QuerySet]  # what a rebuild reads (called each time)
+    subclasses: bool = False  # a subclass's objects are of this kind too (every page type)
 
-        owner = CommunityPage.objects.ancestor_of(page).select_related("area").first()
-        area = owner.area if owner else None
-    return {
-        "title": page.title,
-        "body": body or page.search_description,
-        "url": url,
-        "area_id": _community_id(area),
-        "updated_at": page.last_published_at or page.latest_revision_created_at,
-    }
+    @property
+    def model(self):
+        return apps.get_model(self.model_label)
 
 
-def _topic(topic) -> dict | None:
-    return {
-        "title": topic.title,
-        "body": topic.body,
-        "url": topic.get_absolute_url(),
-        "area_id": topic.community_id,
-        "updated_at": topic.updated_at,
-    }
+_SOURCES: dict[str, Source] = {}
+_KIND_OF: dict[type, str | None] = {}  # model -> kind, filled as models are asked about
 
 
-def _outcome(outcome) -> dict | None:
-    topic = outcome.topic
-    return {
-        "title": topic.title,
-        "body": outcome.decision,
-        "url": topic.get_absolute_url() + "#outcome-h",
-        "area_id": topic.community_id,
-        "updated_at": outcome.decided_at,
-    }
+def add_source(source: Source) -> None:
+    """Record `source` (see `cms.search_registry.register`, which also connects its signals)."""
+    if source.kind not in Kind.values:
+        raise ImproperlyConfigured(f"site search: {source.kind!r} is not a SearchDocument.Kind")
+    if source.kind in _SOURCES:
+        raise ImproperlyConfigured(f"site search: {source.kind!r} already has a source")
+    _SOURCES[source.kind] = source
+    _KIND_OF.clear()
 
 
-def _session(session) -> dict | None:
-    return {
-        "title": session.title,
-        "body": " ".join(filter(None, [session.description, session.place])),
-        "url": session.get_absolute_url(),
-        "area_id": _community_id(session.community),
-        "updated_at": session.starts_at,
-    }
-
-
-def _request(req) -> dict | None:
-    from triage.models import Request
-    from triage.privacy import public_text
-
-    # THE rule (triage.models.public_q), asked of the database so it cannot drift; a
-    # rebuild reads it with the row (`with_public_flag`).
-    public = getattr(req, "public_view", None)
-    if public is None:
-        public = Request.objects.public().filter(pk=req.pk).exists()
-    if not public:
-        return None
-    text = public_text(req)
-    reply = public_text(req, req.reply) if req.reply else ""
-    return {
-        "title": f"{req.number} {text[:40]}",
-        "body": " ".join(filter(None, [text, reply])),
-        "url": reverse("triage:detail", args=[req.pk]),
-        "area_id": _community_id(req.area),
-        "updated_at": req.updated_at or req.created_at,
-    }
-
-
-def _service(entry) -> dict | None:
-    if not entry.is_active:
-        return None
-    return {
-        "title": entry.name,
-        "body": " ".join(filter(None, [entry.services, entry.hours])),
-        "url": reverse("triage:directory"),
-        "area_id": _community_id(entry.area),
-        "updated_at": timezone.now(),
-    }
-
-
-def _reward(reward) -> dict | None:
-    if not reward.is_active:
-        return None
-    return {
-        "title": reward.name,
-        "body": reward.description,
-        "url": f"{reverse('credits:rewards')}?community={reward.community.code}",
-        "area_id": reward.community_id,
-        "audience": SearchDocument.Audience.MEMBERS,  # the catalogue is for signed-in users
-        "updated_at": timezone.now(),
-    }
-
-
-def _sources():
-    """(kind, model, builder, queryset for a rebuild) for every kind."""
-    from wagtail.models import Page
-
-    from credits.models import Reward
-    from deliberation.models import Outcome, Session, Topic
-    from triage.models import Request, ServiceDirectoryEntry
-
-    return [
-        (Kind.PAGE, Page, _page, Page.objects.live().filter(depth__gt=1)),
-        (Kind.TOPIC, Topic, _topic, Topic.objects.all()),
-        (Kind.OUTCOME, Outcome, _outcome, Outcome.objects.select_related("topic")),
-        (Kind.SESSION, Session, _session, Session.objects.select_related("community")),
-        (
-            Kind.REQUEST,
-            Request,
-            _request,
-            Request.objects.public()
-            .with_public_flag()
-            .select_related("area", "reporter", "service_type"),
-        ),
-        (
-            Kind.SERVICE,
-            ServiceDirectoryEntry,
-            _service,
-            ServiceDirectoryEntry.objects.filter(is_active=True).select_related("area"),
-        ),
-        (
-            Kind.REWARD,
-            Reward,
-            _reward,
-            Reward.objects.filter(is_active=True).select_related("community"),
-        ),
-    ]
+def sources() -> list[Source]:
+    """Every registered source, in the order of `SearchDocument.Kind`."""
+    return [_SOURCES[kind] for kind in Kind.values if kind in _SOURCES]
 
 
 def kind_of(model) -> str | None:
-    from wagtail.models import Page
-
-    if issubclass(model, Page):
-        return Kind.PAGE
-    names = {
-        "deliberation.topic": Kind.TOPIC,
-        "deliberation.outcome": Kind.OUTCOME,
-        "deliberation.session": Kind.SESSION,
-        "triage.request": Kind.REQUEST,
-        "triage.servicedirectoryentry": Kind.SERVICE,
-        "credits.reward": Kind.REWARD,
-    }
-    return names.get(model._meta.label_lower)
-
-
-BUILDERS = {
-    Kind.PAGE: _page,
-    Kind.TOPIC: _topic,
-    Kind.OUTCOME: _outcome,
-    Kind.SESSION: _session,
-    Kind.REQUEST: _request,
-    Kind.SERVICE: _service,
-    Kind.REWARD: _reward,
-}
+    """The kind of document `model`'s objects are, or None when they are not searched."""
+    try:
+        return _KIND_OF[model]
+    except KeyError:
+        pass
+    label = model._meta.label_lower
+    found = None
+    for source in _SOURCES.values():
+        if source.model_label.lower() == label or (
+            source.subclasses and issubclass(model, source.model)
+        ):
+            found = source.kind
+            break
+    _KIND_OF[model] = found
+    return found
 
 
 def _row(kind: str, obj, fields: dict) -> SearchDocument:
@@ -251,7 +135,7 @@ def refresh(obj) -> None:
     kind = kind_of(type(obj))
     if kind is None or obj.pk is None:
         return
-    fields = BUILDERS[kind](obj)
+    fields = _SOURCES[kind].build(obj)
     if fields is None:
         forget(kind, obj.pk)
         return
@@ -285,10 +169,10 @@ def rebuild(stdout=None) -> int:
     try:
         SearchDocument.objects.all().delete()
         total = 0
-        for kind, _model, build, queryset in _sources():
-            rows = []
-            for obj in queryset.iterator(chunk_size=500):
-                fields = build(obj)
+        for source in sources():
+            kind, rows = source.kind, []
+            for obj in source.rebuild_queryset().iterator(chunk_size=500):
+                fields = source.build(obj)
                 if fields is not None:
                     rows.append(_row(kind, obj, fields))
             SearchDocument.objects.bulk_create(rows, batch_size=1000)

@@ -17,7 +17,10 @@ class CreditsConfig(AppConfig):
             home,
             panels,
             permissions,  # noqa: F401  (registers actions)
+            search,
         )
+
+        search.register_sources()  # the reward catalogue in the site search (signed-in users)
 
         register_category(
             "credits.hours",

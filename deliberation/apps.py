@@ -11,7 +11,10 @@ class DeliberationConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
+        from . import search
         from .models import Topic
+
+        search.register_sources()  # topics, outcomes and sessions in the site search
 
         post_save.connect(_topics_changed, sender=Topic, dispatch_uid="delib-version-save")
         post_delete.connect(_topics_changed, sender=Topic, dispatch_uid="delib-version-delete")

@@ -4,9 +4,8 @@ app or one to its left, and no modules import each other in a circle — countin
 inside functions, so a circle dodged with a late import is still one.
 
 The composition roots are exempt from the layering, as they must name every app: settings,
-the root URLconf and the demo loader's list (which lives in settings), and the site search's
-index (`cms.search_documents`, `cms.search_signals`), which writes one row for every kind of
-thing a visitor may find in any app."""
+the root URLconf and the demo loader's list (which lives in settings).  The site search's
+index names no app above cms: each app registers its own kinds (`cms.search_registry`)."""
 
 import ast
 import pathlib
@@ -17,8 +16,6 @@ COMPOSITION_ROOTS = (
     "portal.settings",
     "portal.urls",
     "portal.celery",
-    "cms.search_documents",
-    "cms.search_signals",
 )
 
 

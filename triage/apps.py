@@ -16,9 +16,12 @@ class TriageConfig(AppConfig):
         from . import (
             home,
             permissions,  # noqa: F401
+            search,
             selectors,
             tasks,  # noqa: F401  (registers the tasks `triage.jobs` sends by name)
         )
+
+        search.register_sources()  # public requests and the service directory in the site search
 
         register_category(
             "triage.update",
