@@ -64,12 +64,16 @@ def _public_requests():
 _PERSONAL_FIELDS = {"first_name", "last_name", "display_name", "username", "phone"}
 
 
-def _requests_of(field: str):
+def _requests_of(field: str, *, read: set[str] | None = None):
     """A service type turned sensitive, or a reporter's name changed: their requests'
-    documents are built again (made private, or masked anew)."""
+    documents are built again (made private, or masked anew).  `read`: the fields of the
+    sender the rule or the masking reads; a save of other fields only changes nothing
+    (None: any save may, as a service type's `sensitive` flag decides the public rule)."""
 
     def handler(sender, instance, raw=False, update_fields=None, **kwargs):
-        if raw or (update_fields is not None and not _PERSONAL_FIELDS & set(update_fields)):
+        if raw or (
+            read is not None and update_fields is not None and not read & set(update_fields)
+        ):
             return
 
         def refresh_them():
@@ -84,7 +88,7 @@ def _requests_of(field: str):
 
 
 _refresh_requests_of_type = _requests_of("service_type")
-_refresh_requests_of_reporter = _requests_of("reporter")
+_refresh_requests_of_reporter = _requests_of("reporter", read=_PERSONAL_FIELDS)
 
 
 def register_sources() -> None:

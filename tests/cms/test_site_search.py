@@ -145,6 +145,23 @@ def test_a_service_type_turned_sensitive_takes_its_requests_out(
     assert "request" not in kinds(site_search(query="路灯", user=None))
 
 
+def test_a_service_type_turned_sensitive_by_a_partial_save_takes_its_requests_out(
+    world, django_capture_on_commit_callbacks
+):
+    """The admin and scripts may save only the flag (update_fields): the requests still
+    leave the index (a reporter's save of other fields than their name is what skips)."""
+    st = ServiceType.objects.create(code="light", name="照明", default_class="government")
+    req = world["request"]
+    with django_capture_on_commit_callbacks(execute=True):
+        req.service_type = st
+        req.save()
+    assert "request" in kinds(site_search(query="路灯", user=None))
+    with django_capture_on_commit_callbacks(execute=True):
+        st.sensitive = True
+        st.save(update_fields=["sensitive"])
+    assert "request" not in kinds(site_search(query="路灯", user=None))
+
+
 def test_an_untriaged_request_is_never_indexed(tree, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         a_request(tree["grid"], "路灯不亮", request_class="", status=Request.Status.SUBMITTED)
