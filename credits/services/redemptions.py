@@ -24,14 +24,17 @@ from .. import ledger, permissions
 from ..ledger import InsufficientCreditsError, LedgerError
 from ..models import Account, Redemption, Reward, Transaction
 
+_CODE_SQL = "SELECT 1 FROM credits_redemption WHERE community_id = %s AND code = %s AND status = %s"
+_KEY_SQL = "SELECT id FROM credits_redemption WHERE idempotency_key = %s"
+
 
 def _new_code(community: Area) -> str:
     for _attempt in range(20):
         code = f"{secrets.randbelow(1_000_000):06d}"
-        if not Redemption.objects.filter(
-            community=community, code=code, status=Redemption.Status.RESERVED
-        ).exists():
-            return code
+        with connection.cursor() as cursor:  # plain SQL: once per reservation
+            cursor.execute(_CODE_SQL, [community.pk, code, Redemption.Status.RESERVED])
+            if cursor.fetchone() is None:
+                return code
     raise LedgerError(_("Please try again."), code="code_exhausted")
 
 
@@ -79,8 +82,11 @@ def redemption_reserve(*, user: User, reward: Reward, idempotency_key: str) -> R
         .select_related("community")
         .get(pk=reward.pk)
     )
-    existing = Redemption.objects.filter(idempotency_key=key).first()
-    if existing is not None:
+    with connection.cursor() as cursor:  # plain SQL: a hit (a retry) is the rare case
+        cursor.execute(_KEY_SQL, [key])
+        row = cursor.fetchone()
+    if row is not None:
+        existing = Redemption.objects.get(pk=row[0])
         if existing.user_id != user.pk or existing.reward_id != reward.pk:
             raise ledger.conflict_error()
         return existing
