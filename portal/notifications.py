@@ -50,51 +50,72 @@ def opted_in(user_ids: Iterable[int], category: str, channel: str) -> set[int]:
     )
 
 
-# No savepoint inside a caller's transaction (two round trips per notice): every caller
-# is a service whose own transaction fails with it, and none catches a failed notice.
-@transaction.atomic(savepoint=False)
 def notify(
     *, users, category: str, event_key: str, title: str, body: str = "", url: str = ""
 ) -> list[Notification]:
     """Tell `users` about an event.  Returns the notifications created now (not repeats)."""
+    return notice_for(users=users, category=category, event_key=event_key).send(
+        title=title, body=body, url=url
+    )
+
+
+@dataclass
+class Notice:
+    """A notice whose recipients were read (`notice_for`) and that is not yet sent: a
+    service that holds a busy lock reads them before taking it and sends after."""
+
+    users: list
+    category: str
+    event_key: str
+    already: set
+    no_app: set
+    no_email: set
+    sms_on: set
+
+    # No savepoint inside a caller's transaction (two round trips per notice): every
+    # caller is a service whose own transaction fails with it, and none catches a failure.
+    @transaction.atomic(savepoint=False)
+    def send(self, *, title, body="", url: str = "") -> list[Notification]:
+        created = []
+        for user in self.users:
+            if user.pk in self.already:
+                continue
+            wants_email = user.pk not in self.no_email and bool(user.email)
+            wants_sms = user.pk in self.sms_on and user.phone_verified and bool(user.phone)
+            if user.pk in self.no_app and not wants_email and not wants_sms:
+                continue
+            # In the recipient's language: a lazy string or a callable
+            # (`lambda: _("…") % {…}`) is rendered per person; a plain string is kept.
+            with translation.override(user.language or settings.LANGUAGE_CODE):
+                title_text, body_text = _text(title)[:200], _text(body)
+            n = Notification.objects.create(
+                user=user,
+                category=self.category,
+                event_key=self.event_key,
+                title=title_text,
+                body=body_text,
+                url=url,
+                # An opted-out in-app notice is stored read, so it never shows as new.
+                read_at=timezone.now() if user.pk in self.no_app else None,
+                emailed=False,  # set by send_notification_email once the mail is sent
+            )
+            created.append(n)
+            if wants_email:
+                enqueue(send_notification_email, n.pk)
+            if wants_sms:
+                enqueue(send_notification_sms, n.pk)
+        return created
+
+
+def notice_for(*, users, category: str, event_key: str) -> Notice:
+    """Who gets the notice of `event_key` and how (one query); `.send()` sends it."""
     if category not in CATEGORIES:
         raise KeyError(f"Unknown notification category {category!r}")
     # The same person may be reached twice (two grid memberships, follower and author):
     # they get one notice.
     users = list({u.pk: u for u in users if u is not None and u.is_active}.values())
-    if not users:
-        return []
-    ids = [u.pk for u in users]
-    already, no_app, no_email, sms_on = _recipients_state(ids, category, event_key)
-    created = []
-    for user in users:
-        if user.pk in already:
-            continue
-        wants_email = user.pk not in no_email and bool(user.email)
-        wants_sms = user.pk in sms_on and user.phone_verified and bool(user.phone)
-        if user.pk in no_app and not wants_email and not wants_sms:
-            continue
-        # In the recipient's language: a lazy string or a callable (`lambda: _("…") % {…}`)
-        # is rendered per person; a plain string is kept as the caller wrote it.
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            title_text, body_text = _text(title)[:200], _text(body)
-        n = Notification.objects.create(
-            user=user,
-            category=category,
-            event_key=event_key,
-            title=title_text,
-            body=body_text,
-            url=url,
-            # An opted-out in-app notice is stored read, so it never shows as new.
-            read_at=timezone.now() if user.pk in no_app else None,
-            emailed=False,  # set by send_notification_email once the mail is sent
-        )
-        created.append(n)
-        if wants_email:
-            enqueue(send_notification_email, n.pk)
-        if wants_sms:
-            enqueue(send_notification_sms, n.pk)
-    return created
+    state = _recipients_state([u.pk for u in users], category, event_key) if users else ()
+    return Notice(users, category, event_key, *(state or (set(), set(), set(), set())))
 
 
 def _recipients_state(ids: list[int], category: str, event_key: str) -> tuple[set, ...]:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.models import Area, User
-from portal.notifications import notify
+from portal.notifications import notice_for, notify
 from portal.refusals import REFUSALS, refusal_messages
 from portal.scoping import community_of
 from portal.text import clean_text, visible_text
@@ -162,6 +162,11 @@ def service_log_approve(*, actor: User, log: ServiceLog) -> ServiceLog:
         raise LedgerError(
             _("Only hours awaiting verification can be approved."), code="not_pending"
         )
+    # Read who is told how before the accounts' locks (the community's issuance account
+    # is shared by every payment there), send once paid.
+    notice = notice_for(
+        users=[log.volunteer], category="credits.hours", event_key=f"credits-log-approved:{log.pk}"
+    )
     payment, award = deed_payment(
         user=log.volunteer,
         community=log.community,
@@ -173,10 +178,7 @@ def service_log_approve(*, actor: User, log: ServiceLog) -> ServiceLog:
         service_date=log.date,
     )
     _decide(log, ServiceLog.Status.APPROVED, actor, payment=payment)
-    notify(
-        users=[log.volunteer],
-        category="credits.hours",
-        event_key=f"credits-log-approved:{log.pk}",
+    notice.send(
         title=_("%(hours)s service hours verified") % {"hours": log.hours},
         body=award_text(award, log.activity),
         url="/credits/hours/",

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from portal.models import Area, User
 from portal.notifications import notify
+from portal.permissions import live_memberships
 
 from .. import ledger, permissions
 from ..ledger import InsufficientCreditsError, LedgerError
@@ -28,11 +29,11 @@ _CODE_SQL = "SELECT 1 FROM credits_redemption WHERE community_id = %s AND code =
 _KEY_SQL = "SELECT id FROM credits_redemption WHERE idempotency_key = %s"
 
 
-def _new_code(community: Area) -> str:
+def _new_code(community_id: int) -> str:
     for _attempt in range(20):
         code = f"{secrets.randbelow(1_000_000):06d}"
         with connection.cursor() as cursor:  # plain SQL: once per reservation
-            cursor.execute(_CODE_SQL, [community.pk, code, Redemption.Status.RESERVED])
+            cursor.execute(_CODE_SQL, [community_id, code, Redemption.Status.RESERVED])
             if cursor.fetchone() is None:
                 return code
     raise LedgerError(_("Please try again."), code="code_exhausted")
@@ -77,6 +78,12 @@ def _hold(user: User, reward: Reward) -> int:
 def redemption_reserve(*, user: User, reward: Reward, idempotency_key: str) -> Redemption:
     """Hold the coins and one item of stock; the resident gets a pickup code."""
     key = ledger.check_key(idempotency_key)
+    # Every reservation of this reward waits for its lock: read before taking it what
+    # needs no lock, the resident's memberships (the permission check below) and a free
+    # pickup code (the open-code unique constraint still guards the insert).
+    if getattr(user, "is_authenticated", False):
+        live_memberships(user)
+    code = _new_code(reward.community_id)
     reward = (
         Reward.objects.select_for_update(no_key=True, of=("self",))
         .select_related("community")
@@ -120,7 +127,7 @@ def redemption_reserve(*, user: User, reward: Reward, idempotency_key: str) -> R
         account_id=account_id,
         community=reward.community,
         cost=reward.cost,
-        code=_new_code(reward.community),
+        code=code,
         idempotency_key=key,
         reserved_at=now,
         expires_at=now + dt.timedelta(days=days),
