@@ -7,8 +7,9 @@ may, what an hour pays: `credits.services`).  What the use cases call:
 - `LedgerError` (every refusal, translated), `IdempotencyConflictError`,
   `InsufficientCreditsError`, `conflict_error()`;
 - `account_for()`, `issuance_account()`: the accounts of a resident and of a community;
-- `lock_accounts()`, `lock_and_find()`, `already_posted()`, `post()`: lock, look the key
-  up, write one balanced transaction;
+- `lock_accounts()`, `lock_and_find()`, `lock_owned()`, `already_posted()`, `post()`:
+  lock (by id, or a community's issuance account and a resident's account by owner), look
+  the key up, write one balanced transaction;
 - `reverse()` (a correction), a whole ledger write.
 
 Ledger writes go through `post()`, which is only ever called with the accounts already
@@ -29,7 +30,7 @@ them in this order and never goes back to an earlier level:
    the volunteer's `User` row while logging hours (`service_log_record_bulk` locks all its
    attendees' rows in ascending id before anything else);
 2. ledger accounts, all of a use case's accounts in one statement in ascending id
-   (`lock_accounts`, `lock_and_find`); a use case that writes several
+   (`lock_accounts`, `lock_and_find`, `lock_owned`); a use case that writes several
    ledger transactions locks the union of their accounts up front;
 3. after the accounts, only writes to rows already locked, and inserts.
 
