@@ -7,8 +7,9 @@ may, what an hour pays: `credits.services`).  What the use cases call:
 - `LedgerError` (every refusal, translated), `IdempotencyConflictError`,
   `InsufficientCreditsError`, `conflict_error()`;
 - `account_for()`, `issuance_account()`: the accounts of a resident and of a community;
-- `lock_accounts()`, `lock_and_find()`, `already_posted()`, `post()`: lock, look the key
-  up, write one balanced transaction;
+- `lock_accounts()`, `lock_and_find()`, `lock_owned()`, `already_posted()`, `post()`:
+  lock (by id, or a community's issuance account and a resident's account by owner), look
+  the key up, write one balanced transaction;
 - `reverse()` (a correction), a whole ledger write.
 
 Ledger writes go through `post()`, which is only ever called with the accounts already
@@ -29,7 +30,7 @@ them in this order and never goes back to an earlier level:
    the volunteer's `User` row while logging hours (`service_log_record_bulk` locks all its
    attendees' rows in ascending id before anything else);
 2. ledger accounts, all of a use case's accounts in one statement in ascending id
-   (`lock_accounts`, `lock_and_find`); a use case that writes several
+   (`lock_accounts`, `lock_and_find`, `lock_owned`); a use case that writes several
    ledger transactions locks the union of their accounts up front;
 3. after the accounts, only writes to rows already locked, and inserts.
 
@@ -49,11 +50,13 @@ import functools
 import hashlib
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.backends.postgresql.base import ServerBindingCursor
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -201,6 +204,99 @@ def lock_and_find(ids: Iterable[int], key: str, fp: str):
         cursor.nextset()
         found = cursor.fetchone()
     return _all_known({row[0]: _account_from_row(row) for row in rows}, ids), _keyed(found, fp)
+
+
+@dataclass
+class Locked:
+    """What `lock_owned` locked and found."""
+
+    accounts: dict[int, Account]
+    resident: Account | None
+    issuer: Account | None
+    existing: Transaction | None = None
+    rows: list = field(default_factory=list)  # the rows of its `then` statement
+
+
+_OWNED_WHERE = "(kind = 'issuance' AND community_id = %s)"
+_RESIDENT_WHERE = " OR (kind = 'resident' AND community_id = %s AND user_id = %s)"
+
+
+def _owned_sql(with_user: bool, with_ids: bool) -> str:
+    where = _OWNED_WHERE + (_RESIDENT_WHERE if with_user else "")
+    if with_ids:
+        where += " OR id = ANY(%s)"
+    return _LOCK_SQL.replace("id = ANY(%s)", where)
+
+
+def lock_owned(
+    *,
+    community: Area,
+    user: User | None = None,
+    also: Iterable[int] = (),
+    key: str | None = None,
+    fp: str = "",
+    then: tuple[str, list] | None = None,
+) -> Locked:
+    """Lock the community's issuance account, `user`'s account there (if `user`) and the
+    accounts `also`, by owner rather than by id: one statement, ascending id (invariant 7).
+
+    The key is looked up after the locks, as in `lock_and_find`.  On PostgreSQL the
+    look-up and `then`, a read the caller needs (sql, params; PostgreSQL only), go in the
+    same round trip, so an earning locks, finds its key and reads its rule at once.
+    A missing account is created first (a resident's first coins), then all are locked
+    again by id.
+    """
+    also = sorted(set(also))
+    params: list = [community.pk]
+    if user is not None:
+        params += [community.pk, user.pk]
+    if also:
+        params.append(also)
+    sql, rows, found, extra = _owned_sql(user is not None, bool(also)), [], None, []
+    looked_up = connection.vendor == "postgresql" and key is not None
+    if connection.vendor == "postgresql":
+        if key is not None:
+            sql, params = f"{sql}; {_KEY_SQL}", [*params, key]
+        if then is not None:
+            sql, params = f"{sql}; {then[0]}", [*params, *then[1]]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+            if key is not None:
+                cursor.nextset()
+                found = cursor.fetchone()
+            if then is not None:
+                cursor.nextset()
+                extra = cursor.fetchall()
+        accounts = {row[0]: _account_from_row(row) for row in rows}
+    else:
+        owned = Q(kind=Account.Kind.ISSUANCE, community=community) | Q(pk__in=also)
+        if user is not None:
+            owned |= Q(kind=Account.Kind.RESIDENT, community=community, user=user)
+        locked = Account.objects.select_for_update(no_key=True).filter(owned).order_by("pk")
+        accounts = {a.pk: a for a in locked}
+        if then is not None:
+            raise ValueError("`then` is for PostgreSQL: SQLite's raw rows are not converted")
+    issuer = next((a for a in accounts.values() if a.kind == Account.Kind.ISSUANCE), None)
+    resident = None
+    if user is not None:
+        mine = (a for a in accounts.values() if a.kind == Account.Kind.RESIDENT)
+        resident = next((a for a in mine if a.user_id == user.pk), None)
+    if issuer is None or (user is not None and resident is None) or not set(also) <= set(accounts):
+        # A first earning: make the missing accounts, then lock them all by id.
+        issuer = issuance_account(community=community)
+        ids = [issuer.pk, *also]
+        if user is not None:
+            resident = account_for(user=user, community=community)
+            ids.append(resident.pk)
+        accounts = lock_accounts(ids)
+        issuer = accounts[issuer.pk]
+        resident = accounts[resident.pk] if resident is not None else None
+        looked_up = False  # look again, under these locks
+    existing = None
+    if key is not None:
+        existing = _keyed(found, fp) if looked_up else already_posted(key, fp)
+    return Locked(accounts, resident, issuer, existing, extra)
 
 
 def _insufficient(available: Decimal) -> InsufficientCreditsError:
@@ -386,6 +482,56 @@ def issuance_account(*, community: Area) -> Account:
 # --- ledger writes --------------------------------------------------------------------
 
 
+# What a correction reads, in the lock order, in one round trip on PostgreSQL: the
+# original transaction (locked first), the key, whether it was already corrected, its
+# entries, and then their accounts (locked in ascending id).
+_REVERSE_SQL = (
+    "SELECT kind FROM credits_transaction WHERE id = %s FOR NO KEY UPDATE; "
+    + _KEY_SQL
+    + "; SELECT EXISTS (SELECT 1 FROM credits_transaction WHERE reverses_id = %s); "
+    "SELECT account_id, amount FROM credits_entry WHERE transaction_id = %s ORDER BY id; "
+    + _LOCK_SQL.replace(
+        "id = ANY(%s)", "id IN (SELECT account_id FROM credits_entry WHERE transaction_id = %s)"
+    )
+)
+
+
+def _reverse_reads(original: Transaction, key: str, fp: str):
+    """(kind, existing, already reversed, entries, accounts) as `reverse` needs them."""
+    pk = original.pk
+    if connection.vendor != "postgresql":
+        kind = (
+            Transaction.objects.select_for_update(no_key=True)
+            .values_list("kind", flat=True)
+            .get(pk=pk)
+        )
+        existing = already_posted(key, fp)
+        if existing is not None:
+            return kind, existing, False, [], {}
+        reversed_ = Transaction.objects.filter(reverses_id=pk).exists()
+        lines = list(
+            Entry.objects.filter(transaction_id=pk)
+            .order_by("pk")
+            .values_list("account_id", "amount")
+        )
+        return kind, None, reversed_, lines, lock_accounts(acc for acc, _ in lines)
+    with connection.cursor() as cursor:
+        cursor.execute(_REVERSE_SQL, [pk, key, pk, pk, pk])
+        row = cursor.fetchone()
+        if row is None:
+            raise Transaction.DoesNotExist
+        (kind,) = row
+        cursor.nextset()
+        existing = _keyed(cursor.fetchone(), fp)
+        cursor.nextset()
+        (reversed_,) = cursor.fetchone()
+        cursor.nextset()
+        lines = cursor.fetchall()
+        cursor.nextset()
+        accounts = {row[0]: _account_from_row(row) for row in cursor.fetchall()}
+    return kind, existing, reversed_, lines, accounts
+
+
 @transaction.atomic
 def reverse(
     *,
@@ -397,22 +543,19 @@ def reverse(
     """Correct a transaction by posting its mirror image, pointing back at it."""
     key = check_key(idempotency_key or f"reverse:{original.pk}")
     fp = fingerprint(kind="reversal", of=original.pk)
-    original = Transaction.objects.select_for_update(no_key=True).get(pk=original.pk)
-    existing = already_posted(key, fp)
+    kind, existing, reversed_, lines, accounts = _reverse_reads(original, key, fp)
     if existing is not None:
         return existing
-    if original.kind == Transaction.Kind.REVERSAL:
+    if kind == Transaction.Kind.REVERSAL:
         raise LedgerError(_("A correction cannot itself be reversed."), code="reverse_reversal")
-    if Transaction.objects.filter(reverses=original).exists():
+    if reversed_:
         raise LedgerError(_("This transaction has already been reversed."), code="already_reversed")
-    lines = [(e.account_id, -e.amount) for e in original.entries.order_by("pk")]
-    accounts = lock_accounts(pk for pk, _ in lines)
     try:
         return post(
             kind=Transaction.Kind.REVERSAL,
             key=key,
             fp=fp,
-            lines=lines,
+            lines=[(acc, -amount) for acc, amount in lines],
             accounts=accounts,
             reverses=original,
             memo=(reason or "")[:200],

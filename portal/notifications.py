@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 
 from .models import Notification, NotificationOptIn, NotificationOptOut
@@ -50,56 +50,97 @@ def opted_in(user_ids: Iterable[int], category: str, channel: str) -> set[int]:
     )
 
 
-@transaction.atomic
 def notify(
     *, users, category: str, event_key: str, title: str, body: str = "", url: str = ""
 ) -> list[Notification]:
     """Tell `users` about an event.  Returns the notifications created now (not repeats)."""
+    return notice_for(users=users, category=category, event_key=event_key).send(
+        title=title, body=body, url=url
+    )
+
+
+@dataclass
+class Notice:
+    """A notice whose recipients were read (`notice_for`) and that is not yet sent: a
+    service that holds a busy lock reads them before taking it and sends after."""
+
+    users: list
+    category: str
+    event_key: str
+    already: set
+    no_app: set
+    no_email: set
+    sms_on: set
+
+    # No savepoint inside a caller's transaction (two round trips per notice): every
+    # caller is a service whose own transaction fails with it, and none catches a failure.
+    @transaction.atomic(savepoint=False)
+    def send(self, *, title, body="", url: str = "") -> list[Notification]:
+        created = []
+        for user in self.users:
+            if user.pk in self.already:
+                continue
+            wants_email = user.pk not in self.no_email and bool(user.email)
+            wants_sms = user.pk in self.sms_on and user.phone_verified and bool(user.phone)
+            if user.pk in self.no_app and not wants_email and not wants_sms:
+                continue
+            # In the recipient's language: a lazy string or a callable
+            # (`lambda: _("…") % {…}`) is rendered per person; a plain string is kept.
+            with translation.override(user.language or settings.LANGUAGE_CODE):
+                title_text, body_text = _text(title)[:200], _text(body)
+            n = Notification.objects.create(
+                user=user,
+                category=self.category,
+                event_key=self.event_key,
+                title=title_text,
+                body=body_text,
+                url=url,
+                # An opted-out in-app notice is stored read, so it never shows as new.
+                read_at=timezone.now() if user.pk in self.no_app else None,
+                emailed=False,  # set by send_notification_email once the mail is sent
+            )
+            created.append(n)
+            if wants_email:
+                enqueue(send_notification_email, n.pk)
+            if wants_sms:
+                enqueue(send_notification_sms, n.pk)
+        return created
+
+
+def notice_for(*, users, category: str, event_key: str) -> Notice:
+    """Who gets the notice of `event_key` and how (one query); `.send()` sends it."""
     if category not in CATEGORIES:
         raise KeyError(f"Unknown notification category {category!r}")
     # The same person may be reached twice (two grid memberships, follower and author):
     # they get one notice.
     users = list({u.pk: u for u in users if u is not None and u.is_active}.values())
-    if not users:
-        return []
-    ids = [u.pk for u in users]
-    already = set(
-        Notification.objects.filter(user_id__in=ids, event_key=event_key).values_list(
-            "user_id", flat=True
-        )
+    state = _recipients_state([u.pk for u in users], category, event_key) if users else ()
+    return Notice(users, category, event_key, *(state or (set(), set(), set(), set())))
+
+
+def _recipients_state(ids: list[int], category: str, event_key: str) -> tuple[set, ...]:
+    """(already told of `event_key`, opted out in-app, opted out of email, opted into
+    text messages) among `ids`: one query (a UNION), as every notice asks all four.
+    Plain SQL: composing the ORM's union cost more CPU than the rest of a notice."""
+    out = NotificationOptOut.Channel
+    marks = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"SELECT 'notified', user_id FROM {Notification._meta.db_table}"
+        f" WHERE event_key = %s AND user_id IN ({marks})"
+        f" UNION ALL SELECT channel, user_id FROM {NotificationOptOut._meta.db_table}"
+        f" WHERE category = %s AND channel IN (%s, %s) AND user_id IN ({marks})"
+        f" UNION ALL SELECT 'sms_in', user_id FROM {NotificationOptIn._meta.db_table}"
+        f" WHERE category = %s AND channel = %s AND user_id IN ({marks})"
     )
-    no_app = opted_out(ids, category, NotificationOptOut.Channel.IN_APP)
-    no_email = opted_out(ids, category, NotificationOptOut.Channel.EMAIL)
-    sms_on = opted_in(ids, category, NotificationOptIn.Channel.SMS)
-    created = []
-    for user in users:
-        if user.pk in already:
-            continue
-        wants_email = user.pk not in no_email and bool(user.email)
-        wants_sms = user.pk in sms_on and user.phone_verified and bool(user.phone)
-        if user.pk in no_app and not wants_email and not wants_sms:
-            continue
-        # In the recipient's language: a lazy string or a callable (`lambda: _("…") % {…}`)
-        # is rendered per person; a plain string is kept as the caller wrote it.
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            title_text, body_text = _text(title)[:200], _text(body)
-        n = Notification.objects.create(
-            user=user,
-            category=category,
-            event_key=event_key,
-            title=title_text,
-            body=body_text,
-            url=url,
-            # An opted-out in-app notice is stored read, so it never shows as new.
-            read_at=timezone.now() if user.pk in no_app else None,
-            emailed=False,  # set by send_notification_email once the mail is sent
-        )
-        created.append(n)
-        if wants_email:
-            enqueue(send_notification_email, n.pk)
-        if wants_sms:
-            enqueue(send_notification_sms, n.pk)
-    return created
+    params = [event_key, *ids, category, out.IN_APP, out.EMAIL, *ids]
+    params += [category, NotificationOptIn.Channel.SMS, *ids]
+    found: dict[str, set[int]] = {"notified": set(), out.IN_APP: set(), out.EMAIL: set()}
+    found["sms_in"] = set()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for tag, user_id in cursor.fetchall():
+            found[tag].add(user_id)
+    return found["notified"], found[out.IN_APP], found[out.EMAIL], found["sms_in"]
 
 
 def _text(value) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -137,7 +137,24 @@ def _earned(by_day: dict, account_id: int, day: dt.date) -> tuple[Decimal, Decim
     return by_day.get((account_id, day), ZERO), month
 
 
+# The community's rule for a deed on a day: the newest valid one, as
+# `EarningRule.objects.active_on(day).filter(...).order_by("-valid_from", "-pk")` orders
+# it on each database; plain SQL so it rides in the ledger's lock round trip.
+_RULE_SQL = (
+    "SELECT "
+    + ", ".join(f.column for f in EarningRule._meta.concrete_fields)
+    + " FROM credits_earningrule WHERE community_id = %s AND deed = %s AND is_active"
+    " AND (valid_from IS NULL OR valid_from <= %s) AND (valid_to IS NULL OR valid_to >= %s)"
+    " ORDER BY valid_from DESC, id DESC LIMIT 1"
+)
+
+
+def _rule_from(rows) -> EarningRule | None:
+    return EarningRule.from_db(connection.alias, None, rows[0]) if rows else None
+
+
 def _rule_for(community: Area, deed: str, day: dt.date) -> EarningRule | None:
+    """The same rule through the ORM (SQLite: its raw rows are not converted)."""
     return (
         EarningRule.objects.active_on(day)
         .filter(community=community, deed=deed)
@@ -205,18 +222,22 @@ def deed_payment(
     fp = ledger.fingerprint(
         kind="earn", user=user.pk, community=community.pk, deed=deed, qty=quantity, source=source
     )
-    existing = ledger.already_posted(key, fp)
-    if existing is not None:
-        return existing, _award_from(existing)
-    rule = _rule_for(community, deed, today)
+    # One round trip on PostgreSQL: lock the resident's and the issuance accounts, look
+    # the key up under those locks (a twin that committed while we waited), read the rule.
+    pg = connection.vendor == "postgresql"
+    locked = ledger.lock_owned(
+        community=community,
+        user=user,
+        key=key,
+        fp=fp,
+        then=(_RULE_SQL, [community.pk, deed, today, today]) if pg else None,
+    )
+    if locked.existing is not None:
+        return locked.existing, _award_from(locked.existing)
+    rule = _rule_from(locked.rows) if pg else _rule_for(community, deed, today)
     if rule is None:
         return None, Award(rule=None, service_date=day)
-    resident = ledger.account_for(user=user, community=community)
-    issuer = ledger.issuance_account(community=community)
-    # A concurrent twin may have committed while we waited for the locks.
-    accounts, existing = ledger.lock_and_find([resident.pk, issuer.pk], key, fp)
-    if existing is not None:
-        return existing, _award_from(existing)
+    resident, issuer, accounts = locked.resident, locked.issuer, locked.accounts
     earned = (ZERO, ZERO)
     if rule.daily_cap is not None or rule.monthly_cap is not None:
         earned = _earned(_earned_by_day([resident.pk], deed, *_month(day)), resident.pk, day)

@@ -13,12 +13,12 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.models import Area, User
-from portal.notifications import notify
+from portal.notifications import notice_for, notify
 from portal.refusals import REFUSALS, refusal_messages
 from portal.scoping import community_of
 from portal.text import clean_text, visible_text
@@ -37,9 +37,8 @@ def _hours(start: dt.time, end: dt.time) -> Decimal:
     return (Decimal(int(seconds)) / Decimal(3600)).quantize(CENT)
 
 
-def validate_log(
-    *, volunteer: User, date: dt.date, start: dt.time, end: dt.time, exclude_pk=None
-) -> Decimal:
+def validate_log(*, date: dt.date, start: dt.time, end: dt.time) -> Decimal:
+    """The hours from `start` to `end` on `date`, or LedgerError (no query)."""
     errors = {}
     if date is None or start is None or end is None:
         raise LedgerError(_("Enter the date, start and end."), code="log_incomplete")
@@ -52,18 +51,37 @@ def validate_log(
     hours = _hours(start, end)
     if hours > 24:  # unreachable for times of one day; kept as the rule the model states
         raise LedgerError({"end": _("No more than 24 hours in one day.")})
-    overlapping = ServiceLog.objects.filter(
-        volunteer=volunteer,
-        date=date,
-        status__in=[ServiceLog.Status.PENDING, ServiceLog.Status.APPROVED],
-        start__lt=end,
-        end__gt=start,
-    ).exclude(pk=exclude_pk)
-    if overlapping.exists():
+    return hours
+
+
+_OVERLAP_SQL = (
+    "SELECT EXISTS (SELECT 1 FROM credits_servicelog WHERE volunteer_id = %s AND date = %s"
+    ' AND status IN (%s, %s) AND start < %s AND "end" > %s)'
+)
+
+
+def _lock_and_check_overlap(volunteer: User, date: dt.date, start: dt.time, end: dt.time):
+    """Lock the volunteer's row (one volunteer's logging is serialised on it), then refuse
+    hours that overlap hours pending or verified that day: one round trip on PostgreSQL,
+    the look-up running after the lock is held (it sees a twin committed meanwhile)."""
+    live = [ServiceLog.Status.PENDING, ServiceLog.Status.APPROVED]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM portal_user WHERE id = %s FOR NO KEY UPDATE; " + _OVERLAP_SQL,
+                [volunteer.pk, volunteer.pk, date, *live, end, start],
+            )
+            cursor.nextset()
+            (overlapping,) = cursor.fetchone()
+    else:
+        User.objects.select_for_update(no_key=True).filter(pk=volunteer.pk).first()
+        overlapping = ServiceLog.objects.filter(
+            volunteer=volunteer, date=date, status__in=live, start__lt=end, end__gt=start
+        ).exists()
+    if overlapping:
         raise LedgerError(
             {"start": _("These hours overlap hours already logged on this day.")}, code="overlap"
         )
-    return hours
 
 
 @transaction.atomic
@@ -83,9 +101,9 @@ def service_log_create(
     community = community_of(community)
     if recorded_by is None:
         permissions.require_log_hours(volunteer, community)
+    hours = validate_log(date=date, start=start, end=end)
     # Serialise one volunteer's logging so two concurrent logs cannot overlap.
-    User.objects.select_for_update(no_key=True).filter(pk=volunteer.pk).first()
-    hours = validate_log(volunteer=volunteer, date=date, start=start, end=end)
+    _lock_and_check_overlap(volunteer, date, start, end)
     activity = clean_text(activity, field="activity", limit=120)
     place = clean_text(place, field="place", limit=120)
     if not visible_text(activity) or not visible_text(place):
@@ -144,6 +162,11 @@ def service_log_approve(*, actor: User, log: ServiceLog) -> ServiceLog:
         raise LedgerError(
             _("Only hours awaiting verification can be approved."), code="not_pending"
         )
+    # Read who is told how before the accounts' locks (the community's issuance account
+    # is shared by every payment there), send once paid.
+    notice = notice_for(
+        users=[log.volunteer], category="credits.hours", event_key=f"credits-log-approved:{log.pk}"
+    )
     payment, award = deed_payment(
         user=log.volunteer,
         community=log.community,
@@ -155,10 +178,7 @@ def service_log_approve(*, actor: User, log: ServiceLog) -> ServiceLog:
         service_date=log.date,
     )
     _decide(log, ServiceLog.Status.APPROVED, actor, payment=payment)
-    notify(
-        users=[log.volunteer],
-        category="credits.hours",
-        event_key=f"credits-log-approved:{log.pk}",
+    notice.send(
         title=_("%(hours)s service hours verified") % {"hours": log.hours},
         body=award_text(award, log.activity),
         url="/credits/hours/",

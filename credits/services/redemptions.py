@@ -12,35 +12,88 @@ import datetime as dt
 import secrets
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.models import Area, User
 from portal.notifications import notify
+from portal.permissions import live_memberships
 
 from .. import ledger, permissions
 from ..ledger import InsufficientCreditsError, LedgerError
 from ..models import Account, Redemption, Reward, Transaction
 
+_CODE_SQL = "SELECT 1 FROM credits_redemption WHERE community_id = %s AND code = %s AND status = %s"
+_KEY_SQL = "SELECT id FROM credits_redemption WHERE idempotency_key = %s"
 
-def _new_code(community: Area) -> str:
+
+def _new_code(community_id: int) -> str:
     for _attempt in range(20):
         code = f"{secrets.randbelow(1_000_000):06d}"
-        if not Redemption.objects.filter(
-            community=community, code=code, status=Redemption.Status.RESERVED
-        ).exists():
-            return code
+        with connection.cursor() as cursor:  # plain SQL: once per reservation
+            cursor.execute(_CODE_SQL, [community_id, code, Redemption.Status.RESERVED])
+            if cursor.fetchone() is None:
+                return code
     raise LedgerError(_("Please try again."), code="code_exhausted")
+
+
+# Hold coins in one statement: the row lock, the check that enough are available and the
+# new reservation at once (PostgreSQL; no row back: no account yet, or too few coins).
+_HOLD_SQL = (
+    "UPDATE credits_account SET reserved = reserved + %s WHERE kind = 'resident'"
+    " AND community_id = %s AND user_id = %s AND balance - reserved >= %s RETURNING id"
+)
+
+
+def _hold(user: User, reward: Reward) -> int:
+    """Hold `reward.cost` of `user`'s coins in the reward's community; the account id."""
+    cost = reward.cost
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_HOLD_SQL, [cost, reward.community_id, user.pk, cost])
+            row = cursor.fetchone()
+        if row is not None:
+            return row[0]
+        # The refusal: read (or open) the account to say how many coins there are.
+        account = ledger.account_for(user=user, community=reward.community)
+    else:
+        account = ledger.account_for(user=user, community=reward.community)
+        account = ledger.lock_accounts([account.pk])[account.pk]
+    if account.balance - account.reserved < cost:
+        raise InsufficientCreditsError(
+            _("Not enough coins: %(available)s available, %(cost)s needed.")
+            % {"available": account.balance - account.reserved, "cost": cost},
+            code="insufficient",
+        )
+    if connection.vendor == "postgresql":  # coins came in since the UPDATE: hold again
+        return _hold(user, reward)
+    account.reserved += cost
+    Account.objects.filter(pk=account.pk).update(reserved=account.reserved)
+    return account.pk
 
 
 @transaction.atomic
 def redemption_reserve(*, user: User, reward: Reward, idempotency_key: str) -> Redemption:
     """Hold the coins and one item of stock; the resident gets a pickup code."""
     key = ledger.check_key(idempotency_key)
-    reward = Reward.objects.select_for_update(no_key=True).get(pk=reward.pk)
-    existing = Redemption.objects.filter(idempotency_key=key).first()
-    if existing is not None:
+    # Every reservation of this reward waits for its lock: read before taking it what
+    # needs no lock, the resident's memberships (the permission check below) and a free
+    # pickup code (the open-code unique constraint still guards the insert).
+    if getattr(user, "is_authenticated", False):
+        live_memberships(user)
+    code = _new_code(reward.community_id)
+    reward = (
+        Reward.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("community")
+        .get(pk=reward.pk)
+    )
+    with connection.cursor() as cursor:  # plain SQL: a hit (a retry) is the rare case
+        cursor.execute(_KEY_SQL, [key])
+        row = cursor.fetchone()
+    if row is not None:
+        existing = Redemption.objects.get(pk=row[0])
         if existing.user_id != user.pk or existing.reward_id != reward.pk:
             raise ledger.conflict_error()
         return existing
@@ -62,16 +115,7 @@ def redemption_reserve(*, user: User, reward: Reward, idempotency_key: str) -> R
                 % {"n": reward.per_resident_limit},
                 code="limit_reached",
             )
-    account = ledger.account_for(user=user, community=reward.community)
-    account = ledger.lock_accounts([account.pk])[account.pk]
-    if account.balance - account.reserved < reward.cost:
-        raise InsufficientCreditsError(
-            _("Not enough coins: %(available)s available, %(cost)s needed.")
-            % {"available": account.balance - account.reserved, "cost": reward.cost},
-            code="insufficient",
-        )
-    account.reserved += reward.cost
-    Account.objects.filter(pk=account.pk).update(reserved=account.reserved)
+    account_id = _hold(user, reward)
     if reward.stock is not None:
         reward.stock -= 1
         Reward.objects.filter(pk=reward.pk).update(stock=reward.stock)
@@ -80,10 +124,10 @@ def redemption_reserve(*, user: User, reward: Reward, idempotency_key: str) -> R
     return Redemption.objects.create(
         reward=reward,
         user=user,
-        account=account,
+        account_id=account_id,
         community=reward.community,
         cost=reward.cost,
-        code=_new_code(reward.community),
+        code=code,
         idempotency_key=key,
         reserved_at=now,
         expires_at=now + dt.timedelta(days=days),
@@ -97,7 +141,8 @@ def redemption_fulfil(*, actor: User, community: Area, code: str) -> Redemption:
     if not (len(code) == 6 and code.isdigit()):
         raise LedgerError(_("Enter the 6-digit pickup code."), code="code_format")
     redemption = (
-        Redemption.objects.select_for_update(no_key=True)
+        Redemption.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("reward")
         .filter(community=community, code=code, status=Redemption.Status.RESERVED)
         .first()
     )
@@ -113,18 +158,18 @@ def redemption_fulfil(*, actor: User, community: Area, code: str) -> Redemption:
     reward = redemption.reward
     if redemption.expires_at <= timezone.now():
         raise LedgerError(_("This reservation has expired."), code="code_expired")
-    resident = redemption.account
-    issuer = ledger.issuance_account(community=community)
-    accounts = ledger.lock_accounts([resident.pk, issuer.pk])
+    resident = redemption.account_id
     key = f"redemption:{redemption.pk}:fulfil"
     fp = ledger.fingerprint(kind="redeem", redemption=redemption.pk, cost=redemption.cost)
-    tx = ledger.already_posted(key, fp) or ledger.post(
+    # The resident's and the issuance accounts locked and the key looked up at once.
+    locked = ledger.lock_owned(community=community, also=[resident], key=key, fp=fp)
+    tx = locked.existing or ledger.post(
         kind=Transaction.Kind.REDEEM,
         key=key,
         fp=fp,
-        lines=[(resident.pk, -redemption.cost), (issuer.pk, redemption.cost)],
-        accounts=accounts,
-        release={resident.pk: redemption.cost},
+        lines=[(resident, -redemption.cost), (locked.issuer.pk, redemption.cost)],
+        accounts=locked.accounts,
+        release={resident: redemption.cost},
         source=f"redemption:{redemption.pk}",
         memo=reward.name[:200],
         created_by=actor,
@@ -138,13 +183,16 @@ def redemption_fulfil(*, actor: User, community: Area, code: str) -> Redemption:
 
 
 def _void(redemption: Redemption, status: str, actor: User | None) -> Redemption:
-    """Release held coins and stock.  Caller holds the redemption's row lock."""
-    reward = Reward.objects.select_for_update(no_key=True).get(pk=redemption.reward_id)
-    account = ledger.lock_accounts([redemption.account_id])[redemption.account_id]
-    account.reserved -= redemption.cost
-    Account.objects.filter(pk=account.pk).update(reserved=account.reserved)
-    if reward.stock is not None:
-        Reward.objects.filter(pk=reward.pk).update(stock=reward.stock + 1)
+    """Release held coins and stock.  Caller holds the redemption's row lock and read its
+    reward with it.  Each release is one UPDATE, which takes its row's lock itself (the
+    reward's, then the account's: the ledger's order)."""
+    if redemption.reward.stock is not None:
+        Reward.objects.filter(pk=redemption.reward_id, stock__isnull=False).update(
+            stock=F("stock") + 1
+        )
+    Account.objects.filter(pk=redemption.account_id).update(
+        reserved=F("reserved") - redemption.cost
+    )
     redemption.status = status
     redemption.closed_at = timezone.now()
     redemption.closed_by = actor
@@ -154,7 +202,11 @@ def _void(redemption: Redemption, status: str, actor: User | None) -> Redemption
 
 @transaction.atomic
 def redemption_cancel(*, actor: User, redemption: Redemption) -> Redemption:
-    redemption = Redemption.objects.select_for_update(no_key=True).get(pk=redemption.pk)
+    redemption = (
+        Redemption.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("reward")
+        .get(pk=redemption.pk)
+    )
     permissions.require_cancel(actor, redemption)
     if redemption.status == Redemption.Status.CANCELLED:
         return redemption
@@ -171,7 +223,8 @@ def redemption_expire_due(*, now: dt.datetime | None = None) -> int:
     for pk in due.values_list("pk", flat=True):
         with transaction.atomic():
             r = (
-                Redemption.objects.select_for_update(no_key=True)
+                Redemption.objects.select_for_update(no_key=True, of=("self",))
+                .select_related("reward")
                 .filter(pk=pk, status=Redemption.Status.RESERVED, expires_at__lte=now)
                 .first()
             )
