@@ -167,6 +167,11 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
         int(_prepare) if _prepare else None
     )
+    # Behind PgBouncer in transaction mode a server-side cursor (QuerySet.iterator()) may
+    # land on another server connection than the transaction that opened it: off there.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+        "DATABASE_BEHIND_PGBOUNCER", False
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------
