@@ -89,6 +89,7 @@ class DeliberationConfig(AppConfig):
             selectors.community_section,
             order=10,
             cache_seconds=60,
+            versions=("deliberation",),
         )
 
 

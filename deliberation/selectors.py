@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, Prefetch, Q
 from django.utils import timezone
 from taggit.models import Tag
 
@@ -131,10 +131,17 @@ def contribution_page(topic: Topic, *, page=1, show_hidden=False):
 def user_topic_state(user, topic: Topic) -> dict:
     if not getattr(user, "is_authenticated", False):
         return {"supported": False, "following": False}
-    return {
-        "supported": Support.objects.filter(topic=topic, user=user).exists(),
-        "following": Follow.objects.filter(topic=topic, user=user).exists(),
-    }
+    # One query for both: whether the reader supports and follows the topic.
+    state = (
+        Topic.objects.filter(pk=topic.pk)
+        .values_list(
+            Exists(Support.objects.filter(topic=topic, user=user)),
+            Exists(Follow.objects.filter(topic=topic, user=user)),
+        )
+        .first()
+    )
+    supported, following = state or (False, False)
+    return {"supported": supported, "following": following}
 
 
 def session_counts(session: Session) -> dict:

@@ -19,7 +19,13 @@ from django.views.decorators.http import require_POST
 
 from portal import qr as portal_qr
 from portal.inputs import safe_next
-from portal.pagecache import anonymous_cacheable, fill_csrf, keep_own, shared_fragment
+from portal.pagecache import (
+    anonymous_cacheable,
+    fill_csrf,
+    keep_own,
+    shared_data,
+    shared_fragment,
+)
 from portal.refusals import REFUSALS, show_as_message, show_on_form
 from portal.scoping import community_or_404
 
@@ -188,7 +194,7 @@ def topic_raise(request, code):
     return render(request, "deliberation/topic_form.html", {"community": area, "form": form})
 
 
-def _topic_context(request, t: Topic, *, outcome_form=None, edit_form=None) -> dict:
+def _topic_context(request, t: Topic, *, outcome_form=None, edit_form=None, polls=None) -> dict:
     user = request.user
     moderator = permissions.may_moderate(user, t.community)
     manager = permissions.may_manage(user, t.community)
@@ -237,7 +243,7 @@ def _topic_context(request, t: Topic, *, outcome_form=None, edit_form=None) -> d
         if manager:
             for f in followups:
                 f.status_form = FollowUpStatusForm(followup=f)
-    polls = list(t.polls.all())
+    polls = list(t.polls.all()) if polls is None else polls
     if manager and not outcome and outcome_form is None:
         outcome_form = OutcomeForm(polls=selectors.closed_polls(polls))
     return {
@@ -328,8 +334,23 @@ def _topic_or_404(pk) -> Topic:
 
 @anonymous_cacheable
 def topic(request, pk):
+    # The topic with its format, community, outcome, tags and polls is the same for
+    # every reader: kept under the deliberation version like the page's lists.
+    shared = shared_data(
+        "deliberation-topic",
+        lambda: _topic_and_polls(pk),
+        parts=(pk,),
+        versions=SHARED_VERSIONS,
+    )
+    t = shared["topic"]
+    return render(
+        request, "deliberation/topic.html", _topic_context(request, t, polls=shared["polls"])
+    )
+
+
+def _topic_and_polls(pk) -> dict:
     t = _topic_or_404(pk)
-    return render(request, "deliberation/topic.html", _topic_context(request, t))
+    return {"topic": t, "polls": list(t.polls.all())}
 
 
 @login_required
