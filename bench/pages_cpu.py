@@ -90,7 +90,7 @@ def main() -> None:
             for _ in range(10):
                 client.get(path)
             prof.disable()
-            pstats.Stats(prof).sort_stats("cumulative").print_stats(60)
+            pstats.Stats(prof).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(60)
         if name == args.queries:
             from django.db import connection
             from django.test.utils import CaptureQueriesContext

@@ -174,3 +174,31 @@ def test_home_panel_registration_is_each_residents_own(
     assert "周末议事会" in mine and "周末议事会" in theirs
     assert 'data-testid="home-register"' not in mine  # already registered
     assert 'data-testid="home-register"' in theirs
+
+
+def test_a_fragment_is_kept_no_longer_than_what_it_lists_lasts(rf, resident):
+    """An upcoming session leaves the list when it ends, without any write: the fragment
+    is kept only until the first listed session ends."""
+    import datetime
+    import time
+
+    from django.utils import timezone
+
+    from portal.pagecache import shared_data
+
+    calls = []
+
+    def compute(expires):
+        calls.append(1)
+        return {"rows": [1], "fragment_expires": expires}
+
+    past = timezone.now() - datetime.timedelta(seconds=1)
+    for _ in range(2):
+        shared_data("t-ended", lambda: compute(past), parts=(1,))
+    assert len(calls) == 2  # already over: never kept
+    soon = timezone.now() + datetime.timedelta(minutes=10)
+    for _ in range(2):
+        shared_data("t-soon", lambda: compute(soon), parts=(1,))
+    assert len(calls) == 3  # kept until then
+    left = [t for k, t in cache._expire_info.items() if "t-soon" in k]
+    assert left and left[0] - time.time() <= 600
