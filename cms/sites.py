@@ -102,4 +102,6 @@ def page_urls():
     from wagtail import urls as wagtail_urls
 
     kept = [p for p in wagtail_urls.urlpatterns if p.name != "wagtail_serve"]
-    return [*kept, re_path(wagtail_urls.serve_pattern, serve, name="wagtail_serve")]
+    # The same pattern with its group named, so it reverses with args (Wagtail) or kwargs.
+    pattern = wagtail_urls.serve_pattern.replace("^(", "^(?P<path>", 1)
+    return [*kept, re_path(pattern, serve, name="wagtail_serve")]
