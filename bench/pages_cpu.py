@@ -10,7 +10,8 @@ settings name (migrate + load_demo first, as `make setup` does):
     DJANGO_SETTINGS_MODULE=portal.settings.dev DJANGO_DEBUG=0 \\
         .venv/bin/python bench/pages_cpu.py [--runs 30] [--profile home_user]
 
---profile NAME prints the cProfile top functions (cumulative) of that page.
+--profile NAME prints the cProfile top functions (cumulative, or PROFILE_SORT=tottime) of
+that page; --queries NAME prints its SQL.
 """
 
 from __future__ import annotations
@@ -90,7 +91,8 @@ def main() -> None:
             for _ in range(10):
                 client.get(path)
             prof.disable()
-            pstats.Stats(prof).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(60)
+            order = os.environ.get("PROFILE_SORT", "cumulative")  # or tottime
+            pstats.Stats(prof).sort_stats(order).print_stats(60)
         if name == args.queries:
             from django.db import connection
             from django.test.utils import CaptureQueriesContext

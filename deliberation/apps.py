@@ -37,6 +37,10 @@ class DeliberationConfig(AppConfig):
         m2m_changed.connect(
             _topics_changed, sender=models.Session.topics.through, dispatch_uid="delib-agenda"
         )
+        for model in (models.Support, models.Follow):  # a reader's own state on topic pages
+            uid = f"delib-user-{model._meta.model_name}"
+            post_save.connect(_own_state_changed, sender=model, dispatch_uid=f"{uid}-save")
+            post_delete.connect(_own_state_changed, sender=model, dispatch_uid=f"{uid}-delete")
         m2m_changed.connect(_tags_changed, sender=TaggedItem, dispatch_uid="delib-version-tags")
         from cms.sections import register_section
         from portal.dashboard import register_panel
@@ -102,6 +106,15 @@ def _topics_changed(**kwargs) -> None:
     if kwargs.get("raw"):  # fixtures
         return
     bump_after_write("deliberation")
+
+
+def _own_state_changed(instance=None, raw=False, **kwargs) -> None:
+    from portal.pagecache import bump_after_write
+
+    from .selectors import user_version
+
+    if not raw:
+        bump_after_write(user_version(instance.user_id))
 
 
 def _tags_changed(instance=None, action="", **kwargs) -> None:

@@ -202,3 +202,26 @@ def test_a_fragment_is_kept_no_longer_than_what_it_lists_lasts(rf, resident):
     assert len(calls) == 3  # kept until then
     left = [t for k, t in cache._expire_info.items() if "t-soon" in k]
     assert left and left[0] - time.time() <= 600
+
+
+def test_my_support_and_follow_show_at_once_and_are_mine_alone(
+    client, topic_with_rows, neighbours, django_assert_num_queries
+):
+    from django.test import Client
+
+    t, a, b = topic_with_rows
+    url = t.get_absolute_url()
+    reader = neighbours[2]
+    client.force_login(reader)
+    client.cookies["django_language"] = "en"
+    assert 'data-testid="support"' in _page(client, url)
+    services.topic_support(user=reader, topic=t)
+    html = _page(client, url)
+    assert 'data-testid="support"' not in html and "You support this topic" in html
+    assert "Stop following" in html  # supporting follows
+    services.topic_unfollow(user=reader, topic=t)
+    assert "Stop following" not in _page(client, url)
+    other = Client()
+    other.force_login(b)
+    other.cookies["django_language"] = "en"
+    assert "You support this topic" not in _page(other, url)  # the reader's, not b's
