@@ -76,5 +76,5 @@ def community_or_404(code: str) -> Area:
     area = cache.get(key)
     if area is None:
         area = get_object_or_404(Area, code=code, kind=Area.Kind.COMMUNITY)
-        cache.set(key, area, 3600)
+        cache.set(key, area, 300)  # a tree move (raw SQL, no signal) shows within 5 min
     return area
