@@ -104,9 +104,7 @@ class HomePage(ReviewedPageMixin, CJKSearchMixin, Page):
         community = active_community(request)
         return {
             "home": home_of(request),
-            "home_page": CommunityPage.objects.live().filter(area=community).first()
-            if community
-            else None,
+            "home_page": community_page_of(community) if community else None,
             "actions": panels_for(request, "home_action"),
             "queues": panels_for(request, "home_queue"),
             "panels": panels_for(request, "home"),
@@ -168,6 +166,18 @@ class CommunityPage(ReviewedPageMixin, CJKSearchMixin, Page):
         context["grids"] = SimpleLazyObject(lambda: list(self.area.get_children()))
         context["sections"] = SimpleLazyObject(lambda: sections_for(request, self.area))
         return context
+
+
+def community_page_of(community):
+    """The live page of a community, kept until a page is published or unpublished."""
+    from portal.pagecache import shared_data
+
+    return shared_data(
+        "community-page",
+        lambda: {"page": CommunityPage.objects.live().filter(area=community).first()},
+        parts=(community.pk,),
+        versions=("content", "areas"),
+    )["page"]
 
 
 class NewsPage(ReviewedPageMixin, CJKSearchMixin, Page):

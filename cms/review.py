@@ -68,3 +68,11 @@ class ReviewedPageMixin:
 
     def permissions_for_user(self, user):
         return ReviewedPagePermissionTester(user, self)
+
+    def get_view_restrictions(self):
+        """The restrictions read with the page's cached route (cms.sites.serve), else
+        Wagtail's query."""
+        stashed = getattr(self, "_cached_view_restrictions", None)
+        if stashed is not None:
+            return stashed
+        return super().get_view_restrictions()

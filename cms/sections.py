@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from portal.pagecache import content_version
+from portal.pagecache import named_versions
 
 
 @dataclass(frozen=True)
@@ -25,15 +25,23 @@ class Section:
     context: Callable
     order: int = 100
     cache_seconds: int = 0
+    versions: tuple[str, ...] = ()
 
 
 SECTIONS: dict[str, Section] = {}
 
 
 def register_section(
-    key: str, template: str, context: Callable, order: int = 100, cache_seconds: int = 0
+    key: str,
+    template: str,
+    context: Callable,
+    order: int = 100,
+    cache_seconds: int = 0,
+    versions: tuple[str, ...] = (),
 ) -> None:
-    SECTIONS[key] = Section(key, template, context, order, cache_seconds)
+    """`versions`: named versions (portal.pagecache) of what the section shows, beside the
+    content version; bumping one drops the section's cached HTML at once."""
+    SECTIONS[key] = Section(key, template, context, order, cache_seconds, tuple(versions))
 
 
 def _render(section: Section, request, area) -> str:
@@ -49,7 +57,8 @@ def sections_for(request, area) -> list[str]:
     for section in sorted(SECTIONS.values(), key=lambda s: s.order):
         if section.cache_seconds:
             lang = translation.get_language()
-            key = f"section:{section.key}:{area.pk}:{lang}:{content_version()}"
+            stamp = ".".join(str(v) for v in named_versions("content", *section.versions))
+            key = f"section:{section.key}:{area.pk}:{lang}:{stamp}"
             html = cache.get(key)
             if html is None:
                 html = _render(section, request, area)

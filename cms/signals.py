@@ -39,6 +39,20 @@ def _connect_cache_invalidation():
 
     post_save.connect(bump_content_version, sender=Site, dispatch_uid="pagecache-site-saved")
     post_delete.connect(bump_content_version, sender=Site, dispatch_uid="pagecache-site-deleted")
+    # Cached routes (cms.sites.serve) hold a page and its view restrictions: a restriction
+    # added or removed, or a page moved or deleted, is seen at once.
+    from wagtail.models import Page, PageViewRestriction
+    from wagtail.signals import page_slug_changed, post_page_move
+
+    for signal in (post_save, post_delete):
+        signal.connect(
+            bump_content_version,
+            sender=PageViewRestriction,
+            dispatch_uid=f"pagecache-restriction-{signal is post_save}",
+        )
+    post_delete.connect(bump_content_version, sender=Page, dispatch_uid="pagecache-page-deleted")
+    post_page_move.connect(bump_content_version, dispatch_uid="pagecache-page-moved")
+    page_slug_changed.connect(bump_content_version, dispatch_uid="pagecache-page-slug")
 
 
 _connect_cache_invalidation()

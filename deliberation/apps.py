@@ -9,15 +9,41 @@ class DeliberationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+        from taggit.models import TaggedItem
 
-        from . import search
-        from .models import Topic
+        from . import models, search
 
         search.register_sources()  # topics, outcomes and sessions in the site search
 
-        post_save.connect(_topics_changed, sender=Topic, dispatch_uid="delib-version-save")
-        post_delete.connect(_topics_changed, sender=Topic, dispatch_uid="delib-version-delete")
+        # Everything a shared fragment shows (portal.pagecache.shared_fragment): topics and
+        # their counts, contributions and their moderation, sessions and their registration
+        # counts, polls, outcomes and follow-ups, formats.  Follows, ballots and revisions
+        # show only to their own person (or on pages that are not cached).
+        for model in (
+            models.Format,
+            models.Topic,
+            models.Support,
+            models.Contribution,
+            models.ContributionReport,
+            models.Session,
+            models.Registration,
+            models.Poll,
+            models.PollOption,
+            models.Outcome,
+            models.FollowUp,
+        ):
+            uid = f"delib-version-{model._meta.model_name}"
+            post_save.connect(_topics_changed, sender=model, dispatch_uid=f"{uid}-save")
+            post_delete.connect(_topics_changed, sender=model, dispatch_uid=f"{uid}-delete")
+        m2m_changed.connect(
+            _topics_changed, sender=models.Session.topics.through, dispatch_uid="delib-agenda"
+        )
+        for model in (models.Support, models.Follow):  # a reader's own state on topic pages
+            uid = f"delib-user-{model._meta.model_name}"
+            post_save.connect(_own_state_changed, sender=model, dispatch_uid=f"{uid}-save")
+            post_delete.connect(_own_state_changed, sender=model, dispatch_uid=f"{uid}-delete")
+        m2m_changed.connect(_tags_changed, sender=TaggedItem, dispatch_uid="delib-version-tags")
         from cms.sections import register_section
         from portal.dashboard import register_panel
         from portal.notifications import register_category
@@ -69,14 +95,32 @@ class DeliberationConfig(AppConfig):
             selectors.community_section,
             order=10,
             cache_seconds=60,
+            versions=("deliberation",),
         )
 
 
 def _topics_changed(**kwargs) -> None:
-    """A topic was saved or deleted: fragments shared by everyone that count or list topics
-    (the deliberation index's communities) are drawn again, once the write is committed."""
-    from django.db import transaction
+    """Deliberation content was saved or deleted: fragments shared by everyone that list
+    or count it (the index, a community's page, a topic's contributions) are drawn again,
+    once the write is committed."""
+    from portal.pagecache import bump_after_write
 
-    from portal.pagecache import bump_named_version
+    if kwargs.get("raw"):  # fixtures
+        return
+    bump_after_write("deliberation")
 
-    transaction.on_commit(lambda: bump_named_version("deliberation"))
+
+def _own_state_changed(instance=None, raw=False, **kwargs) -> None:
+    from portal.pagecache import bump_after_write
+
+    from .selectors import user_version
+
+    if not raw:
+        bump_after_write(user_version(instance.user_id))
+
+
+def _tags_changed(instance=None, action="", **kwargs) -> None:
+    from .models import Topic
+
+    if isinstance(instance, Topic) and action.startswith("post_"):
+        _topics_changed()

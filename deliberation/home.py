@@ -5,12 +5,15 @@ whatever the number of topics and sessions."""
 
 from __future__ import annotations
 
+import copy
+
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import pgettext
 
 from portal.dashboard import active_community
+from portal.pagecache import shared_data
 
 from . import permissions, selectors
 from .models import Registration, Topic
@@ -44,7 +47,13 @@ def home_panel(request) -> dict | None:
         return None
     user = request.user
     now = timezone.now()
-    sessions = list(selectors.upcoming_sessions(community, limit=3))
+    shared = shared_data(
+        "deliberation-home",
+        lambda: _community_lists(community),
+        parts=(community.pk,),
+        versions=("deliberation",),
+    )
+    sessions = [copy.copy(s) for s in shared["sessions"]]  # my_status is set on each
     mine = dict(
         Registration.objects.filter(user=user, session__in=[s.pk for s in sessions])
         .exclude(status=Registration.Status.CANCELLED)
@@ -58,7 +67,18 @@ def home_panel(request) -> dict | None:
     return {
         "community": community,
         "sessions": sessions,
+        "topics": shared["topics"],
+    }
+
+
+def _community_lists(community) -> dict:
+    """The community's next sessions and the topics nearest the agenda: the same for all
+    its residents (home_panel adds each one's registrations)."""
+    sessions = list(selectors.upcoming_sessions(community, limit=3))
+    return {
+        "sessions": sessions,
         "topics": near_threshold(community),
+        "fragment_expires": min((s.ends_at for s in sessions), default=None),
     }
 
 

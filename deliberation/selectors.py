@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, Prefetch, Q
 from django.utils import timezone
 from taggit.models import Tag
 
@@ -129,12 +129,37 @@ def contribution_page(topic: Topic, *, page=1, show_hidden=False):
 
 
 def user_topic_state(user, topic: Topic) -> dict:
+    """Whether `user` supports and follows `topic`: kept per reader and topic until they
+    support or follow anything (their own version, bumped by deliberation.apps)."""
     if not getattr(user, "is_authenticated", False):
         return {"supported": False, "following": False}
-    return {
-        "supported": Support.objects.filter(topic=topic, user=user).exists(),
-        "following": Follow.objects.filter(topic=topic, user=user).exists(),
-    }
+    from portal.pagecache import shared_data
+
+    return shared_data(
+        "deliberation-state",
+        lambda: _user_topic_state(user, topic),
+        parts=(user.pk, topic.pk),
+        versions=(user_version(user.pk),),
+    )
+
+
+def user_version(user_pk) -> str:
+    """The named version of one person's own deliberation state (supports, follows)."""
+    return f"deliberation-user:{user_pk}"
+
+
+def _user_topic_state(user, topic: Topic) -> dict:
+    # One query for both: whether the reader supports and follows the topic.
+    state = (
+        Topic.objects.filter(pk=topic.pk)
+        .values_list(
+            Exists(Support.objects.filter(topic=topic, user=user)),
+            Exists(Follow.objects.filter(topic=topic, user=user)),
+        )
+        .first()
+    )
+    supported, following = state or (False, False)
+    return {"supported": supported, "following": following}
 
 
 def session_counts(session: Session) -> dict:

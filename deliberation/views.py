@@ -19,7 +19,13 @@ from django.views.decorators.http import require_POST
 
 from portal import qr as portal_qr
 from portal.inputs import safe_next
-from portal.pagecache import anonymous_cacheable, named_version
+from portal.pagecache import (
+    anonymous_cacheable,
+    fill_csrf,
+    keep_own,
+    shared_data,
+    shared_fragment,
+)
 from portal.refusals import REFUSALS, show_as_message, show_on_form
 from portal.scoping import community_or_404
 
@@ -41,6 +47,9 @@ from .forms import (
 from .models import Contribution, FollowUp, Poll, Registration, Session, Topic
 
 KEPT = "deliberation:kept"
+# What the shared fragments of these pages show changes with any deliberation write and
+# with a published page or a renamed resident (portal.pagecache).
+SHARED_VERSIONS = ("deliberation", "content")
 
 
 def keep_typed(request, view_name: str, pk) -> None:
@@ -90,27 +99,53 @@ def action(view):
 
 @anonymous_cacheable
 def index(request):
-    # The list of communities is the same for everyone and grows with the city: the
-    # template caches it under the deliberation version (any topic saved drops it), and
-    # the query runs only when the fragment is drawn.
+    # The communities (with their open topics) and the latest topics are the same for
+    # everyone and grow with the city: drawn once per deliberation version, queried only
+    # then.
+    lists = shared_fragment(
+        request,
+        "deliberation-index",
+        "deliberation/includes/index_lists.html",
+        _index_lists,
+        versions=SHARED_VERSIONS,
+    )
+    return render(request, "deliberation/index.html", {"lists": lists})
+
+
+def _index_lists() -> dict:
     communities = selectors.communities().annotate(
         open_topics=Count("topics", filter=~Q(topics__status__in=Topic.CLOSED))
     )
     latest = list(selectors.topics_for_listing().exclude(status=Topic.Status.DECLINED)[:10])
-    return render(
-        request,
-        "deliberation/index.html",
-        {
-            "communities": communities,
-            "latest": latest,
-            "shared_version": named_version("deliberation"),
-        },
-    )
+    return {"communities": communities, "latest": latest}
 
 
 @anonymous_cacheable
 def community(request, code):
     area = community_or_404(code)
+    lists = shared_fragment(
+        request,
+        "deliberation-community",
+        "deliberation/includes/community_lists.html",
+        lambda: _community_lists(request, area),
+        parts=(area.pk, request.GET.urlencode()),
+        versions=SHARED_VERSIONS,
+    )
+    return render(
+        request,
+        "deliberation/community.html",
+        {
+            "community": area,
+            "lists": lists,
+            "can_raise": permissions.may_raise_topic(request.user, area),
+            "can_dashboard": permissions.may_manage(request.user, area),
+        },
+    )
+
+
+def _community_lists(request, area) -> dict:
+    """A community's filters, topics, tags, sessions, polls and formats: the same for
+    everyone, drawn once per query string (views.community keeps them)."""
     formats = list(selectors.formats_for(area))
     filter_form = TopicFilterForm(request.GET, formats=formats, statuses=Topic.Status.choices)
     f = filter_form.filters()
@@ -118,23 +153,20 @@ def community(request, code):
         area, format_code=f["format"], status=f["status"], tag=f["tag"], q=f["q"]
     )
     page = Paginator(topics, selectors.TOPICS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "deliberation/community.html",
-        {
-            "community": area,
-            "page": page,
-            "filters": f,
-            "filter_form": filter_form,
-            "formats": formats,
-            "tags": selectors.tags_in(area),
-            "sessions": list(selectors.upcoming_sessions(area)),
-            "past_sessions": list(selectors.past_sessions(area)),
-            "polls": list(selectors.community_polls(area)),
-            "can_raise": permissions.may_raise_topic(request.user, area),
-            "can_dashboard": permissions.may_manage(request.user, area),
-        },
-    )
+    sessions = list(selectors.upcoming_sessions(area))
+    return {
+        "community": area,
+        "page": page,
+        "filters": f,
+        "filter_form": filter_form,
+        "formats": formats,
+        "tags": selectors.tags_in(area),
+        "sessions": sessions,
+        "past_sessions": list(selectors.past_sessions(area)),
+        "polls": list(selectors.community_polls(area)),
+        # An upcoming session moves to the past ones when it ends, without any write.
+        "fragment_expires": min((s.ends_at for s in sessions), default=None),
+    }
 
 
 @login_required
@@ -162,13 +194,11 @@ def topic_raise(request, code):
     return render(request, "deliberation/topic_form.html", {"community": area, "form": form})
 
 
-def _topic_context(request, t: Topic, *, outcome_form=None, edit_form=None) -> dict:
+def _topic_context(request, t: Topic, *, outcome_form=None, edit_form=None, polls=None) -> dict:
     user = request.user
     moderator = permissions.may_moderate(user, t.community)
     manager = permissions.may_manage(user, t.community)
-    page_obj, items = selectors.contribution_page(
-        t, page=request.GET.get("page"), show_hidden=moderator
-    )
+    can_contribute = permissions.may_contribute(user, t)
     outcome = getattr(t, "outcome", None)
     kept = take_kept(request)
     if kept.get("pk") != str(t.pk) and kept.get("view") in ("contribute", "topic_status"):
@@ -177,7 +207,32 @@ def _topic_context(request, t: Topic, *, outcome_form=None, edit_form=None) -> d
     if kept.get("view") == "contribute" and not kept["data"].get("parent"):
         form = ContributionForm(kept["data"])
         form.is_valid()  # the refused fields say why, next to what was typed
-    _attach_row_forms(user, items, kept, moderator)
+    page_number = request.GET.get("page")
+
+    def rows() -> dict:
+        page_obj, items = selectors.contribution_page(t, page=page_number, show_hidden=moderator)
+        _attach_row_forms(user.is_authenticated, items, kept, moderator, t.is_closed)
+        return {
+            "topic": t,
+            "page": page_obj,
+            "contributions": items,
+            "moderator": moderator,
+            "can_contribute": can_contribute,
+        }
+
+    # A page of contributions is the same for every reader of one kind (signed in or
+    # not, moderator or not, may reply or not): drawn once per deliberation version, with
+    # each reader's own token and own rows filled in.  A page carrying what one person
+    # typed into a refused form is drawn for them alone.
+    contribution_list = shared_fragment(
+        request,
+        "deliberation-topic",
+        "deliberation/includes/contribution_list.html",
+        rows,
+        parts=(t.pk, page_number, user.is_authenticated, moderator, can_contribute),
+        versions=SHARED_VERSIONS,
+        store=not kept,
+    )
     status_form = None
     if manager and not t.is_closed:
         kept_status = kept.get("view") == "topic_status"
@@ -188,7 +243,7 @@ def _topic_context(request, t: Topic, *, outcome_form=None, edit_form=None) -> d
         if manager:
             for f in followups:
                 f.status_form = FollowUpStatusForm(followup=f)
-    polls = list(t.polls.all())
+    polls = list(t.polls.all()) if polls is None else polls
     if manager and not outcome and outcome_form is None:
         outcome_form = OutcomeForm(polls=selectors.closed_polls(polls))
     return {
@@ -196,12 +251,11 @@ def _topic_context(request, t: Topic, *, outcome_form=None, edit_form=None) -> d
         "outcome": outcome,
         "outcome_tally": selectors.poll_tally(outcome.poll) if outcome and outcome.poll else None,
         "sources": signals.topic_sources(t, user),
-        "page": page_obj,
-        "contributions": items,
+        "contribution_list": keep_own(fill_csrf(contribution_list, request), user),
         "state": selectors.user_topic_state(user, t),
         "moderator": moderator,
         "manager": manager,
-        "can_contribute": permissions.may_contribute(user, t),
+        "can_contribute": can_contribute,
         "form": form,
         "kept": kept,
         "outcome_form": outcome_form if manager and not outcome else None,
@@ -231,10 +285,12 @@ class _RowForms:
         return mark_safe(self._drawn[key].replace(ROW, pk))  # noqa: S308 - our own markup
 
 
-def _attach_row_forms(user, items, kept: dict, moderator: bool) -> None:
+def _attach_row_forms(signed_in: bool, items, kept: dict, moderator: bool, closed: bool) -> None:
     """Each contribution's own reply, edit, report and moderation forms (ids unique per
-    row; posted names unchanged); the one a refusal came back from holds what was typed."""
-    if not user.is_authenticated:
+    row; posted names unchanged); the one a refusal came back from holds what was typed.
+    Every row gets an edit form: the shared list is drawn for all readers, and
+    `keep_own` leaves each reader only the edit forms of their own rows."""
+    if not signed_in:
         return
     data = kept.get("data") or {}
     view, kept_pk = kept.get("view"), kept.get("pk")
@@ -250,7 +306,7 @@ def _attach_row_forms(user, items, kept: dict, moderator: bool) -> None:
                 if replying
                 else rows.blank(ReplyForm, "r", pk, parent=pk)
             )
-            if c.author_id == user.pk:  # only an author edits, so only theirs carry the text
+            if not closed and c.status == Contribution.Status.VISIBLE:
                 c.edit_form = ContributionEditForm(
                     data if mine and view == "contribution_edit" else None,
                     initial={"text": c.text},
@@ -278,8 +334,23 @@ def _topic_or_404(pk) -> Topic:
 
 @anonymous_cacheable
 def topic(request, pk):
+    # The topic with its format, community, outcome, tags and polls is the same for
+    # every reader: kept under the deliberation version like the page's lists.
+    shared = shared_data(
+        "deliberation-topic",
+        lambda: _topic_and_polls(pk),
+        parts=(pk,),
+        versions=SHARED_VERSIONS,
+    )
+    t = shared["topic"]
+    return render(
+        request, "deliberation/topic.html", _topic_context(request, t, polls=shared["polls"])
+    )
+
+
+def _topic_and_polls(pk) -> dict:
     t = _topic_or_404(pk)
-    return render(request, "deliberation/topic.html", _topic_context(request, t))
+    return {"topic": t, "polls": list(t.polls.all())}
 
 
 @login_required

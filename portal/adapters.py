@@ -108,11 +108,13 @@ class AccountAdapter(DefaultAccountAdapter):
     def _release_unverified_copies(user) -> None:
         """The number belongs to whoever proved they hold it: other accounts that merely
         typed it (an abandoned sign-up, a typo) lose it."""
+        from .middleware import forget_cached_user
         from .models import User
 
-        User.objects.filter(phone=user.phone, phone_verified=False).exclude(pk=user.pk).update(
-            phone=""
-        )
+        others = User.objects.filter(phone=user.phone, phone_verified=False).exclude(pk=user.pk)
+        for pk in others.values_list("pk", flat=True):
+            forget_cached_user(pk)  # an update() sends no post_save
+        others.update(phone="")
 
     def send_verification_code_sms(self, user, phone: str, code: str, **kwargs) -> None:
         # Sign-up and sign-in codes live equally long (settings: 10 minutes).

@@ -69,5 +69,15 @@ def active_community(request):
     if not hasattr(request, "_home_community"):
         home = home_of(request)
         active = home is not None and home.status == "active"
-        request._home_community = home.area.community if active else None
+        request._home_community = community_of(home.area) if active else None
     return request._home_community
+
+
+def community_of(area):
+    """`area.community`, kept in the cache until any area changes (the "areas" version):
+    the same for everyone living in that grid."""
+    from .pagecache import shared_data
+
+    return shared_data(
+        "community-of", lambda: {"community": area.community}, parts=(area.pk,), versions=("areas",)
+    )["community"]

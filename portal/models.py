@@ -98,6 +98,19 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.username
 
+    # What public pages name a person by (`public_name`); portal.signals compares these
+    # with what was read to drop cached pages only when a name really changes.
+    PUBLIC_NAME_FIELDS = ("display_name", "first_name", "last_name", "name_style", "username")
+
+    def public_name_snapshot(self) -> tuple:
+        return tuple(self.__dict__.get(f) for f in self.PUBLIC_NAME_FIELDS)  # no deferred loads
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._public_name_read = instance.public_name_snapshot()
+        return instance
+
     def get_full_name(self) -> str:
         """How the user is named to themselves and to staff who handle them (Wagtail admin,
         residency and verification queues, check-in desk): the display name, else the real

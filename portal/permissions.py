@@ -108,13 +108,54 @@ def live_memberships(user) -> list[Membership]:
     (`home_membership`) are read from this one query."""
     cached = getattr(user, "_portal_memberships", None)
     if cached is None:
-        cached = list(
-            Membership.objects.filter(user=user, status__in=LIVE).select_related(
-                "area", "organisation"
-            )
-        )
+        cached = _shared_memberships(user)
         user._portal_memberships = cached
     return cached
+
+
+# A signed-in page reads its reader's memberships on nearly every request: outside a
+# transaction (a page, not a service deciding a write) they come from the cache, which a
+# membership's save or delete drops for its user (portal.signals), and an area's or an
+# organisation's change drops for everyone (the "areas" version).  Inside a transaction
+# they are always read from the database: a write must never decide on a cached role,
+# nor cache what it has not committed.
+MEMBERSHIP_CACHE_SECONDS = 300
+
+
+def memberships_cache_key(user_pk) -> str:
+    from .versions import named_version
+
+    return f"portal:memberships:{user_pk}:{named_version('areas')}"
+
+
+def _shared_memberships(user) -> list[Membership]:
+    from django.core.cache import cache
+    from django.db import connection
+
+    shareable = user.pk is not None and not connection.in_atomic_block
+    key = memberships_cache_key(user.pk) if shareable else ""
+    if shareable:
+        found = cache.get(key)
+        if found is not None:
+            return found
+    rows = list(
+        Membership.objects.filter(user=user, status__in=LIVE).select_related("area", "organisation")
+    )
+    if shareable:
+        cache.set(key, rows, MEMBERSHIP_CACHE_SECONDS)
+    return rows
+
+
+def forget_shared_memberships(user_pk) -> None:
+    """Drop a user's cached memberships now and once the write commits."""
+    from django.core.cache import cache
+    from django.db import transaction
+
+    def drop():
+        cache.delete(memberships_cache_key(user_pk))
+
+    drop()
+    transaction.on_commit(drop)
 
 
 def active_memberships(user) -> list[Membership]:

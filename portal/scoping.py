@@ -63,8 +63,21 @@ def community_of(area: Area, *, message=None) -> Area:
 
 
 def community_or_404(code: str) -> Area:
-    """A community named in a URL, or the "not found" page."""
-    return get_object_or_404(Area, code=code, kind=Area.Kind.COMMUNITY)
+    """A community named in a URL, or the "not found" page.  Read from the cache on
+    pages (outside a transaction), kept until any area or organisation changes."""
+    from django.core.cache import cache
+    from django.db import connection
+
+    from .versions import named_version
+
+    if connection.in_atomic_block:
+        return get_object_or_404(Area, code=code, kind=Area.Kind.COMMUNITY)
+    key = f"portal:community:{named_version('areas')}:{code}"
+    area = cache.get(key)
+    if area is None:
+        area = get_object_or_404(Area, code=code, kind=Area.Kind.COMMUNITY)
+        cache.set(key, area, 300)  # a tree move (raw SQL, no signal) shows within 5 min
+    return area
 
 
 def drill_down(roots: list[Area], wanted, kinds) -> tuple[Area, list[Area]]:

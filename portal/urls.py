@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.urls import include, path
-from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
+
+from cms.sites import page_urls
 
 from . import mfa, pwa, signup, styleguide, views
 
@@ -59,7 +60,8 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, serve_media, document_root=settings.MEDIA_ROOT)
 
-urlpatterns.append(path("", include(wagtail_urls)))
+# Wagtail's pages, their routes read from the cache (cms.sites.serve).
+urlpatterns.append(path("", include(page_urls())))
 
 handler404 = "portal.views.page_not_found"
 handler500 = "portal.views.server_error"

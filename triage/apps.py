@@ -9,6 +9,13 @@ class TriageConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import Request
+
+        # Whether a topic came from a request is cached with the topic (topic_sources).
+        post_save.connect(_topic_link_changed, sender=Request, dispatch_uid="triage-topic-src")
+        post_delete.connect(_topic_link_changed, sender=Request, dispatch_uid="triage-topic-del")
         from cms.sections import register_section
         from portal.dashboard import register_panel
         from portal.notifications import register_category
@@ -84,3 +91,11 @@ class TriageConfig(AppConfig):
             on_topic_decided, dispatch_uid="triage.on_topic_decided"
         )
         deliberation_signals.register_topic_source("triage", topic_sources)
+
+
+def _topic_link_changed(instance=None, raw=False, **kwargs) -> None:
+    if raw or not instance.topic_id:
+        return
+    from portal.versions import bump_after_write
+
+    bump_after_write("deliberation")

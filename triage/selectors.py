@@ -266,7 +266,20 @@ def with_places(rows):
 
 def topic_sources(topic, user) -> list[dict]:
     """The requests a round-table topic came from, as far as `user` may see them (the public
-    view's rule, or the whole record's): deliberation shows them on the topic page."""
+    view's rule, or the whole record's): deliberation shows them on the topic page.  Most
+    topics came from no request: whether one did is kept with the topic's other shared
+    data (the deliberation version, which a request turned into a topic bumps), so their
+    pages ask nothing more."""
+    from portal.pagecache import shared_data
+
+    has_sources = shared_data(
+        "triage-topic-sources",
+        lambda: {"any": Request.objects.filter(topic=topic).exists()},
+        parts=(topic.pk,),
+        versions=("deliberation",),
+    )["any"]
+    if not has_sources:
+        return []
     rows = Request.objects.filter(topic=topic).filter(public_q() | readable_q(user))
     return [
         {

@@ -104,7 +104,8 @@ MIDDLEWARE = [
     "portal.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # django.contrib.auth's, with the user row kept in the cache (dropped on save).
+    "portal.middleware.CachedAuthenticationMiddleware",
     "portal.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

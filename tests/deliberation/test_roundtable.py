@@ -78,7 +78,7 @@ def test_edit_page_keeps_typed_text_on_refusal_and_saves(
     url = reverse("deliberation:topic_edit", args=[t.pk])
     client.force_login(committee_member)
     client.get(url)
-    with django_assert_num_queries(4):  # session, user, topic, permission
+    with django_assert_num_queries(3):  # session, topic, permission (the user: cached)
         page = client.get(url).content.decode()
     assert 'value="原标题"' in page and "原说明</textarea>" in page
     r = client.post(url, {"title": "", "body": "新的说明，写了很久"})

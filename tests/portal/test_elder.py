@@ -158,13 +158,15 @@ def test_the_elder_home_costs_a_fixed_number_of_queries(client, tree, django_ass
     resident = factories.resident(tree["grid"], elder_mode=True)
     elder(client)
     page(client)  # the first page of a site makes its Site and settings rows
-    # the page, its route and view restrictions (Wagtail's serve), the site settings
-    with django_assert_num_queries(6):
+    # the site settings: the page, its route and view restrictions come from the cache
+    # (cms.sites.serve)
+    with django_assert_num_queries(1):
         page(client)
     client.force_login(resident)
     page(client)
-    # + the user and their memberships, the grid worker; no anonymous restriction check
-    with django_assert_num_queries(7):
+    # + their memberships, the grid worker (the user is in the cache; memberships are
+    # read from the database inside a test's transaction)
+    with django_assert_num_queries(3):
         page(client)
 
 

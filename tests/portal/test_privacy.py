@@ -232,5 +232,5 @@ def test_the_resident_still_sees_their_own_name_on_their_page(client, chen):
 def test_settings_page_query_count_is_pinned(client, chen, django_assert_num_queries):
     client.force_login(chen)
     client.get(reverse("portal:preferences"))  # warm the site and settings caches
-    with django_assert_num_queries(1):  # the user (the session is in the cache)
+    with django_assert_num_queries(0):  # the session and the user are in the cache
         assert client.get(reverse("portal:preferences")).status_code == 200

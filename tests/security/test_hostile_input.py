@@ -187,6 +187,7 @@ URL_KWARGS = {
     "offline": lambda w: {},
     "styleguide": lambda w: {},
     "cms:robots_txt": lambda w: {},
+    "wagtail_serve": lambda w: {"path": ""},  # Wagtail's pages, through cms.sites.serve
     "triage:claim": lambda w: {"token": "not-a-signed-token"},
     "portal:dashboard": lambda w: {},
     "portal:residency": lambda w: {},
