@@ -32,9 +32,13 @@ def dashboard_roots(user) -> list[Area]:
     out, seen = [], set()
     for root in areas_for(user, ACTION):
         base = root.community if root.kind == Area.Kind.GRID else root
-        if base is not None and base.kind in KINDS and base.pk not in seen:
-            seen.add(base.pk)
-            out.append(base)
+        if base is None:
+            continue
+        # A city (a site admin's root) is wider than a bank's dashboard: its districts.
+        for area in [base] if base.kind in KINDS else base.get_children().filter(kind__in=KINDS):
+            if area.pk not in seen:
+                seen.add(area.pk)
+                out.append(area)
     return out
 
 

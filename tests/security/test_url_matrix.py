@@ -252,7 +252,7 @@ class URLMatrix(TestCase):
     def url_for(self, route: str) -> str:
         if route == "documents/^(\\d+)/(.*)$":  # Wagtail's regex route: a missing document
             return "/documents/999999/missing.pdf"
-        if route == "^((?:[\\w\\-]+/)*)$":  # Wagtail's page tree: the home page
+        if route == "^(?P<path>(?:[\\w\\-]+/)*)$":  # Wagtail's page tree: the home page
             return "/"
         if route == "triage/open311/^(?P<rest>.*)$":  # Open311's catch-all: an Open311 404
             return "/triage/open311/v2/nothing.json"
@@ -520,6 +520,6 @@ EXPECTED.update(
         },
         "api/": row(404),  # its JSON catch-all: any other path under /api/
         "search/": row(200),
-        "^((?:[\\w\\-]+/)*)$": row(200),
+        "^(?P<path>(?:[\\w\\-]+/)*)$": row(200),
     }
 )
