@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.models import Area, Membership, Organisation, Role
+from portal.pagecache import shared_data
 from portal.permissions import active_memberships, areas_for, is_site_admin
 
 from .models import Request, RequestClass, ServiceDirectoryEntry, public_q
@@ -270,8 +271,6 @@ def topic_sources(topic, user) -> list[dict]:
     topics came from no request: whether one did is kept with the topic's other shared
     data (the deliberation version, which a request turned into a topic bumps), so their
     pages ask nothing more."""
-    from portal.pagecache import shared_data
-
     has_sources = shared_data(
         "triage-topic-sources",
         lambda: {"any": Request.objects.filter(topic=topic).exists()},

@@ -222,7 +222,7 @@ def test_the_grid_picker_names_grids_in_full_and_is_searchable(
     client.force_login(w["people"]["hotline"])
     url = reverse("triage:intake")
     client.get(url)
-    with django_assert_num_queries(5):  # session, user, memberships, the grids, their names
+    with django_assert_num_queries(4):  # session, memberships, the grids, their names
         page = client.get(url)
     html = page.content.decode()
     assert "市南区 · 八大湖街道 · 新湛社区 · 第一网格" in html
