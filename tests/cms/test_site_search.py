@@ -130,9 +130,12 @@ def test_a_request_made_private_leaves_the_search(
     assert "request" not in kinds(site_search(query="路灯", user=None))
 
 
+@pytest.mark.parametrize("partial", [False, True])
 def test_a_service_type_turned_sensitive_takes_its_requests_out(
-    world, django_capture_on_commit_callbacks
+    world, django_capture_on_commit_callbacks, partial
 ):
+    """Also when only the flag is saved (update_fields, as the admin or a script may):
+    only a reporter's save that touches no name skips the refresh."""
     st = ServiceType.objects.create(code="light", name="照明", default_class="government")
     req = world["request"]
     with django_capture_on_commit_callbacks(execute=True):
@@ -141,24 +144,7 @@ def test_a_service_type_turned_sensitive_takes_its_requests_out(
     assert "request" in kinds(site_search(query="路灯", user=None))
     with django_capture_on_commit_callbacks(execute=True):
         st.sensitive = True
-        st.save()
-    assert "request" not in kinds(site_search(query="路灯", user=None))
-
-
-def test_a_service_type_turned_sensitive_by_a_partial_save_takes_its_requests_out(
-    world, django_capture_on_commit_callbacks
-):
-    """The admin and scripts may save only the flag (update_fields): the requests still
-    leave the index (a reporter's save of other fields than their name is what skips)."""
-    st = ServiceType.objects.create(code="light", name="照明", default_class="government")
-    req = world["request"]
-    with django_capture_on_commit_callbacks(execute=True):
-        req.service_type = st
-        req.save()
-    assert "request" in kinds(site_search(query="路灯", user=None))
-    with django_capture_on_commit_callbacks(execute=True):
-        st.sensitive = True
-        st.save(update_fields=["sensitive"])
+        st.save(update_fields=["sensitive"] if partial else None)
     assert "request" not in kinds(site_search(query="路灯", user=None))
 
 
