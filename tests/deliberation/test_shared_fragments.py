@@ -21,6 +21,15 @@ from tests.deliberation.factories import topic as make_topic
 
 pytestmark = pytest.mark.django_db
 
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.fixture
+def readable_cache(settings):
+    """These tests read what the cache holds and how long it keeps it: a local-memory
+    cache, whose store they can open, on SQLite and on the Redis run alike."""
+    settings.CACHES = LOCMEM
+
 
 def _cached_text() -> str:
     """Everything in the (local-memory) cache, as text: what a shared fragment holds."""
@@ -65,7 +74,7 @@ def _report_forms(html) -> set[str]:
 
 
 def test_each_reader_gets_own_token_and_own_rows_from_one_shared_list(
-    topic_with_rows, django_assert_num_queries
+    readable_cache, topic_with_rows, django_assert_num_queries
 ):
     from django.test import Client
 
@@ -176,7 +185,7 @@ def test_home_panel_registration_is_each_residents_own(
     assert 'data-testid="home-register"' in theirs
 
 
-def test_a_fragment_is_kept_no_longer_than_what_it_lists_lasts(rf, resident):
+def test_a_fragment_is_kept_no_longer_than_what_it_lists_lasts(readable_cache, rf, resident):
     """An upcoming session leaves the list when it ends, without any write: the fragment
     is kept only until the first listed session ends."""
     import datetime
