@@ -31,8 +31,15 @@ them in this order and never goes back to an earlier level:
    attendees' rows in ascending id before anything else);
 2. ledger accounts, all of a use case's accounts in one statement in ascending id
    (`lock_accounts`, `lock_and_find`, `lock_owned`); a use case that writes several
-   ledger transactions locks the union of their accounts up front;
-3. after the accounts, only writes to rows already locked, and inserts.
+   ledger transactions locks the union of their accounts up front.  Floating accounts
+   (`FLOATING`: a community's issuance account, which may go below zero and on whose
+   balance nothing is decided) are read, not locked, here;
+3. after the accounts, only writes to rows already locked, and inserts;
+4. last, each posting's own statement takes the floating accounts' row locks as it adds
+   to them (`_post_sql`).  A transaction waiting there holds no lock that the holder of
+   the floating row will ask for, since after its first posting a use case takes no new
+   lock but on rows it created itself (`service_log_record_bulk` locked every account
+   it pays before the first), so this cannot deadlock either.
 
 Every lock is `FOR NO KEY UPDATE` (`select_for_update(no_key=True)`, and `of=("self",)`
 where rows are joined): no ledger path changes a key, and a plain `FOR UPDATE` also blocks
@@ -120,11 +127,39 @@ def conflict_error() -> IdempotencyConflictError:
 
 # Every concrete column in model order, so a row becomes an Account by the positional
 # (fast) path of `Model.from_db`, as a queryset would build it.
-_LOCK_SQL = (
-    "SELECT "
-    + ", ".join(f.column for f in Account._meta.concrete_fields)
-    + " FROM credits_account WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE"
+_ACCOUNT_SELECT = (
+    "SELECT " + ", ".join(f.column for f in Account._meta.concrete_fields) + " FROM credits_account"
 )
+
+# Accounts that may go below zero (a community's issuance account, the source of every
+# coin) are never locked by a read: nothing is decided on their balance, so `post()` adds
+# to it in its own statement, the last of the write (`_post_sql`), and the row is held
+# only from there to the commit.  Every earning and redemption of a community goes
+# through that one row, so holding it for a whole use case made them queue behind each
+# other (bench/ledger.py: about a third of the backends waited on it at 8 clients).
+FLOATING = (Account.Kind.ISSUANCE,)
+_FLOATING_SQL = "kind = 'issuance'"
+
+
+def _lock_sql(where: str) -> str:
+    """Two statements, one round trip: the accounts `where` names that `post()` decides
+    on, locked in ascending id (invariant 7), then the floating ones, read unlocked.
+    The caller passes `where`'s parameters twice."""
+    return (
+        f"{_ACCOUNT_SELECT} WHERE ({where}) AND NOT ({_FLOATING_SQL})"
+        f" ORDER BY id FOR NO KEY UPDATE; "
+        f"{_ACCOUNT_SELECT} WHERE ({where}) AND {_FLOATING_SQL} ORDER BY id"
+    )
+
+
+_LOCK_SQL = _lock_sql("id = ANY(%s)")
+
+
+def _locked_rows(cursor) -> list:
+    """The rows of a `_lock_sql` pair: the locked set, then the floating set."""
+    rows = cursor.fetchall()
+    cursor.nextset()
+    return [*rows, *cursor.fetchall()]
 
 
 def _account_from_row(row) -> Account:
@@ -181,8 +216,8 @@ def lock_accounts(ids: Iterable[int]) -> dict[int, Account]:
     ids = sorted(set(ids))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_LOCK_SQL, [ids])
-            return _all_known({r[0]: _account_from_row(r) for r in cursor.fetchall()}, ids)
+            cursor.execute(_LOCK_SQL, [ids, ids])
+            return _all_known({r[0]: _account_from_row(r) for r in _locked_rows(cursor)}, ids)
     # SQLite: writers are serialised by the database lock (IMMEDIATE transactions)
     locked = Account.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
     return _all_known({a.pk: a for a in locked}, ids)
@@ -199,8 +234,8 @@ def lock_and_find(ids: Iterable[int], key: str, fp: str):
         accounts = lock_accounts(ids)
         return accounts, already_posted(key, fp)
     with connection.cursor() as cursor:
-        cursor.execute(f"{_LOCK_SQL}; {_KEY_SQL}", [ids, key])
-        rows = cursor.fetchall()
+        cursor.execute(f"{_LOCK_SQL}; {_KEY_SQL}", [ids, ids, key])
+        rows = _locked_rows(cursor)
         cursor.nextset()
         found = cursor.fetchone()
     return _all_known({row[0]: _account_from_row(row) for row in rows}, ids), _keyed(found, fp)
@@ -225,7 +260,7 @@ def _owned_sql(with_user: bool, with_ids: bool) -> str:
     where = _OWNED_WHERE + (_RESIDENT_WHERE if with_user else "")
     if with_ids:
         where += " OR id = ANY(%s)"
-    return _LOCK_SQL.replace("id = ANY(%s)", where)
+    return _lock_sql(where)
 
 
 def lock_owned(
@@ -252,6 +287,7 @@ def lock_owned(
         params += [community.pk, user.pk]
     if also:
         params.append(also)
+    params += params  # `_lock_sql`: the locked accounts, then the floating ones
     sql, rows, found, extra = _owned_sql(user is not None, bool(also)), [], None, []
     looked_up = connection.vendor == "postgresql" and key is not None
     if connection.vendor == "postgresql":
@@ -261,7 +297,7 @@ def lock_owned(
             sql, params = f"{sql}; {then[0]}", [*params, *then[1]]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            rows = cursor.fetchall()
+            rows = _locked_rows(cursor)
             if key is not None:
                 cursor.nextset()
                 found = cursor.fetchone()
@@ -373,58 +409,98 @@ _TX_ATTNAMES = [f.attname for f in Transaction._meta.concrete_fields]
 
 
 @functools.cache
-def _post_sql(n_entries: int, n_accounts: int) -> str:
-    """The single statement of `_post_pg`: one text per shape, so the server prepares it."""
-    entry_rows = ", ".join(["(%s::bigint, %s::numeric, %s::numeric, %s::int)"] * n_entries)
-    acc_rows = ", ".join(["(%s::bigint, %s::numeric, %s::numeric)"] * n_accounts)
-    return f"""
-        WITH t AS (
+def _post_sql(n_entries: int, n_locked: int, n_floating: int) -> str:
+    """The single statement of `_post_pg`: one text per shape, so the server prepares it.
+
+    `f` adds to the floating accounts (`FLOATING`) in place, taking their row locks here,
+    at the end of the write; their entries' running balances come from its answer (the
+    new balance less what later lines of the same transaction add), so entry `e` waits
+    for `f` and the entry ids of one floating account follow the order of its balances.
+    `u` writes the locked accounts' balances decided by `post()`.
+    """
+    entry_rows = ", ".join(
+        ["(%s::bigint, %s::numeric, %s::numeric, %s::numeric, %s::int)"] * n_entries
+    )
+    tx = """
+        t AS (
             INSERT INTO credits_transaction
                 (kind, idempotency_key, fingerprint, created_at, rule_id, deed, quantity,
                  source, memo, created_by_id, reverses_id, service_date, capped_from, cap,
                  cap_limit, cap_earned)
             VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
             RETURNING id
-        ), e AS (
+        )"""
+    ctes, bal, joined, tail = [tx], "v.bal", "", ", ARRAY[]::bigint[], ARRAY[]::numeric[]"
+    if n_floating:
+        rows = ", ".join(["(%s::bigint, %s::numeric)"] * n_floating)
+        ctes.append(f"""
+        f AS (
+            UPDATE credits_account AS a SET balance = a.balance + v.delta
+            FROM (VALUES {rows}) AS v(id, delta)
+            WHERE a.id = v.id
+            RETURNING a.id, a.balance
+        )""")
+        bal, joined = "COALESCE(f.balance - v.tail, v.bal)", " LEFT JOIN f ON f.id = v.acc"
+        tail = ", ARRAY(SELECT id FROM f ORDER BY id), ARRAY(SELECT balance FROM f ORDER BY id)"
+    ctes.append(f"""
+        e AS (
             INSERT INTO credits_entry
                 (transaction_id, account_id, amount, balance_after, created_at)
-            SELECT t.id, v.acc, v.amount, v.bal, %s
-            FROM t, (VALUES {entry_rows}) AS v(acc, amount, bal, n)
+            SELECT t.id, v.acc, v.amount, {bal}, %s
+            FROM t CROSS JOIN (VALUES {entry_rows}) AS v(acc, amount, bal, tail, n){joined}
             ORDER BY v.n
             RETURNING 1
-        ), u AS (
+        )""")
+    count_u = "0"
+    if n_locked:
+        rows = ", ".join(["(%s::bigint, %s::numeric, %s::numeric)"] * n_locked)
+        ctes.append(f"""
+        u AS (
             UPDATE credits_account AS a SET balance = v.balance, reserved = v.reserved
-            FROM (VALUES {acc_rows}) AS v(id, balance, reserved)
+            FROM (VALUES {rows}) AS v(id, balance, reserved)
             WHERE a.id = v.id
             RETURNING 1
-        )
-        SELECT t.id, (SELECT count(*) FROM e), (SELECT count(*) FROM u) FROM t
-    """
+        )""")
+        count_u = "(SELECT count(*) FROM u)"
+    return (
+        f"WITH {','.join(ctes)}\n"
+        f"        SELECT t.id, (SELECT count(*) FROM e), {count_u}{tail} FROM t"
+    )
 
 
 def _post_pg(kind, key, fp, lines, after, accounts, balances, reserved, now, fields) -> Transaction:
     """The same writes as the ORM path, in one round trip (data-modifying CTEs).
 
-    Earnings, redemptions and reversals: the transaction
-    row, its entries and the new account balances go to PostgreSQL as one prepared
-    statement, after the caller has locked the accounts and decided.
+    Earnings, redemptions and reversals: the transaction row, its entries and the new
+    account balances go to PostgreSQL as one prepared statement, after the caller has
+    locked the accounts it decides on.  A floating account (`FLOATING`, not locked by
+    the caller) gets its amounts added in the statement, which waits for its row lock.
     """
+    floating = {pk for pk in balances if accounts[pk].kind in FLOATING}
+    locked = [pk for pk in balances if pk not in floating]
     row = _tx_row(kind, key, fp, now, fields)
-    params = [*row.values(), now]
+    params = list(row.values())
+    for pk in sorted(floating):
+        params += [pk, sum(amount for acc, amount in lines if acc == pk)]
+    params.append(now)
     for n, ((pk, amount), bal) in enumerate(zip(lines, after, strict=True)):
-        params += [pk, amount, bal, n]
-    for pk in balances:
+        # A floating account's running balance: its new balance less its later lines.
+        later = sum((a for acc, a in lines[n + 1 :] if acc == pk), ZERO)
+        params += [pk, amount, None if pk in floating else bal, later, n]
+    for pk in locked:
         params += [pk, balances[pk], reserved[pk]]
     try:
         with _prepared_cursor() as cursor:
-            cursor.execute(_post_sql(len(lines), len(balances)), params)
-            row["id"], _n_entries, _n_accounts = cursor.fetchone()
+            cursor.execute(_post_sql(len(lines), len(locked), len(floating)), params)
+            row["id"], _n_entries, _n_accounts, ids, new = cursor.fetchone()
     except IntegrityError:
         # The enclosing atomic block (every caller has one) must not go on after this.
         transaction.set_rollback(True)
         raise conflict_error() from None
-    for pk in balances:
+    for pk in locked:
         accounts[pk].balance, accounts[pk].reserved = balances[pk], reserved[pk]
+    for pk, balance in zip(ids, new, strict=True):
+        accounts[pk].balance = balance
     return _saved_transaction(row, fields)
 
 
@@ -490,9 +566,7 @@ _REVERSE_SQL = (
     + _KEY_SQL
     + "; SELECT EXISTS (SELECT 1 FROM credits_transaction WHERE reverses_id = %s); "
     "SELECT account_id, amount FROM credits_entry WHERE transaction_id = %s ORDER BY id; "
-    + _LOCK_SQL.replace(
-        "id = ANY(%s)", "id IN (SELECT account_id FROM credits_entry WHERE transaction_id = %s)"
-    )
+    + _lock_sql("id IN (SELECT account_id FROM credits_entry WHERE transaction_id = %s)")
 )
 
 
@@ -516,7 +590,7 @@ def _reverse_reads(original: Transaction, key: str, fp: str):
         )
         return kind, None, reversed_, lines, lock_accounts(acc for acc, _ in lines)
     with connection.cursor() as cursor:
-        cursor.execute(_REVERSE_SQL, [pk, key, pk, pk, pk])
+        cursor.execute(_REVERSE_SQL, [pk, key, pk, pk, pk, pk])
         row = cursor.fetchone()
         if row is None:
             raise Transaction.DoesNotExist
@@ -528,7 +602,7 @@ def _reverse_reads(original: Transaction, key: str, fp: str):
         cursor.nextset()
         lines = cursor.fetchall()
         cursor.nextset()
-        accounts = {row[0]: _account_from_row(row) for row in cursor.fetchall()}
+        accounts = {row[0]: _account_from_row(row) for row in _locked_rows(cursor)}
     return kind, existing, reversed_, lines, accounts
 
 

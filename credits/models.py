@@ -13,7 +13,8 @@ shared/DESIGN.md are held here by the database wherever it can hold them:
    update/delete, and on PostgreSQL a trigger raises on UPDATE or DELETE;
 5. every transaction has a unique idempotency key and a fingerprint of its request;
 6. a redemption reserves, then is fulfilled or voided (Redemption.Status);
-7. accounts are locked in primary-key order (credits.ledger.lock_accounts).
+7. accounts are locked in primary-key order (credits.ledger.lock_accounts); a community's
+   issuance account, which may go below zero, is locked only by the posting itself.
 """
 
 from __future__ import annotations

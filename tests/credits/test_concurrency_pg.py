@@ -306,3 +306,59 @@ def test_database_refuses_unbalanced_transaction_at_commit(tree):
     with pytest.raises(IntegrityError), transaction.atomic():
         Transaction.objects.create(kind="earn", idempotency_key="empty", fingerprint="x")
     assert not Transaction.objects.exists()
+
+
+def test_an_award_does_not_wait_for_another_residents_award_to_decide(tree):
+    """The community's issuance account is not locked while a use case decides: one
+    resident's award, paused between its locks and its posting (a slow check-in desk),
+    does not hold up a neighbour's award in the same community, and both land with
+    running balances that reconcile."""
+    community = tree["community"]
+    rule(community, deed=Deed.SESSION_ATTENDANCE, amount="5.00")
+    first, neighbour = base.resident(tree["grid"]), base.resident(tree["grid"])
+    for user in (first, neighbour):  # both accounts exist, as after a first earning
+        ledger.account_for(user=user, community=community)
+    ledger.issuance_account(community=community)
+    locked, release, outcome = threading.Event(), threading.Event(), {}
+
+    def slow_award():
+        try:
+            with transaction.atomic():
+                ledger.lock_owned(community=community, user=first)
+                locked.set()
+                release.wait(30)
+                outcome["first"] = services.deed_award(
+                    user=first,
+                    community=community,
+                    deed=Deed.SESSION_ATTENDANCE,
+                    idempotency_key="attendance:slow",
+                )
+        except Exception as exc:  # noqa: BLE001 - the outcome is what we test
+            outcome["first"] = exc
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=slow_award)
+    thread.start()
+    try:
+        assert locked.wait(30)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            paid = services.deed_award(
+                user=neighbour,
+                community=community,
+                deed=Deed.SESSION_ATTENDANCE,
+                idempotency_key="attendance:neighbour",
+            )
+    finally:
+        release.set()
+        thread.join(60)
+    assert paid is not None
+    assert isinstance(outcome["first"], Transaction), outcome
+    issuer = Account.objects.get(kind=Account.Kind.ISSUANCE, community=community)
+    assert issuer.balance == Decimal("-10.00")
+    assert list(
+        Entry.objects.filter(account=issuer).order_by("pk").values_list("balance_after", flat=True)
+    ) == [Decimal("-5.00"), Decimal("-10.00")]
+    assert reconcile() == []
