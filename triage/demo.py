@@ -297,7 +297,7 @@ def _handler(ctx, req: Request):
 
 def _reply(ctx, req: Request, text: str, *, days_after: float, **kw) -> None:
     req.refresh_from_db()
-    if req.status not in ("assigned", "in_progress", "resolved"):
+    if req.status not in OPEN_HANDLING:
         return
     followup.request_reply(
         request=req,

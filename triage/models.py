@@ -358,7 +358,7 @@ class RequestQuerySet(ScopedQuerySet):
 # now, the escalation beat has yet to move it up.  Indexed as an expression (Request.Meta).
 FIRST_DEADLINE = models.Case(
     models.When(
-        Q(status__in=["assigned", "in_progress", "resolved"], escalation_level=0),
+        Q(status__in=daily_counts.OPEN_HANDLING, escalation_level=0),
         then=F("deadline"),
     ),
     output_field=models.DateTimeField(),

@@ -26,7 +26,6 @@ from portal.models import Area
 from .daily_counts import ALL_TIME, COMMUNITY_DEPTH, MEASURES, OPEN_HANDLING
 from .models import FIRST_DEADLINE, Request, RequestClass, RequestDailyCount
 
-OPEN_WITH_DEADLINE = list(OPEN_HANDLING)
 WEEKS = 26
 MONTHS = 12
 
@@ -35,7 +34,7 @@ def overdue_q(now=None) -> Q:
     """Open requests that have missed a deadline: escalated and not closed, or past their
     first deadline and not escalated yet."""
     now = now or timezone.now()
-    return Q(status__in=OPEN_WITH_DEADLINE) & (Q(escalation_level__gt=0) | Q(deadline__lt=now))
+    return Q(status__in=OPEN_HANDLING) & (Q(escalation_level__gt=0) | Q(deadline__lt=now))
 
 
 def not_yet_escalated(area: Area, *, since: date | None = None):

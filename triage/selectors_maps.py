@@ -47,6 +47,15 @@ def _count_label(n: int) -> str:
     return ngettext("%(n)s request", "%(n)s requests", n) % {"n": n}
 
 
+def _counted(entry: dict, counts: dict[int, int]) -> dict:
+    """`entry` (a grid or a child area) with its number of requests, and a label that
+    says it."""
+    n = counts.get(entry["id"], 0)
+    entry["count"] = n
+    entry["label"] = f"{entry['name']} · {_count_label(n)}"
+    return entry
+
+
 def _map(area: Area, counts: dict[int, int] | None, *, focus: Area | None = None) -> dict:
     """A grid stands in its community (the report form shows the neighbouring grids)."""
     scope = (area.community or area) if area.kind == Area.Kind.GRID else area
@@ -61,9 +70,7 @@ def _map(area: Area, counts: dict[int, int] | None, *, focus: Area | None = None
         if pk in outlines:
             entry["outline"] = outlines[pk][1]
         if counts is not None:
-            n = counts.get(pk, 0)
-            entry["count"] = n
-            entry["label"] = f"{g.name} · {_count_label(n)}"
+            _counted(entry, counts)
         else:
             entry["label"] = g.name
         if focus is not None and pk == focus.pk:
@@ -100,19 +107,18 @@ def _children_map(area: Area) -> dict:
     outlines = {
         b.area_id: b.polygon for b in GridBoundary.objects.filter(area__in=children).order_by()
     }
-    areas = []
-    for child in children:
-        n = counts.get(child.pk, 0)
-        areas.append(
+    areas = [
+        _counted(
             {
                 "id": child.pk,
                 "kind": child.kind,
                 "name": child.name,
                 "outline": outlines.get(child.pk),
-                "count": n,
-                "label": f"{child.name} · {_count_label(n)}",
-            }
+            },
+            counts,
         )
+        for child in children
+    ]
     rings = [a["outline"] for a in areas if a["outline"]]
     return {"areas": areas, "points": [], "bounds": bounds(rings)}
 

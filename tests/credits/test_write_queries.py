@@ -58,30 +58,38 @@ def attend(bank, key):
     )
 
 
-def test_attendance_award(bank, django_assert_num_queries):
+@pytest.mark.parametrize(
+    ("retried", "postgresql", "sqlite"),
+    [
+        # savepoint; lock both accounts + key + rule; post; release
+        (False, 4, 9),
+        # A retried check-in finds the first payment under the locks and pays nothing more
+        # (it reads that payment, its resident entry and its rule back).
+        (True, 6, 7),
+    ],
+    ids=["first", "retried"],
+)
+def test_attendance_award(bank, retried, postgresql, sqlite, django_assert_num_queries):
     attend(bank, "attend:0")  # the resident's accounts exist, as for every later award
     user, community = fresh(bank["resident"]), fresh(bank["community"])
-    # savepoint; lock both accounts + key + rule; post; release
-    with django_assert_num_queries(queries(postgresql=4, sqlite=9)):
-        tx = awards.deed_award(
+
+    def award():
+        return awards.deed_award(
             user=user,
             community=community,
             deed=Deed.SESSION_ATTENDANCE,
             idempotency_key="attend:1",
             source="deliberation",
         )
+
+    first = award() if retried else None
+    with django_assert_num_queries(queries(postgresql=postgresql, sqlite=sqlite)):
+        tx = award()
     assert tx.entries.get(account__kind=Account.Kind.RESIDENT).amount == Decimal("5.00")
-    # A retried check-in finds the first payment under the locks and pays nothing more
-    # (it reads that payment, its resident entry and its rule back).
-    with django_assert_num_queries(queries(postgresql=6, sqlite=7)):
-        again = awards.deed_award(
-            user=user,
-            community=community,
-            deed=Deed.SESSION_ATTENDANCE,
-            idempotency_key="attend:1",
-            source="deliberation",
-        )
-    assert again.pk == tx.pk
+    if retried:
+        assert tx.pk == first.pk
+    # 100 funded, 5 for attend:0 and 5 for attend:1, paid once however often it is asked.
+    assert Account.objects.get(user=bank["resident"]).balance == Decimal("110.00")
     assert reconcile() == []
 
 
