@@ -35,11 +35,11 @@ them in this order and never goes back to an earlier level:
    (`FLOATING`: a community's issuance account, which may go below zero and on whose
    balance nothing is decided) are read, not locked, here;
 3. after the accounts, only writes to rows already locked, and inserts;
-4. last, each posting's own statement takes the floating accounts' row locks as it adds
-   to them (`_post_sql`).  A transaction waiting there holds no lock that the holder of
-   the floating row will ask for, since after its first posting a use case takes no new
-   lock but on rows it created itself (`service_log_record_bulk` locked every account
-   it pays before the first), so this cannot deadlock either.
+4. last, at COMMIT, the deferred trigger `credits_entry_float` takes the floating
+   accounts' row locks as it adds their entries to them.  A transaction waiting there
+   is committing and asks for nothing more, so it cannot close a cycle with the one it
+   waits for.  (A transaction touching two floating accounts, which no use case does,
+   would take them in the order of its entries.)
 
 Every lock is `FOR NO KEY UPDATE` (`select_for_update(no_key=True)`, and `of=("self",)`
 where rows are joined): no ledger path changes a key, and a plain `FOR UPDATE` also blocks
@@ -132,11 +132,13 @@ _ACCOUNT_SELECT = (
 )
 
 # Accounts that may go below zero (a community's issuance account, the source of every
-# coin) are never locked by a read: nothing is decided on their balance, so `post()` adds
-# to it in its own statement, the last of the write (`_post_sql`), and the row is held
-# only from there to the commit.  Every earning and redemption of a community goes
-# through that one row, so holding it for a whole use case made them queue behind each
-# other (bench/ledger.py: about a third of the backends waited on it at 8 clients).
+# coin) are never locked by the use cases: nothing is decided on their balance.  On
+# PostgreSQL their entries carry no running balance and a deferred trigger adds them to
+# the account at COMMIT (migration 0006), so the row is held only while the transaction
+# commits, as pgbench's branch row is.  Every earning and redemption of a community goes
+# through that one row: held from the first lock to the commit, it made the community's
+# writes queue behind each other (bench/ledger.py: most backends waited on it at 8
+# clients).  SQLite runs one writer at a time and keeps the ORM path.
 FLOATING = (Account.Kind.ISSUANCE,)
 _FLOATING_SQL = "kind = 'issuance'"
 
@@ -409,63 +411,42 @@ _TX_ATTNAMES = [f.attname for f in Transaction._meta.concrete_fields]
 
 
 @functools.cache
-def _post_sql(n_entries: int, n_locked: int, n_floating: int) -> str:
+def _post_sql(n_entries: int, n_locked: int) -> str:
     """The single statement of `_post_pg`: one text per shape, so the server prepares it.
 
-    `f` adds to the floating accounts (`FLOATING`) in place, taking their row locks here,
-    at the end of the write; their entries' running balances come from its answer (the
-    new balance less what later lines of the same transaction add), so entry `e` waits
-    for `f` and the entry ids of one floating account follow the order of its balances.
-    `u` writes the locked accounts' balances decided by `post()`.
+    `u` writes the balances `post()` decided for the locked accounts.  A floating
+    account's entry goes in with no running balance, and the deferred trigger
+    `credits_entry_float` (migration 0006) adds it to the account's balance at COMMIT.
     """
-    entry_rows = ", ".join(
-        ["(%s::bigint, %s::numeric, %s::numeric, %s::numeric, %s::int)"] * n_entries
-    )
-    tx = """
-        t AS (
+    entry_rows = ", ".join(["(%s::bigint, %s::numeric, %s::numeric, %s::int)"] * n_entries)
+    u, count_u = "", "0"
+    if n_locked:
+        rows = ", ".join(["(%s::bigint, %s::numeric, %s::numeric)"] * n_locked)
+        u = f""", u AS (
+            UPDATE credits_account AS a SET balance = v.balance, reserved = v.reserved
+            FROM (VALUES {rows}) AS v(id, balance, reserved)
+            WHERE a.id = v.id
+            RETURNING 1
+        )"""
+        count_u = "(SELECT count(*) FROM u)"
+    return f"""
+        WITH t AS (
             INSERT INTO credits_transaction
                 (kind, idempotency_key, fingerprint, created_at, rule_id, deed, quantity,
                  source, memo, created_by_id, reverses_id, service_date, capped_from, cap,
                  cap_limit, cap_earned)
             VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
             RETURNING id
-        )"""
-    ctes, bal, joined, tail = [tx], "v.bal", "", ", ARRAY[]::bigint[], ARRAY[]::numeric[]"
-    if n_floating:
-        rows = ", ".join(["(%s::bigint, %s::numeric)"] * n_floating)
-        ctes.append(f"""
-        f AS (
-            UPDATE credits_account AS a SET balance = a.balance + v.delta
-            FROM (VALUES {rows}) AS v(id, delta)
-            WHERE a.id = v.id
-            RETURNING a.id, a.balance
-        )""")
-        bal, joined = "COALESCE(f.balance - v.tail, v.bal)", " LEFT JOIN f ON f.id = v.acc"
-        tail = ", ARRAY(SELECT id FROM f ORDER BY id), ARRAY(SELECT balance FROM f ORDER BY id)"
-    ctes.append(f"""
-        e AS (
+        ), e AS (
             INSERT INTO credits_entry
                 (transaction_id, account_id, amount, balance_after, created_at)
-            SELECT t.id, v.acc, v.amount, {bal}, %s
-            FROM t CROSS JOIN (VALUES {entry_rows}) AS v(acc, amount, bal, tail, n){joined}
+            SELECT t.id, v.acc, v.amount, v.bal, %s
+            FROM t, (VALUES {entry_rows}) AS v(acc, amount, bal, n)
             ORDER BY v.n
             RETURNING 1
-        )""")
-    count_u = "0"
-    if n_locked:
-        rows = ", ".join(["(%s::bigint, %s::numeric, %s::numeric)"] * n_locked)
-        ctes.append(f"""
-        u AS (
-            UPDATE credits_account AS a SET balance = v.balance, reserved = v.reserved
-            FROM (VALUES {rows}) AS v(id, balance, reserved)
-            WHERE a.id = v.id
-            RETURNING 1
-        )""")
-        count_u = "(SELECT count(*) FROM u)"
-    return (
-        f"WITH {','.join(ctes)}\n"
-        f"        SELECT t.id, (SELECT count(*) FROM e), {count_u}{tail} FROM t"
-    )
+        ){u}
+        SELECT t.id, (SELECT count(*) FROM e), {count_u} FROM t
+    """
 
 
 def _post_pg(kind, key, fp, lines, after, accounts, balances, reserved, now, fields) -> Transaction:
@@ -473,34 +454,27 @@ def _post_pg(kind, key, fp, lines, after, accounts, balances, reserved, now, fie
 
     Earnings, redemptions and reversals: the transaction row, its entries and the new
     account balances go to PostgreSQL as one prepared statement, after the caller has
-    locked the accounts it decides on.  A floating account (`FLOATING`, not locked by
-    the caller) gets its amounts added in the statement, which waits for its row lock.
+    locked the accounts it decides on.  A floating account (`FLOATING`, neither locked
+    nor written here) takes its amounts at COMMIT, from the deferred trigger.
     """
     floating = {pk for pk in balances if accounts[pk].kind in FLOATING}
     locked = [pk for pk in balances if pk not in floating]
     row = _tx_row(kind, key, fp, now, fields)
-    params = list(row.values())
-    for pk in sorted(floating):
-        params += [pk, sum(amount for acc, amount in lines if acc == pk)]
-    params.append(now)
+    params = [*row.values(), now]
     for n, ((pk, amount), bal) in enumerate(zip(lines, after, strict=True)):
-        # A floating account's running balance: its new balance less its later lines.
-        later = sum((a for acc, a in lines[n + 1 :] if acc == pk), ZERO)
-        params += [pk, amount, None if pk in floating else bal, later, n]
+        params += [pk, amount, None if pk in floating else bal, n]
     for pk in locked:
         params += [pk, balances[pk], reserved[pk]]
     try:
         with _prepared_cursor() as cursor:
-            cursor.execute(_post_sql(len(lines), len(locked), len(floating)), params)
-            row["id"], _n_entries, _n_accounts, ids, new = cursor.fetchone()
+            cursor.execute(_post_sql(len(lines), len(locked)), params)
+            row["id"], _n_entries, _n_accounts = cursor.fetchone()
     except IntegrityError:
         # The enclosing atomic block (every caller has one) must not go on after this.
         transaction.set_rollback(True)
         raise conflict_error() from None
     for pk in locked:
         accounts[pk].balance, accounts[pk].reserved = balances[pk], reserved[pk]
-    for pk, balance in zip(ids, new, strict=True):
-        accounts[pk].balance = balance
     return _saved_transaction(row, fields)
 
 

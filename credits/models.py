@@ -6,15 +6,16 @@ shared/DESIGN.md are held here by the database wherever it can hold them:
 
 1. entries of a transaction sum to zero — a deferred constraint trigger on PostgreSQL
    (migration 0002), checked by `credits_reconcile` everywhere;
-2. stored balance = sum of entries — written under a row lock by the ledger, checked by
-   `credits_reconcile`;
+2. stored balance = sum of entries after every commit — written under a row lock by the
+   ledger (an issuance account's by the deferred trigger), checked by `credits_reconcile`;
 3. a resident's balance minus reserved never goes below zero — a CHECK constraint;
 4. entries are append-only — `Entry.save()/delete()` refuse, the queryset refuses bulk
    update/delete, and on PostgreSQL a trigger raises on UPDATE or DELETE;
 5. every transaction has a unique idempotency key and a fingerprint of its request;
 6. a redemption reserves, then is fulfilled or voided (Redemption.Status);
 7. accounts are locked in primary-key order (credits.ledger.lock_accounts); a community's
-   issuance account, which may go below zero, is locked only by the posting itself.
+   issuance account, which may go below zero, is never locked by a use case: on
+   PostgreSQL a deferred trigger adds its entries to it at COMMIT (migration 0006).
 """
 
 from __future__ import annotations
@@ -277,7 +278,10 @@ class Entry(models.Model):
         Account, on_delete=models.PROTECT, related_name="entries", db_index=False
     )
     amount = money_field(_("amount"))
-    balance_after = money_field(_("balance after"))
+    # The account's running balance after this entry; NULL for a floating account's entry
+    # on PostgreSQL (a community's issuance account: credits.ledger.FLOATING), which a
+    # deferred trigger adds to the account at COMMIT (migration 0006).
+    balance_after = money_field(_("balance after"), null=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = EntryQuerySet.as_manager()

@@ -52,7 +52,8 @@ CHECKS = [
     ),
     (
         "statement_chain",
-        # Each entry's balance_after is the running total of its account.
+        # Each entry's balance_after is the running total of its account (where
+        # there is one: a floating account's entries leave it NULL).
         """
         SELECT account_id, id, balance_after, running FROM (
             SELECT account_id, id, balance_after,
@@ -62,6 +63,17 @@ CHECKS = [
         WHERE ROUND(balance_after, 2) <> ROUND(running, 2)
         """,
         "entry {1} says balance {2}, running total is {3}",
+    ),
+    (
+        "running_balance_missing",
+        # Only a community's issuance account may leave the running balance to the
+        # deferred trigger (credits.ledger.FLOATING, migration 0006).
+        """
+        SELECT e.account_id, e.id FROM credits_entry e
+        JOIN credits_account a ON a.id = e.account_id
+        WHERE e.balance_after IS NULL AND a.kind <> 'issuance'
+        """,
+        "entry {1} has no running balance",
     ),
     (
         "negative_available",

@@ -72,6 +72,32 @@ def is_postgres():
     return connection.vendor == "postgresql"
 
 
+@pytest.fixture(autouse=True)
+def _floating_balances_at_insert(request):
+    """A test inside one database transaction that never commits (pytest-django's
+    default) would never fire the ledger's deferred trigger that adds a community's
+    issuance entries to its balance at COMMIT (credits migration 0006): there it fires
+    at each insert instead, so the test sees the ledger as it stands after a commit.
+    Transactional tests (concurrency, browser journeys) commit, and keep it deferred."""
+    marker = request.node.get_closest_marker("django_db")
+    fixtures = request.fixturenames
+    if marker is None and "db" not in fixtures:
+        yield
+        return
+    transactional = bool(
+        (marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+        or "transactional_db" in fixtures
+        or "live_server" in fixtures
+    )
+    from django.db import connection
+
+    if not transactional and connection.vendor == "postgresql":
+        request.getfixturevalue("db")
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS credits_entry_float IMMEDIATE")
+    yield
+
+
 def pytest_configure(config):
     # DJANGO_SETTINGS_MODULE in the environment beats pyproject.toml in pytest-django:
     # refuse to run the suite on dev or production settings by accident.
