@@ -20,7 +20,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import AbstractGroupApprovalTask, Page
 from wagtail.search import index
 
-from portal.dashboard import active_community, home_of, panels_for
+from portal.dashboard import active_community, home_of, rendered_panels
 from portal.elder import elder_home
 from portal.forms import SearchForm
 
@@ -99,15 +99,17 @@ class HomePage(ReviewedPageMixin, CJKSearchMixin, Page):
     def personal_context(request) -> dict:
         """What a signed-in person's home page adds: their residency, their main actions,
         their queues and panels, each registered by the app that owns it (see
-        portal/dashboard.py).  Never computed for anonymous visitors, whose page the
-        anonymous page cache shares."""
+        portal/dashboard.py; those that declare versions come rendered, from the cache on a
+        repeat visit).  Never computed for anonymous visitors, whose page the anonymous
+        page cache shares."""
         community = active_community(request)
+        shown = rendered_panels(request, "home_action", "home_queue", "home")
         return {
             "home": home_of(request),
             "home_page": community_page_of(community) if community else None,
-            "actions": panels_for(request, "home_action"),
-            "queues": panels_for(request, "home_queue"),
-            "panels": panels_for(request, "home"),
+            "actions": shown["home_action"],
+            "queues": shown["home_queue"],
+            "panels": shown["home"],
         }
 
 

@@ -38,7 +38,14 @@ class CreditsConfig(AppConfig):
             _("For site administrators: the nightly ledger check found a problem."),
         )
         register_panel("credits", "credits/panel.html", panels.dashboard_panel, order=30)
-        register_panel("coins", "credits/home/coins.html", home.coins_panel, 30, "home")
+        register_panel(
+            "coins",
+            "credits/home/coins.html",
+            home.coins_panel,
+            30,
+            "home",
+            versions=home.coins_versions,
+        )
         register_panel("hours", "portal/home/queue.html", home.hours_queue, 20, "home_queue")
         register_section(
             "credits",

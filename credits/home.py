@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from portal.dashboard import active_community
 from portal.permissions import areas_for
+from portal.versions import user_version
 
 from . import selectors
 
@@ -20,6 +21,13 @@ def coins_panel(request) -> dict | None:
     if not summary["accounts"] and active_community(request) is None:
         return None
     return summary
+
+
+def coins_versions(request) -> tuple[str, ...]:
+    """The coins panel shows the reader's balances (every ledger posting and reservation
+    on their accounts bumps "coins") and only to someone with an account or a community."""
+    pk = request.user.pk
+    return ("areas", user_version("coins", pk), user_version("memberships", pk))
 
 
 def hours_queue(request) -> dict | None:

@@ -68,6 +68,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.models import Area, User
+from portal.versions import bump_user_versions
 
 from .models import CENT, ZERO, Account, Entry, Transaction
 
@@ -372,6 +373,11 @@ def post(
         if acc.kind == Account.Kind.RESIDENT and balances[pk] - reserved[pk] < 0:
             raise _insufficient(acc.balance - acc.reserved)
     now = timezone.now()
+    # The residents' home panels show their coins: one bump per resident account.
+    bump_user_versions(
+        "coins",
+        *(accounts[pk].user_id for pk in balances if accounts[pk].kind == Account.Kind.RESIDENT),
+    )
     if connection.vendor == "postgresql":
         return _post_pg(kind, key, fp, lines, after, accounts, balances, reserved, now, fields)
     try:
@@ -516,9 +522,11 @@ def _saved_transaction(row: dict, fields: dict) -> Transaction:
 
 
 def account_for(*, user: User, community: Area) -> Account:
-    account, _created = Account.objects.get_or_create(
+    account, created = Account.objects.get_or_create(
         kind=Account.Kind.RESIDENT, user=user, community=community
     )
+    if created:  # a first account shows the coins panel to someone with no community
+        bump_user_versions("coins", user.pk)
     return account
 
 

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import pgettext_lazy
 
+from portal.versions import bump_user_versions
+
 
 class DeliberationConfig(AppConfig):
     name = "deliberation"
@@ -39,6 +41,12 @@ class DeliberationConfig(AppConfig):
         m2m_changed.connect(
             _topics_changed, sender=models.Session.topics.through, dispatch_uid="delib-agenda"
         )
+        for signal in (post_save, post_delete):  # the person's own home panel
+            signal.connect(
+                _registration_changed,
+                sender=models.Registration,
+                dispatch_uid=f"delib-user-registration-{signal is post_save}",
+            )
         for model in (models.Support, models.Follow):  # a reader's own state on topic pages
             uid = f"delib-user-{model._meta.model_name}"
             post_save.connect(_own_state_changed, sender=model, dispatch_uid=f"{uid}-save")
@@ -86,8 +94,22 @@ class DeliberationConfig(AppConfig):
             selectors.dashboard_panel,
             order=20,
         )
-        register_panel("raise", "portal/home/action.html", home.raise_action, 20, "home_action")
-        register_panel("deliberation", "deliberation/home/panel.html", home.home_panel, 20, "home")
+        register_panel(
+            "raise",
+            "portal/home/action.html",
+            home.raise_action,
+            20,
+            "home_action",
+            versions=home.action_versions,
+        )
+        register_panel(
+            "deliberation",
+            "deliberation/home/panel.html",
+            home.home_panel,
+            20,
+            "home",
+            versions=home.home_versions,
+        )
         register_panel("topics", "portal/home/queue.html", home.agenda_queue, 30, "home_queue")
         register_section(
             "deliberation",
@@ -117,6 +139,13 @@ def _own_state_changed(instance=None, raw=False, **kwargs) -> None:
 
     if not raw:
         bump_after_write(user_version(instance.user_id))
+
+
+def _registration_changed(instance=None, raw=False, **kwargs) -> None:
+    """A registration was made, cancelled, promoted from the waiting list or checked in
+    (every path saves the row): its person's home panel is drawn again."""
+    if not raw:
+        bump_user_versions("registrations", instance.user_id)
 
 
 def _tags_changed(instance=None, action="", **kwargs) -> None:

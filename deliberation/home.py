@@ -14,6 +14,7 @@ from django.utils.translation import pgettext
 
 from portal.dashboard import active_community
 from portal.pagecache import shared_data
+from portal.versions import user_version
 
 from . import permissions, selectors
 from .models import Registration, Topic
@@ -68,7 +69,41 @@ def home_panel(request) -> dict | None:
         "community": community,
         "sessions": sessions,
         "topics": shared["topics"],
+        "fragment_expires": _next_change(sessions, now),
     }
+
+
+def _next_change(sessions, now):
+    """The next moment time alone changes the panel: a listed session's registration
+    opens or closes, or it ends (and leaves the list)."""
+    moments = [
+        moment
+        for s in sessions
+        for moment in (
+            s.registration_opens or s.created_at,
+            s.registration_closes or s.starts_at,
+            s.ends_at,
+        )
+        if moment is not None and moment > now
+    ]
+    return min(moments, default=None)
+
+
+def home_versions(request) -> tuple[str, ...]:
+    """What the home panel shows: the community's sessions and topics, its name, the
+    reader's registrations and the roles that let them register."""
+    pk = request.user.pk
+    return (
+        "deliberation",
+        "areas",
+        user_version("registrations", pk),
+        user_version("memberships", pk),
+    )
+
+
+def action_versions(request) -> tuple[str, ...]:
+    """提议题 shows for the reader's community and roles."""
+    return ("areas", user_version("memberships", request.user.pk))
 
 
 def _community_lists(community) -> dict:

@@ -16,6 +16,8 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.template.context import make_context
+from django.template.loader import get_template
 
 from .versions import bump_after_write, bump_named_version, named_version, named_versions
 
@@ -153,9 +155,6 @@ def render_shared(template_name: str, context: dict, request) -> str:
     """Draw a template for a shared fragment: the request's context processors run (the
     language, `content_lang`), but `user` is a `SharedViewer` and `{% csrf_token %}` draws
     the placeholder."""
-    from django.template.context import make_context
-    from django.template.loader import get_template
-
     template = get_template(template_name).template
     ctx = make_context(context, request)
     with ctx.render_context.push_state(template), ctx.bind_template(template):
@@ -163,6 +162,23 @@ def render_shared(template_name: str, context: dict, request) -> str:
         signed_in = bool(request.user.is_authenticated)
         with ctx.push(csrf_token=_CSRF_STANDIN, user=SharedViewer(signed_in), perms=None):
             html = template._render(ctx)
+    return html
+
+
+def render_personal(template_name: str, context: dict, request) -> str:
+    """Draw a template for one person's cached fragment (a home panel, kept under their
+    own key): the request's context processors run and `user` is the reader, but each
+    `{% csrf_token %}` draws the placeholder, which `fill_csrf` swaps for the token of
+    the request that shows it (a token changes at sign-in; a cached one must not)."""
+    template = get_template(template_name).template
+    ctx = make_context(context, request)
+    with ctx.render_context.push_state(template), ctx.bind_template(template):
+        ctx.template_name = template.name
+        with ctx.push(csrf_token=_CSRF_STANDIN):
+            html = template._render(ctx)
+    token = request.META.get("CSRF_COOKIE")
+    if token and token in html:  # never: the fragment was drawn with a stand-in
+        raise AssertionError(f"personal fragment {template_name} holds a CSRF token")
     return html
 
 

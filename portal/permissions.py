@@ -27,6 +27,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from .models import Area, Membership, Organisation, Role
+from .versions import bump_user_versions
 
 R = Role
 
@@ -156,6 +157,7 @@ def forget_shared_memberships(user_pk) -> None:
 
     drop()
     transaction.on_commit(drop)
+    bump_user_versions("memberships", user_pk)  # their home panels show by their roles
 
 
 def active_memberships(user) -> list[Membership]:

@@ -4,6 +4,8 @@ from allauth.account.signals import user_logged_in
 from django.dispatch import receiver
 from django.utils import translation
 
+from .versions import bump_user_versions
+
 
 @receiver(user_logged_in)
 def apply_saved_language(sender, request, user, **kwargs):
@@ -32,6 +34,8 @@ def user_changed(sender, instance, **kwargs):
     from .middleware import forget_cached_user
 
     forget_cached_user(instance.pk)
+    # Whether they are active or a superuser decides what their home panels offer.
+    bump_user_versions("memberships", instance.pk)
 
 
 def membership_changed(sender, instance, **kwargs):

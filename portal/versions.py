@@ -3,11 +3,25 @@ published page; "deliberation": any deliberation record; "areas": the area tree 
 organisations) is dropped by bumping it when that content changes.  Kept apart from
 portal.pagecache so the permission and scoping modules read them without importing the
 page cache (and its middleware).
+
+A version may also be one person's (`user_version("coins", pk)`: "user-coins:12"): the
+personal home panels (portal/dashboard.py) are kept under their reader's own versions,
+which every write that changes what a panel shows bumps.
 """
 
 from __future__ import annotations
 
+import time
+
 from django.core.cache import cache
+from django.db import transaction
+
+
+def _fresh() -> int:
+    """The first value of a version that is not in the cache (never set, or evicted: a
+    local-memory cache culls entries when full): microseconds since the epoch, so larger
+    than any value it held before, and nothing cached under an old value is read again."""
+    return time.time_ns() // 1000
 
 
 def named_version(name: str) -> int:
@@ -17,8 +31,9 @@ def named_version(name: str) -> int:
     key = f"portal:version:{name}"
     version = cache.get(key)
     if version is None:
-        cache.add(key, 1, None)
-        version = cache.get(key, 1)
+        fresh = _fresh()
+        cache.add(key, fresh, None)
+        version = cache.get(key, fresh)
     return version
 
 
@@ -35,14 +50,25 @@ def bump_named_version(name: str) -> None:
     try:
         cache.incr(f"portal:version:{name}")
     except ValueError:
-        cache.set(f"portal:version:{name}", 2, None)
+        cache.set(f"portal:version:{name}", _fresh(), None)
 
 
 def bump_after_write(name: str) -> None:
     """A write changed what is cached under `name`: bump it now (later reads in the same
     transaction, and tests, which never commit, see the change) and again once the write
     commits (a reader who drew the fragment from the old rows in between is dropped too)."""
-    from django.db import transaction
-
     bump_named_version(name)
     transaction.on_commit(lambda: bump_named_version(name))
+
+
+def user_version(kind: str, user_pk) -> str:
+    """The name of one person's version of `kind` ("coins", "requests", "registrations",
+    "memberships": their roles and account flags)."""
+    return f"user-{kind}:{user_pk}"
+
+
+def bump_user_versions(kind: str, *user_pks) -> None:
+    """A write changed `kind` for these people (None and repeats are skipped): bump each
+    one's version now and once the write commits (`bump_after_write`)."""
+    for pk in dict.fromkeys(pk for pk in user_pks if pk is not None):
+        bump_after_write(user_version(kind, pk))

@@ -16,6 +16,9 @@ class TriageConfig(AppConfig):
         # Whether a topic came from a request is cached with the topic (topic_sources).
         post_save.connect(_topic_link_changed, sender=Request, dispatch_uid="triage-topic-src")
         post_delete.connect(_topic_link_changed, sender=Request, dispatch_uid="triage-topic-del")
+        # Every write of a request saves the row (services, escalation, Open311, admin).
+        post_save.connect(_people_changed, sender=Request, dispatch_uid="triage-people-save")
+        post_delete.connect(_people_changed, sender=Request, dispatch_uid="triage-people-del")
         from cms.sections import register_section
         from portal.dashboard import register_panel
         from portal.notifications import register_category
@@ -46,8 +49,22 @@ class TriageConfig(AppConfig):
             _("When a resident asks you, a volunteer, for help, and confirms your hours."),
         )
         register_panel("triage", "triage/panel.html", selectors.panel_context, order=40)
-        register_panel("report", "portal/home/action.html", home.report_action, 10, "home_action")
-        register_panel("requests", "triage/home/mine.html", home.my_requests, 40, "home")
+        register_panel(
+            "report",
+            "portal/home/action.html",
+            home.report_action,
+            10,
+            "home_action",
+            versions=home.report_versions,
+        )
+        register_panel(
+            "requests",
+            "triage/home/mine.html",
+            home.my_requests,
+            40,
+            "home",
+            versions=home.mine_versions,
+        )
         register_panel("inbox", "triage/home/inbox.html", home.inbox_panel, 10, "home")
         register_panel("requests", "portal/home/queue.html", home.due_queue, 40, "home_queue")
         register_panel("triage", "portal/home/queue.html", home.triage_queue, 50, "home_queue")
@@ -91,6 +108,11 @@ class TriageConfig(AppConfig):
             on_topic_decided, dispatch_uid="triage.on_topic_decided"
         )
         deliberation_signals.register_topic_source("triage", topic_sources)
+
+
+def _people_changed(instance=None, raw=False, **kwargs) -> None:
+    if not raw:
+        instance.people_panels_changed()
 
 
 def _topic_link_changed(instance=None, raw=False, **kwargs) -> None:

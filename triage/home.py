@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from portal.dashboard import home_of
 from portal.models import Organisation
 from portal.permissions import active_memberships, can
+from portal.versions import user_version
 
 from . import selectors
 from .models import Request
@@ -39,7 +40,22 @@ def my_requests(request) -> dict | None:
     rows = list(selectors.requests_for_reporter(user).order_by("-created_at")[:5])
     if not rows and home_of(request) is None:
         return None
-    return {"requests": rows}
+    now = timezone.now()
+    # An open request turns "overdue" when its deadline passes, without any write.
+    due = [r.deadline for r in rows if r.is_open and r.deadline and r.deadline > now]
+    return {"requests": rows, "fragment_expires": min(due, default=None)}
+
+
+def report_versions(request) -> tuple[str, ...]:
+    """我要反映 shows to someone who declared where they live."""
+    return (user_version("memberships", request.user.pk),)
+
+
+def mine_versions(request) -> tuple[str, ...]:
+    """The reader's last requests (every save of a request bumps its reporter's
+    "requests"), their statuses and due times in words (on the working calendar)."""
+    pk = request.user.pk
+    return ("workdays", user_version("requests", pk), user_version("memberships", pk))
 
 
 def _orgs(request, roles) -> list[Organisation]:

@@ -25,6 +25,7 @@ from portal.inputs import int_validators
 from portal.models import Area, Organisation
 from portal.scoping import ScopedQuerySet
 from portal.validators import validate_image_upload
+from portal.versions import bump_after_write, bump_user_versions
 
 from . import daily_counts
 from .daily_counts import RequestDailyCount  # noqa: F401  (the model lives with its upkeep)
@@ -558,7 +559,17 @@ class Request(models.Model):
     def from_db(cls, db, field_names, values):
         obj = super().from_db(db, field_names, values)
         obj._counted = daily_counts.snapshot(obj)
+        # Whose "my requests" listed it as loaded: a save that hands it to someone else
+        # (a claim) changes theirs too.
+        obj._people_read = (obj.__dict__.get("reporter_id"), obj.__dict__.get("entered_by_id"))
         return obj
+
+    def people_panels_changed(self) -> None:
+        """Saved or deleted: the home panels ("my requests") of whoever raised it or
+        entered it for someone, now and as it was loaded, are drawn again."""
+        bump_user_versions(
+            "requests", self.reporter_id, self.entered_by_id, *getattr(self, "_people_read", ())
+        )
 
     @property
     def number(self) -> str:
@@ -901,6 +912,7 @@ class WorkdayOverride(models.Model):
         in between may have cached the old rows)."""
         cache.delete(cls.CACHE_KEY)
         transaction.on_commit(lambda: cache.delete(cls.CACHE_KEY))
+        bump_after_write("workdays")  # "to be assigned by …" on residents' home panels
 
 
 # A queryset's delete() sends post_delete for every row too (bulk update() does not).

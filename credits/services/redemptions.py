@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from portal.models import Area, User
 from portal.notifications import notify
 from portal.permissions import live_memberships
+from portal.versions import bump_user_versions
 
 from .. import ledger, permissions
 from ..ledger import InsufficientCreditsError, LedgerError
@@ -50,6 +51,7 @@ _HOLD_SQL = (
 def _hold(user: User, reward: Reward) -> int:
     """Hold `reward.cost` of `user`'s coins in the reward's community; the account id."""
     cost = reward.cost
+    bump_user_versions("coins", user.pk)  # their home panel shows what is reserved
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(_HOLD_SQL, [cost, reward.community_id, user.pk, cost])
@@ -193,6 +195,7 @@ def _void(redemption: Redemption, status: str, actor: User | None) -> Redemption
     Account.objects.filter(pk=redemption.account_id).update(
         reserved=F("reserved") - redemption.cost
     )
+    bump_user_versions("coins", redemption.user_id)
     redemption.status = status
     redemption.closed_at = timezone.now()
     redemption.closed_by = actor
