@@ -66,6 +66,17 @@ def committee_member(tree):
 
 
 @pytest.fixture
+def w(tree):
+    """The triage world (tests.triage.factories.world: organisations, staff, service
+    types) on the test tree, with the tree."""
+    from tests.triage.factories import world
+
+    data = world(tree)
+    data["tree"] = tree
+    return data
+
+
+@pytest.fixture
 def is_postgres():
     from django.db import connection
 

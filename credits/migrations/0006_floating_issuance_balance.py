@@ -11,7 +11,12 @@ checked by `credits_reconcile`).  SQLite runs one writer at a time: there the le
 keeps writing every running balance itself, and the trigger is not installed.
 """
 
+from importlib import import_module
+
 from django.db import migrations, models
+
+# The same runner as the ledger's first triggers: the SQL runs only on PostgreSQL.
+_run = import_module("credits.migrations.0002_ledger_triggers")._run
 
 FORWARD = """
 CREATE OR REPLACE FUNCTION credits_entry_float() RETURNS trigger AS $$
@@ -32,15 +37,6 @@ BACKWARD = """
 DROP TRIGGER IF EXISTS credits_entry_float ON credits_entry;
 DROP FUNCTION IF EXISTS credits_entry_float();
 """
-
-
-def _run(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            with schema_editor.connection.cursor() as cursor:
-                cursor.execute(sql)
-
-    return run
 
 
 class Migration(migrations.Migration):

@@ -19,7 +19,6 @@ from portal.models import Membership, Role
 from tests import factories
 from tests.credits import factories as cf
 from tests.deliberation import factories as df
-from tests.triage.factories import world
 from triage import services as triage_services
 
 pytestmark = pytest.mark.django_db
@@ -41,13 +40,6 @@ def report(w, text, reporter=None, area=None, **kw):
             request=req, actor=w["people"]["committee"], request_class="community"
         )
     return req
-
-
-@pytest.fixture
-def w(tree):
-    data = world(tree)
-    data["tree"] = tree
-    return data
 
 
 def test_visitor_sees_what_the_portal_does_and_how_to_join(client, tree):

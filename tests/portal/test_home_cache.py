@@ -28,7 +28,6 @@ from portal.models import Membership, Role, User
 from tests import factories
 from tests.credits import factories as cf
 from tests.deliberation import factories as df
-from tests.triage.factories import world
 from triage import services as triage_services
 
 pytestmark = pytest.mark.django_db
@@ -70,13 +69,6 @@ def coins(html: str) -> str:
     marker = 'data-testid="home-coins">'
     start = html.index(marker) + len(marker)
     return html[start : html.index("<", start)]
-
-
-@pytest.fixture
-def w(tree):
-    data = world(tree)
-    data["tree"] = tree
-    return data
 
 
 @pytest.fixture

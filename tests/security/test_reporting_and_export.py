@@ -12,7 +12,6 @@ from deliberation.models import Contribution, ContributionReport
 from portal.models import Membership
 from tests import factories
 from tests.deliberation import factories as df
-from tests.triage.factories import world
 
 pytestmark = pytest.mark.django_db
 
@@ -84,13 +83,6 @@ def test_the_report_page_refuses_an_outsider_with_a_message(client, tree, contri
     text = " ".join(str(m) for m in r.context["messages"])
     assert "can report its contributions" in text or "举报" in text
     assert not ContributionReport.objects.exists()
-
-
-@pytest.fixture
-def w(tree):
-    data = world(tree)
-    data["tree"] = tree
-    return data
 
 
 @pytest.mark.parametrize(

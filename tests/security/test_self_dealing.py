@@ -26,7 +26,6 @@ from portal.models import Membership, Organisation
 from tests import factories
 from tests.credits import factories as cf
 from tests.deliberation import factories as df
-from tests.triage.factories import world
 from triage import services as triage
 from triage.models import Event, Request
 
@@ -224,13 +223,6 @@ def test_nobody_moderates_their_own_contribution(tree, li, colleague, settings, 
 
 
 # --- requests -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def w(tree):
-    data = world(tree)
-    data["tree"] = tree
-    return data
 
 
 @pytest.fixture

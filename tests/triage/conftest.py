@@ -1,13 +1,12 @@
 import pytest
 
 from tests import factories
-from tests.triage.factories import world
 
 
 @pytest.fixture
-def w(tree):
-    data = world(tree)
-    data["tree"] = tree
+def w(w, tree):
+    """The triage world of tests/conftest.py, with a resident whose phone is verified."""
+    data = w
     data["resident"] = factories.resident(tree["grid"], phone="13912345678", phone_verified=True)
     return data
 
