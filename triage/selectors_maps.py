@@ -123,6 +123,29 @@ def _children_map(area: Area) -> dict:
     return {"areas": areas, "points": [], "bounds": bounds(rings)}
 
 
+POINTS_LOOKED_AT = 20_000  # a map shows what is recent: the newest placed requests
+
+
+def newest_readable_points(within, user) -> list[tuple]:
+    """(pk, lat, lon, status) of the newest MAX_POINTS placed requests of `within` that
+    `user` may read in full, among the area's newest POINTS_LOOKED_AT placed ones.
+
+    One query: the newest placed requests are taken by the `created_at` index in a
+    subquery and only then checked against `readable_q`.  With the readability filter
+    (an OR over the reader's roles) on the whole area, PostgreSQL sorted every request of
+    it: 273 ms of the city dashboard's 301 ms at a million requests (bench/scale.py)."""
+    newest = (
+        within.filter(lat__isnull=False, lon__isnull=False)
+        .order_by("-created_at", "-pk")
+        .values("pk")[:POINTS_LOOKED_AT]
+    )
+    return list(
+        Request.objects.filter(readable_q(user), pk__in=newest)
+        .order_by("-created_at", "-pk")
+        .values_list("pk", "lat", "lon", "status")[:MAX_POINTS]
+    )
+
+
 def staff_map(area: Area, user) -> dict:
     """Outlines, all requests per grid (above community level: per child area), and the
     exact points `user` may read in full."""
@@ -137,11 +160,7 @@ def staff_map(area: Area, user) -> dict:
         data = _map(area, counts)
     else:
         data = _children_map(area)
-    rows = (
-        within.filter(readable_q(user), lat__isnull=False, lon__isnull=False)
-        .order_by("-created_at", "-pk")
-        .values_list("pk", "lat", "lon", "status")[:MAX_POINTS]
-    )
+    rows = newest_readable_points(within, user)
     statuses = dict(Request.Status.choices)
     data["points"] = [
         {

@@ -5,6 +5,7 @@ setting that opens img-src to its hosts only."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -19,7 +20,7 @@ from portal.maps import map_config_json, tianditu, tile_origins
 from tests import factories
 from tests.triage.test_views import hotline_request
 from tests.triage.test_viewsets import with_admin
-from triage import geo
+from triage import geo, selectors_maps
 from triage.models import GridBoundary, Request
 from triage.selectors_maps import grid_rows, picker_map, public_map, staff_map
 
@@ -406,3 +407,25 @@ def test_an_xyz_source_in_gcj02_and_the_admin_policy(client, settings, w):
 def test_an_unknown_crs_falls_back_to_wgs84(settings):
     settings.MAP_TILES_CRS = "bd09"
     assert json.loads(map_config_json())["crs"] == "wgs84"
+
+
+def test_points_are_found_past_newer_requests_the_reader_may_not_read(w, placed, monkeypatch):
+    """The newest placed requests are taken by index first and only then checked against
+    what the reader may read: a reader whose own request is older than three of a
+    neighbour's still sees its point, as long as it is among the newest looked at."""
+    neighbour = factories.resident(w["tree"]["grid"])
+    for minutes in (1, 2, 3):  # newer and placed, but the neighbour's
+        other = hotline_request(w)
+        Request.objects.filter(pk=other.pk).update(
+            reporter=neighbour,
+            lat="36.07",
+            lon="120.40",
+            created_at=placed.created_at + dt.timedelta(minutes=minutes),
+        )
+    monkeypatch.setattr(selectors_maps, "POINTS_LOOKED_AT", 4)
+    points = staff_map(w["tree"]["district"], w["resident"])["points"]
+    assert [p["url"] for p in points] == [reverse("triage:detail", args=[placed.pk])]
+    theirs = staff_map(w["tree"]["district"], neighbour)["points"]
+    assert [(p["lat"], p["lon"]) for p in theirs] == [(36.07, 120.40)] * 3
+    monkeypatch.setattr(selectors_maps, "POINTS_LOOKED_AT", 3)
+    assert staff_map(w["tree"]["district"], w["resident"])["points"] == []
