@@ -141,7 +141,9 @@ _ACCOUNT_SELECT = (
 # writes queue behind each other (bench/ledger.py: most backends waited on it at 8
 # clients).  SQLite runs one writer at a time and keeps the ORM path.
 FLOATING = (Account.Kind.ISSUANCE,)
-_FLOATING_SQL = "kind = 'issuance'"
+# The same set in SQL, for the lock statements here and the reconcile check that only
+# these kinds may leave an entry's running balance to the trigger.
+FLOATING_SQL = "kind IN ({})".format(", ".join(f"'{kind.value}'" for kind in FLOATING))
 
 
 def _lock_sql(where: str) -> str:
@@ -149,9 +151,9 @@ def _lock_sql(where: str) -> str:
     on, locked in ascending id (invariant 7), then the floating ones, read unlocked.
     The caller passes `where`'s parameters twice."""
     return (
-        f"{_ACCOUNT_SELECT} WHERE ({where}) AND NOT ({_FLOATING_SQL})"
+        f"{_ACCOUNT_SELECT} WHERE ({where}) AND NOT ({FLOATING_SQL})"
         f" ORDER BY id FOR NO KEY UPDATE; "
-        f"{_ACCOUNT_SELECT} WHERE ({where}) AND {_FLOATING_SQL} ORDER BY id"
+        f"{_ACCOUNT_SELECT} WHERE ({where}) AND {FLOATING_SQL} ORDER BY id"
     )
 
 
@@ -255,7 +257,7 @@ class Locked:
     rows: list = field(default_factory=list)  # the rows of its `then` statement
 
 
-_OWNED_WHERE = "(kind = 'issuance' AND community_id = %s)"
+_OWNED_WHERE = f"(kind = '{Account.Kind.ISSUANCE.value}' AND community_id = %s)"
 _RESIDENT_WHERE = " OR (kind = 'resident' AND community_id = %s AND user_id = %s)"
 
 
@@ -424,17 +426,10 @@ def _post_sql(n_entries: int, n_locked: int) -> str:
     account's entry goes in with no running balance, and the deferred trigger
     `credits_entry_float` (migration 0006) adds it to the account's balance at COMMIT.
     """
+    # Every posting has a resident or an organisation on one side, locked and written here.
+    assert n_locked, "a posting with only floating accounts"
     entry_rows = ", ".join(["(%s::bigint, %s::numeric, %s::numeric, %s::int)"] * n_entries)
-    u, count_u = "", "0"
-    if n_locked:
-        rows = ", ".join(["(%s::bigint, %s::numeric, %s::numeric)"] * n_locked)
-        u = f""", u AS (
-            UPDATE credits_account AS a SET balance = v.balance, reserved = v.reserved
-            FROM (VALUES {rows}) AS v(id, balance, reserved)
-            WHERE a.id = v.id
-            RETURNING 1
-        )"""
-        count_u = "(SELECT count(*) FROM u)"
+    account_rows = ", ".join(["(%s::bigint, %s::numeric, %s::numeric)"] * n_locked)
     return f"""
         WITH t AS (
             INSERT INTO credits_transaction
@@ -450,8 +445,13 @@ def _post_sql(n_entries: int, n_locked: int) -> str:
             FROM t, (VALUES {entry_rows}) AS v(acc, amount, bal, n)
             ORDER BY v.n
             RETURNING 1
-        ){u}
-        SELECT t.id, (SELECT count(*) FROM e), {count_u} FROM t
+        ), u AS (
+            UPDATE credits_account AS a SET balance = v.balance, reserved = v.reserved
+            FROM (VALUES {account_rows}) AS v(id, balance, reserved)
+            WHERE a.id = v.id
+            RETURNING 1
+        )
+        SELECT t.id, (SELECT count(*) FROM e), (SELECT count(*) FROM u) FROM t
     """
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from .ledger import FLOATING_SQL
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -68,10 +70,10 @@ CHECKS = [
         "running_balance_missing",
         # Only a community's issuance account may leave the running balance to the
         # deferred trigger (credits.ledger.FLOATING, migration 0006).
-        """
+        f"""
         SELECT e.account_id, e.id FROM credits_entry e
         JOIN credits_account a ON a.id = e.account_id
-        WHERE e.balance_after IS NULL AND a.kind <> 'issuance'
+        WHERE e.balance_after IS NULL AND NOT (a.{FLOATING_SQL})
         """,
         "entry {1} has no running balance",
     ),
