@@ -80,6 +80,12 @@ TOPICS = [
 ]
 
 
+# Two in five requests are placed on the map ("use my location", the grid workers' app),
+# somewhere in the city (g numbers the requests; bigint: g * 104729 overflows an int).
+PLACED_LAT = "CASE WHEN g % 5 < 2 THEN round(36.0 + g::bigint * 7919 % 2000 / 1e4, 6) END"
+PLACED_LON = "CASE WHEN g % 5 < 2 THEN round(120.2 + g::bigint * 104729 % 4000 / 1e4, 6) END"
+
+
 def rows_sql(model, n: int, given: dict[str, str], source: str | None = None) -> str:
     """`INSERT INTO <table> (…) SELECT … FROM generate_series(1, n) g` for `model`.
 
@@ -339,6 +345,8 @@ def generate(fraction: float, attach: str | None = "xinzhan", log=print) -> dict
                     "reporter": f"{u0} + ((g - 1) % {n['residents']})",
                     "area": "cg.id",
                     "area_path": "cg.path",
+                    "lat": PLACED_LAT,
+                    "lon": PLACED_LON,
                     "request_class": cls,
                     "suggested_class": cls,
                     "confidence": "0.9",
