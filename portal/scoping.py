@@ -80,16 +80,19 @@ def community_or_404(code: str) -> Area:
     return area
 
 
-def drill_down(roots: list[Area], wanted, kinds) -> tuple[Area, list[Area]]:
-    """The area a dashboard shows and its area picker's choices.
+def drill_down(
+    roots: list[Area], wanted, kinds, *, fallback: bool = True
+) -> tuple[Area | None, list[Area]]:
+    """The area a dashboard or a list shows and its area picker's choices.
 
     `roots` are the areas whose figures the viewer may see (each with what lies under it);
     `wanted` is the picker's value (a primary key, or anything else); `kinds` the kinds of
-    area a dashboard shows.  An unknown area, one of another kind or one outside the roots
-    falls back to the first root.  The choices are the roots, the chosen area's ancestors
-    below its root, the area itself and its children of those kinds, in tree order: a few
-    dozen options in three queries, however many areas the city has (a list of every area
-    was 1,111 options for one city)."""
+    area offered.  An unknown area, one of another kind or one outside the roots falls
+    back to the first root (a dashboard) or to none (`fallback=False`: a list, which then
+    shows every area).  The choices are the roots, the chosen area's ancestors below its
+    root, the area itself and its children of those kinds, in tree order: a few dozen
+    options in two queries, however many areas the city has (a list of every area was
+    1,111 options for one city, and drawing them cost a list of requests 20 ms)."""
     roots = [r for r in roots if r.kind in kinds]
     if not roots:
         raise ValueError("drill_down needs at least one root of the given kinds")
@@ -98,13 +101,17 @@ def drill_down(roots: list[Area], wanted, kinds) -> tuple[Area, list[Area]]:
         found = Area.objects.filter(pk=int(wanted), kind__in=kinds).first()
         if found is not None and any(found.path.startswith(r.path) for r in roots):
             area = found
+    if area is None and not fallback:
+        return None, sorted(roots, key=lambda a: a.path)
     area = area or roots[0]
     root = max((r for r in roots if area.path.startswith(r.path)), key=lambda r: r.depth)
     step = Area.steplen
     between = [area.path[:end] for end in range(len(root.path) + step, len(area.path), step)]
-    ancestors = list(Area.objects.filter(path__in=between, kind__in=kinds)) if between else []
-    children = list(area.get_children().filter(kind__in=kinds))
+    near = Q(path__startswith=area.path, depth=area.depth + 1)
+    if between:
+        near |= Q(path__in=between)
     choices: dict[int, Area] = {}
-    for a in sorted([*roots, *ancestors, area, *children], key=lambda a: a.path):
+    found = Area.objects.filter(near, kind__in=kinds)
+    for a in sorted([*roots, *found, area], key=lambda a: a.path):
         choices.setdefault(a.pk, a)
     return area, list(choices.values())

@@ -27,7 +27,7 @@ from portal.refusals import (
     show_as_message,
     show_on_form,
 )
-from portal.scoping import area_q, drill_down
+from portal.scoping import drill_down
 
 from . import forms, selectors, selectors_dashboard, selectors_maps, workhours
 from .export import response_for
@@ -77,18 +77,32 @@ def request_filters(areas, *, statuses=None, classes=None) -> list:
     ]
 
 
-def list_areas(roots=None) -> list[Area]:
-    """The districts, streets and communities a list may be filtered by (under `roots`, or
-    all of them): one query, each labelled by its place in the tree."""
-    qs = Area.objects.filter(
-        kind__in=[Area.Kind.DISTRICT, Area.Kind.STREET, Area.Kind.COMMUNITY]
-    ).order_by("path")
-    if roots is not None:
+LIST_KINDS = (Area.Kind.DISTRICT, Area.Kind.STREET, Area.Kind.COMMUNITY)
+
+
+def list_areas(wanted, roots=None) -> list[Area]:
+    """The districts, streets and communities a list may be filtered by, under `roots` (or
+    the whole city): the top ones and, along the branch of the chosen one (`wanted`, the
+    filter's value), its ancestors and its children (`drill_down`), each labelled by its
+    place in the tree.  Choosing a district offers its streets, a street its communities:
+    a few dozen options however many areas the city has."""
+    if roots is None:
+        tops = Area.objects.filter(depth__lte=2, kind__in=LIST_KINDS)
+    else:
         roots = [r for r in roots if r is not None]
         if not roots:
             return []
-        qs = qs.filter(area_q(roots, "path"))
-    areas = list(qs)
+        # A root of another kind (a city's hotline) offers its districts, streets or
+        # communities one level down; a grid's has none.
+        q = Q(pk__in=[r.pk for r in roots])
+        for r in roots:
+            if r.kind not in LIST_KINDS:
+                q |= Q(path__startswith=r.path, depth=r.depth + 1)
+        tops = Area.objects.filter(q, kind__in=LIST_KINDS)
+    tops = list(tops.order_by("path"))
+    if not tops:
+        return []
+    _, areas = drill_down(tops, wanted, LIST_KINDS, fallback=False)
     for a in areas:
         a._full_name = "\u3000" * max(0, a.depth - 2) + a.name
     return areas
@@ -98,7 +112,11 @@ def index(request):
     listing = Listing(
         request,
         selectors.public_requests(),
-        filters=request_filters(list_areas(), statuses=PUBLIC_STATUSES, classes=PUBLIC_CLASSES),
+        filters=request_filters(
+            list_areas(request.GET.get("area", "")),
+            statuses=PUBLIC_STATUSES,
+            classes=PUBLIC_CLASSES,
+        ),
         sorts=REQUEST_SORTS,
     )
     listing.rows = selectors.with_public_text(selectors.with_places(listing.rows))
@@ -525,7 +543,9 @@ def inbox(request, org_pk: int):
     listing = Listing(
         request,
         selectors.inbox(org, request.user),
-        filters=request_filters(list_areas([org.area]), statuses=open_statuses),
+        filters=request_filters(
+            list_areas(request.GET.get("area", ""), [org.area]), statuses=open_statuses
+        ),
         sorts=[REQUEST_SORTS[2], *REQUEST_SORTS[:2], REQUEST_SORTS[3]],
     )
     listing.rows = selectors.with_places(listing.rows)
@@ -543,7 +563,7 @@ def queue(request):
         request,
         selectors.triage_queue(request.user).select_related("matter"),
         filters=request_filters(
-            list_areas(areas_for(request.user, "triage.triage")),
+            list_areas(request.GET.get("area", ""), areas_for(request.user, "triage.triage")),
             statuses=[(v, label) for v, label in Request.Status.choices if v in UNTRIAGED],
         ),
         sorts=[REQUEST_SORTS[1], REQUEST_SORTS[0]],
@@ -615,7 +635,7 @@ class ServedAreaChoice(AreaChoice):
 
 
 def directory(request):
-    areas = list_areas()
+    areas = list_areas(request.GET.get("area", ""))
     listing = Listing(
         request,
         ServiceDirectoryEntry.objects.filter(is_active=True).select_related("area"),

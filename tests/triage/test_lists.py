@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from tests import factories
 from triage import services
 from triage.models import Request, ServiceDirectoryEntry
 
@@ -189,3 +190,40 @@ def test_a_list_longer_than_the_count_cap_says_more_than_and_still_pages(client,
     html = client.get(url, {"status": "closed"}).content.decode()
     count = re.search(r'data-testid="list-count">\s*(.*?)\s*</p>', html, re.S).group(1)
     assert count == "共 1 条"
+
+
+def offered_areas(html: str) -> list[str]:
+    select = re.search(r'<select[^>]*name="area".*?</select>', html, re.S).group(0)
+    return re.findall(r'<option value="(\d+)"', select)
+
+
+def test_the_area_filter_drills_down_and_stays_small_as_the_city_grows(client, w):
+    tree = w["tree"]
+    url = reverse("triage:index")
+
+    def offered(**params):
+        with CaptureQueriesContext(connection) as q:
+            html = client.get(url, params).content.decode()
+        return offered_areas(html), len(q)
+
+    def pks(*names):
+        return {str(tree[n].pk) for n in names}
+
+    top, _ = offered()
+    assert pks("district") <= set(top) and not pks("street", "community") & set(top)
+    # A district offers its streets, a street its communities; a community (a link to it)
+    # its district and street, not every community beside it.
+    assert pks("street") <= set(offered(area=tree["district"].pk)[0])
+    assert pks("community", "other_community") <= set(offered(area=tree["street"].pk)[0])
+    deep, deep_queries = offered(area=tree["community"].pk)
+    assert pks("district", "street", "community") <= set(deep)
+    assert str(tree["other_community"].pk) not in deep
+    # Forty more communities in a new street of the district: the pages offer and ask
+    # what they did.
+    street = factories.area(tree["district"], "street", "新街道")
+    for i in range(40):
+        factories.area(street, "community", f"新社区{i}")
+    assert offered()[0] == top
+    assert offered(area=tree["community"].pk) == (deep, deep_queries)
+    assert len(offered(area=tree["district"].pk)[0]) == len(top) + 2
+    assert len(offered(area=street.pk)[0]) == len(top) + 41
