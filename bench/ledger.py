@@ -243,16 +243,11 @@ def prepare_mix(info: dict, residents: int) -> dict:
     }
 
 
-def mix_worker(setup: dict, barrier, commands, results) -> None:
-    """One client: a process and a connection, running one timed round per command and
-    counting the product writes it completed (a refusal the product gives a resident,
-    such as too few coins, counts as refused, not as done)."""
+def mix_ops(setup: dict) -> tuple[dict, dict, list]:
+    """The product writes of the mix, by name, each taking a resident: (ops, the residents
+    by account id, their account ids).  Django must be set up."""
     import datetime as dt
 
-    import django
-
-    django.setup()
-    from django.db import connection
     from django.utils import timezone
 
     from credits import ledger
@@ -335,6 +330,22 @@ def mix_worker(setup: dict, barrier, commands, results) -> None:
         "cancel": cancel,
         "reverse": correct,
     }
+    return ops, users, account_ids
+
+
+def mix_worker(setup: dict, barrier, commands, results) -> None:
+    """One client: a process and a connection, running one timed round per command and
+    counting the product writes it completed (a refusal the product gives a resident,
+    such as too few coins, counts as refused, not as done)."""
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from credits import ledger
+
+    ops, users, account_ids = mix_ops(setup)
+    rng = random.Random(os.getpid() + 1)
     names = [n for n, _ in MIX]
     weights = [w for _, w in MIX]
     connection.ensure_connection()
