@@ -15,12 +15,16 @@
    member (`service_log_create` + `service_log_approve`), a reward reserved
    (`redemption_reserve`), handed over at the desk (`redemption_fulfil`) or cancelled
    (`redemption_cancel`), and an award corrected (`ledger.reverse`).  After the rounds,
-   `credits_reconcile` must find every account equal to its entries.
+   `credits_reconcile` must find every account equal to its entries.  Beside the ratio,
+   the CPU the PostgreSQL server itself spent (read from /proc when it runs here) per
+   product write and per pgbench transaction: the clients share this machine's cores
+   with the server, and the product's clients (Django) spend far more than pgbench's.
 4. At that ledger size: a balance read, the first statement page, a full
    `credits_reconcile`.
 
 The last line is machine-readable:
 ledger_mix_vs_pgbench_1=… ledger_mix_vs_pgbench_4=… ledger_mix_vs_pgbench_8=…
+server_cpu_vs_pgbench_1=… server_cpu_vs_pgbench_4=… server_cpu_vs_pgbench_8=…
 balance_ms=… statement_ms=… reconcile_s=…  (all on one line)
 """
 
@@ -352,6 +356,7 @@ def mix_worker(setup: dict, barrier, commands, results) -> None:
     while (seconds := commands.get()) is not None:
         barrier.wait()
         done = errors = 0
+        cpu = time.process_time()
         deadline = time.perf_counter() + seconds
         while time.perf_counter() < deadline:
             op = rng.choices(names, weights)[0]
@@ -360,7 +365,7 @@ def mix_worker(setup: dict, barrier, commands, results) -> None:
                 done += 1
             except ledger.LedgerError:
                 errors += 1
-        results.put((done, errors))
+        results.put((done, errors, time.process_time() - cpu))
     connection.close()
 
 
@@ -381,18 +386,42 @@ class PaymentClients:
         for p in self.procs:
             p.start()
 
-    def run(self, seconds: float) -> tuple[int, int]:
-        """Payments made and refused by all clients in one round of `seconds`."""
+    def run(self, seconds: float) -> tuple[int, int, float]:
+        """Writes made and refused by all clients in one round of `seconds`, and the CPU
+        seconds the clients spent."""
         for _ in self.procs:
             self.commands.put(seconds)
         outcomes = [self.results.get(timeout=seconds + 300) for _ in self.procs]
-        return sum(d for d, _ in outcomes), sum(e for _, e in outcomes)
+        return tuple(sum(o[i] for o in outcomes) for i in range(3))
 
     def close(self) -> None:
         for _ in self.procs:
             self.commands.put(None)
         for p in self.procs:
             p.join()
+
+
+def server_cpu_seconds() -> float | None:
+    """CPU seconds the PostgreSQL server's processes on this machine have used so far:
+    each live process's own, and (through the postmaster's children's times) those of
+    backends that have exited, as pgbench's do at the end of a run.  None when no server
+    process is visible here (a server on another machine)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, found = 0, False
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        if stat[stat.index("(") + 1 : stat.rindex(")")] not in ("postgres", "postmaster"):
+            continue
+        found = True
+        fields = stat[stat.rindex(")") + 2 :].split()
+        total += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+    return total / tick if found else None
 
 
 def compare(url: str, clients: int, setup: dict, seconds: float, rounds: int) -> dict:
@@ -405,23 +434,38 @@ def compare(url: str, clients: int, setup: dict, seconds: float, rounds: int) ->
     paid = refused = 0
     tpcb = 0.0
     per_round = []
+    server = {"ledger": 0.0, "pgbench": 0.0}
+    client_cpu = 0.0
     try:
         for r in range(rounds):
             order = ("ledger", "pgbench") if r % 2 == 0 else ("pgbench", "ledger")
             got = {}
             for what in order:
+                before = server_cpu_seconds()
                 if what == "ledger":
-                    got["ledger"], errors = pool.run(seconds)
+                    got["ledger"], errors, cpu = pool.run(seconds)
                     refused += errors
+                    client_cpu += cpu
                 else:
                     got["pgbench"] = pgbench_tps(url, clients, seconds) * seconds
+                after = server_cpu_seconds()
+                if before is not None and after is not None:
+                    server[what] += after - before
             paid += got["ledger"]
             tpcb += got["pgbench"]
             per_round.append(got["ledger"] / got["pgbench"] if got["pgbench"] else 0.0)
     finally:
         pool.close()
     elapsed = seconds * rounds
+    # The server's CPU per product write and per pgbench transaction: what the database
+    # itself spends, whatever the clients beside it on this machine spend.
+    per_write = server["ledger"] / paid if paid else 0.0
+    per_tx = server["pgbench"] / tpcb if tpcb else 0.0
     return {
+        "client_ms_per_write": client_cpu / paid * 1000 if paid else 0.0,
+        "server_ms_per_write": per_write * 1000,
+        "server_ms_per_tx": per_tx * 1000,
+        "server_ratio": per_tx / per_write if per_write else 0.0,
         "payments": paid / elapsed,
         "refused": refused,
         "tps": tpcb / elapsed,
@@ -525,10 +569,11 @@ def main() -> None:
         connection.close()
 
         pgbench_init(url)
-        ratios = {}
+        ratios, server_ratios = {}, {}
         for clients in CLIENTS:
             got = compare(url, clients, setup, opts.seconds, opts.rounds)
             ratios[clients] = got["ratio"]
+            server_ratios[clients] = got["server_ratio"]
             problems = reconcile()
             if problems:
                 sys.exit(f"after {clients} clients the ledger does not reconcile: {problems[:5]}")
@@ -538,6 +583,12 @@ def main() -> None:
                 f"ratio {got['ratio']:.2f}, reconciled (rounds: "
                 + ", ".join(f"{r:.2f}" for r in got["rounds"])
                 + ")"
+            )
+            print(
+                f"  the server's CPU: {got['server_ms_per_write']:.2f} ms a product write, "
+                f"{got['server_ms_per_tx']:.2f} ms a pgbench transaction "
+                f"(ratio {got['server_ratio']:.2f}); the clients' "
+                f"{got['client_ms_per_write']:.2f} ms a product write"
             )
         balance_ms, statement_ms, reconcile_s = time_reads(info["lo"], info["hi"])
         print(
@@ -553,6 +604,7 @@ def main() -> None:
     print(
         " ".join(
             [*(f"ledger_mix_vs_pgbench_{c}={ratios[c]:.2f}" for c in CLIENTS)]
+            + [f"server_cpu_vs_pgbench_{c}={server_ratios[c]:.2f}" for c in CLIENTS]
             + [
                 f"balance_ms={balance_ms:.2f}",
                 f"statement_ms={statement_ms:.2f}",
