@@ -17,6 +17,11 @@ import time
 from django.core.cache import cache
 from django.db import transaction
 
+# A version is kept a month after its last bump, then starts again from a fresh value
+# (what was cached under the old one is simply drawn again): a million residents' personal
+# versions do not stay in the cache for ever.
+VERSION_SECONDS = 30 * 24 * 3600
+
 _last_fresh = 0
 _fresh_lock = threading.Lock()
 
@@ -41,7 +46,7 @@ def named_version(name: str) -> int:
     version = cache.get(key)
     if version is None:
         fresh = _fresh()
-        cache.add(key, fresh, None)
+        cache.add(key, fresh, VERSION_SECONDS)
         version = cache.get(key, fresh)
     return version
 
@@ -58,7 +63,7 @@ def named_versions(*names: str) -> tuple[int, ...]:
 def bump_named_version(*names: str) -> None:
     """What is cached under these versions changed: one cache round trip for them all."""
     if names:
-        cache.set_many({f"portal:version:{name}": _fresh() for name in names}, None)
+        cache.set_many({f"portal:version:{name}": _fresh() for name in names}, VERSION_SECONDS)
 
 
 class _BumpAtCommit:

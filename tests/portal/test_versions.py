@@ -4,8 +4,11 @@ transaction go to the cache together, once per name."""
 
 from __future__ import annotations
 
+import types
+
 import pytest
 from django.core.cache import cache
+from django.core.cache.backends import locmem
 from django.db import transaction
 
 from portal import versions
@@ -107,3 +110,22 @@ def test_a_rolled_back_savepoint_does_not_lose_the_bump_at_commit(
 def test_a_bump_outside_a_transaction_is_sent_at_once_twice(set_many_calls):
     versions.bump_user_versions("memberships", 9)
     assert set_many_calls == [["portal:version:user-memberships:9"]] * 2
+
+
+def test_a_version_is_dropped_a_month_after_its_last_bump_and_starts_anew(settings, monkeypatch):
+    """Personal versions (one a resident and kind) would otherwise fill the cache for
+    ever; a dropped one starts from a value nothing was kept under."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    name = versions.user_version("coins", 3)
+    versions.bump_named_version(name)
+    held = versions.named_version(name)
+    real_time = locmem.time.time
+
+    def later(days):
+        clock = types.SimpleNamespace(time=lambda: real_time() + days * 86400)
+        monkeypatch.setattr(locmem, "time", clock)
+
+    later(29)
+    assert versions.named_version(name) == held
+    later(31)
+    assert versions.named_version(name) not in (held, None)
