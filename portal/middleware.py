@@ -227,14 +227,16 @@ class ProtectedDeleteMiddleware:
 # which parses the schema before the first query (about as much as the rest of a cached
 # page).  The row is kept in the cache for USER_CACHE_SECONDS and dropped whenever the
 # user is saved or deleted (portal.signals); the session is verified against the cached
-# row exactly as Django verifies it against a fresh one, and anything unusual (another
-# hash, an inactive account) takes Django's own path through the database.
+# row's session hash exactly as Django verifies it against a fresh row, and anything
+# unusual (another hash, an inactive account) takes Django's own path through the
+# database.  The cached row holds no password hash.
 
 USER_CACHE_SECONDS = 300
 
 
 def user_cache_key(pk) -> str:
-    return f"portal:user:{pk}"
+    # "2": (row, session hash) pairs; a deploy must not read the rows cached before.
+    return f"portal:user2:{pk}"
 
 
 def cached_user(request):
@@ -249,17 +251,22 @@ def cached_user(request):
     except KeyError:
         return auth.get_user(request)  # anonymous: no query either way
     key = user_cache_key(pk)
-    user = cache.get(key)
-    if user is not None and backend in settings.AUTHENTICATION_BACKENDS and user.is_active:
+    entry = cache.get(key)
+    if entry is not None and backend in settings.AUTHENTICATION_BACKENDS:
+        user, auth_hash = entry
         session_hash = request.session.get(HASH_SESSION_KEY)
-        if session_hash and constant_time_compare(session_hash, user.get_session_auth_hash()):
+        if user.is_active and session_hash and constant_time_compare(session_hash, auth_hash):
             user.backend = backend
             return user
     user = auth.get_user(request)
     if user.is_authenticated:
         fresh = copy.copy(user)
         fresh.__dict__.pop("backend", None)
-        cache.set(key, fresh, USER_CACHE_SECONDS)
+        # The password hash stays in the database: the cache keeps the session hash made
+        # from it (what every session holds anyway), and a caller that reads the password
+        # (a password change, `has_usable_password`) loads the deferred field.
+        fresh.__dict__.pop("password", None)
+        cache.set(key, (fresh, user.get_session_auth_hash()), USER_CACHE_SECONDS)
     return user
 
 

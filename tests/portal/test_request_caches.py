@@ -6,6 +6,8 @@ view restrictions (cms.sites.serve).  Each is dropped at once when what it holds
 These tests commit (transaction=True): the membership and community caches are never used
 inside a transaction, which is where ordinary tests run."""
 
+import pickle
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -106,3 +108,20 @@ def test_signed_in_community_page_costs_the_same_as_the_city_grows(client, tree,
         factories.area(tree["street"], "community", f"新社区{i}")
     client.get(page.url)  # drawn again after the new areas
     assert _queries(client, page.url)[0] == few
+
+
+def test_the_cached_user_row_holds_no_password_hash(client, resident):
+    from django.core.cache import cache
+
+    from portal.middleware import user_cache_key
+
+    client.force_login(resident)
+    url = reverse("portal:dashboard")
+    assert client.get(url).status_code == 200
+    entry = cache.get(user_cache_key(resident.pk))
+    assert "password" not in entry[0].__dict__ and "password" in entry[0].get_deferred_fields()
+    assert resident.password.encode() not in pickle.dumps(entry)
+    # A page that reads it still can (the field is loaded when read): the password
+    # change page asks whether the account has one.
+    n, response = _queries(client, reverse("account_change_password"))
+    assert response.status_code == 200 and "当前密码" in response.content.decode()
