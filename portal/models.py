@@ -20,7 +20,7 @@ from .validators import validate_mobile
 
 def looks_like_phone(text: str) -> bool:
     """A mobile number used as a username or a name: every such place masks it."""
-    return text.isdigit() and len(text) >= 7
+    return text.isascii() and text.isdigit() and len(text) >= 7
 
 
 class User(AbstractUser):

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
+from .inputs import parse_id
 from .models import Area
 
 NO_COMMUNITY = _("Choose a community.")
@@ -96,9 +97,9 @@ def drill_down(
     roots = [r for r in roots if r.kind in kinds]
     if not roots:
         raise ValueError("drill_down needs at least one root of the given kinds")
-    area = None
-    if str(wanted).isdigit():
-        found = Area.objects.filter(pk=int(wanted), kind__in=kinds).first()
+    area, pk = None, parse_id(wanted)
+    if pk is not None:
+        found = Area.objects.filter(pk=pk, kind__in=kinds).first()
         if found is not None and any(found.path.startswith(r.path) for r in roots):
             area = found
     if area is None and not fallback:

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.forms import DashboardAreaForm  # noqa: F401  (the dashboards' area picker)
+from portal.inputs import parse_id
 from portal.models import Area, Organisation
 from portal.uploads import clean_image
 
@@ -92,17 +93,17 @@ class GridField(forms.Field):
         self.widget.options = list(self.labels.values())
 
     def prepare_value(self, value):
-        pk = getattr(value, "pk", value)
-        if isinstance(pk, int) or (isinstance(pk, str) and pk.isdigit()):
-            return self.labels.get(int(pk), value)
+        pk = parse_id(getattr(value, "pk", value))
+        if pk is not None:
+            return self.labels.get(pk, value)
         return value
 
     def to_python(self, value):
         text = (value or "").strip()
         if not text:
             return None
-        if text.isdigit() and int(text) in self.grids:  # a form that posts the grid's id
-            return self.grids[int(text)]
+        if parse_id(text) in self.grids:  # a form that posts the grid's id
+            return self.grids[parse_id(text)]
         wanted = _squeeze(text)
         exact = [pk for pk, label in self.labels.items() if _squeeze(label) == wanted]
         found = exact or [

@@ -140,7 +140,7 @@ def redemption_reserve(*, user: User, reward: Reward, idempotency_key: str) -> R
 def redemption_fulfil(*, actor: User, community: Area, code: str) -> Redemption:
     """Hand over the reward: the held coins leave the resident's account for good."""
     code = (code or "").strip()
-    if not (len(code) == 6 and code.isdigit()):
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
         raise LedgerError(_("Enter the 6-digit pickup code."), code="code_format")
     redemption = (
         Redemption.objects.select_for_update(no_key=True, of=("self",))

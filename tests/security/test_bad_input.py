@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from deliberation.models import Format, Outcome, Session, Topic
 from portal.inputs import BIGINT_MAX, parse_datetime_param, parse_id, parse_ids
+from portal.models import Membership
+from tests import factories
 from tests.deliberation.factories import poll as make_poll
 from tests.deliberation.factories import session as make_session
 from tests.deliberation.factories import topic as make_topic
@@ -336,3 +338,25 @@ def test_a_path_on_the_site_is_still_where_you_go_back_to(c, tree, resident):
     url = reverse("deliberation:topic_status", args=[topic.pk])
     r = c.post(url, {"status": "closed", "next": topic.get_absolute_url()})
     assert r["Location"] == topic.get_absolute_url()
+
+
+@pytest.mark.parametrize("value", [HUGE_ID, str(2**63), "²", "٣", "-1", "1.5", "0x10"])
+def test_area_filters_of_every_list_and_dashboard_take_any_value(
+    c, tree, committee_member, value
+):
+    """Every area picker (the lists', the dashboard's) reads its value with parse_id."""
+    c.force_login(committee_member)
+    for name in ("triage:index", "triage:queue", "triage:dashboard", "triage:directory"):
+        assert c.get(reverse(name), {"area": value}).status_code == 200, name
+
+
+@pytest.mark.parametrize("value", ["²", "٣", HUGE_ID])
+def test_a_grid_posted_as_a_strange_number_is_a_form_error(c, tree, value):
+    worker = factories.member("grid_worker", tree["grid"])
+    Membership.objects.filter(user=worker).update(status="active")
+    c.force_login(worker)
+    r = c.post(
+        reverse("triage:intake"),
+        {"channel": "grid_worker", "grid": value, "text": "楼道声控灯坏了", "contact": "site"},
+    )
+    assert r.status_code == 200 and not Request.objects.exists()
