@@ -341,9 +341,7 @@ def test_a_path_on_the_site_is_still_where_you_go_back_to(c, tree, resident):
 
 
 @pytest.mark.parametrize("value", [HUGE_ID, str(2**63), "²", "٣", "-1", "1.5", "0x10"])
-def test_area_filters_of_every_list_and_dashboard_take_any_value(
-    c, tree, committee_member, value
-):
+def test_area_filters_of_every_list_and_dashboard_take_any_value(c, tree, committee_member, value):
     """Every area picker (the lists', the dashboard's) reads its value with parse_id."""
     c.force_login(committee_member)
     for name in ("triage:index", "triage:queue", "triage:dashboard", "triage:directory"):
