@@ -112,7 +112,7 @@ def drill_down(
     if between:
         near |= Q(path__in=between)
     choices: dict[int, Area] = {}
-    found = Area.objects.filter(near, kind__in=kinds)
-    for a in sorted([*roots, *found, area], key=lambda a: a.path):
+    branch = Area.objects.filter(near, kind__in=kinds)
+    for a in sorted([*roots, *branch, area], key=lambda a: a.path):
         choices.setdefault(a.pk, a)
     return area, list(choices.values())

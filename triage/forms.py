@@ -102,8 +102,9 @@ class GridField(forms.Field):
         text = (value or "").strip()
         if not text:
             return None
-        if parse_id(text) in self.grids:  # a form that posts the grid's id
-            return self.grids[parse_id(text)]
+        pk = parse_id(text)
+        if pk in self.grids:  # a form that posts the grid's id
+            return self.grids[pk]
         wanted = _squeeze(text)
         exact = [pk for pk, label in self.labels.items() if _squeeze(label) == wanted]
         found = exact or [

@@ -80,10 +80,10 @@ def request_filters(areas, *, statuses=None, classes=None) -> list:
 LIST_KINDS = (Area.Kind.DISTRICT, Area.Kind.STREET, Area.Kind.COMMUNITY)
 
 
-def list_areas(wanted, roots=None) -> list[Area]:
+def list_areas(request, roots=None) -> list[Area]:
     """The districts, streets and communities a list may be filtered by, under `roots` (or
-    the whole city): the top ones and, along the branch of the chosen one (`wanted`, the
-    filter's value), its ancestors and its children (`drill_down`), each labelled by its
+    the whole city): the top ones and, along the branch of the chosen one (the request's
+    `area` filter), its ancestors and its children (`drill_down`), each labelled by its
     place in the tree.  Choosing a district offers its streets, a street its communities:
     a few dozen options however many areas the city has."""
     if roots is None:
@@ -102,7 +102,7 @@ def list_areas(wanted, roots=None) -> list[Area]:
     tops = list(tops.order_by("path"))
     if not tops:
         return []
-    _, areas = drill_down(tops, wanted, LIST_KINDS, fallback=False)
+    _, areas = drill_down(tops, request.GET.get("area", ""), LIST_KINDS, fallback=False)
     for a in areas:
         a._full_name = "\u3000" * max(0, a.depth - 2) + a.name
     return areas
@@ -113,7 +113,7 @@ def index(request):
         request,
         selectors.public_requests(),
         filters=request_filters(
-            list_areas(request.GET.get("area", "")),
+            list_areas(request),
             statuses=PUBLIC_STATUSES,
             classes=PUBLIC_CLASSES,
         ),
@@ -543,9 +543,7 @@ def inbox(request, org_pk: int):
     listing = Listing(
         request,
         selectors.inbox(org, request.user),
-        filters=request_filters(
-            list_areas(request.GET.get("area", ""), [org.area]), statuses=open_statuses
-        ),
+        filters=request_filters(list_areas(request, [org.area]), statuses=open_statuses),
         sorts=[REQUEST_SORTS[2], *REQUEST_SORTS[:2], REQUEST_SORTS[3]],
     )
     listing.rows = selectors.with_places(listing.rows)
@@ -563,7 +561,7 @@ def queue(request):
         request,
         selectors.triage_queue(request.user).select_related("matter"),
         filters=request_filters(
-            list_areas(request.GET.get("area", ""), areas_for(request.user, "triage.triage")),
+            list_areas(request, areas_for(request.user, "triage.triage")),
             statuses=[(v, label) for v, label in Request.Status.choices if v in UNTRIAGED],
         ),
         sorts=[REQUEST_SORTS[1], REQUEST_SORTS[0]],
@@ -635,7 +633,7 @@ class ServedAreaChoice(AreaChoice):
 
 
 def directory(request):
-    areas = list_areas(request.GET.get("area", ""))
+    areas = list_areas(request)
     listing = Listing(
         request,
         ServiceDirectoryEntry.objects.filter(is_active=True).select_related("area"),
